@@ -1,0 +1,55 @@
+import { InvalidAgentError } from "./errors.js"
+import type { AgentInfo, Opencode } from "./opencode/client.js"
+
+/** Agents a hand-off may target: primary (or both-mode), enabled, not hidden. */
+export function handoffTargets(agents: readonly AgentInfo[]): AgentInfo[] {
+  return agents.filter((agent) => (agent.mode === "primary" || agent.mode === "all") && !agent.hidden)
+}
+
+/** Returns the agent named `name` if a hand-off may target it; otherwise says why not. */
+export function checkTarget(agents: readonly AgentInfo[], name: string): AgentInfo {
+  const valid = handoffTargets(agents)
+  const validNames = valid.map((agent) => agent.name)
+  const found = agents.find((agent) => agent.name === name)
+  if (!found) throw new InvalidAgentError(name, "does not exist or is disabled", validNames)
+  if (found.hidden) throw new InvalidAgentError(name, "is hidden (internal to OpenCode)", validNames)
+  if (found.mode === "subagent") throw new InvalidAgentError(name, "is a subagent, not a primary agent", validNames)
+  return found
+}
+
+/**
+ * The live list of agents, as OpenCode reports it. Validation always asks the server; the
+ * tool description, rebuilt before every model request, uses the last answer and refreshes
+ * it in the background so no model request waits for it.
+ */
+export class AgentCatalog {
+  private last: AgentInfo[] | undefined
+  private refreshing: Promise<AgentInfo[]> | undefined
+
+  constructor(
+    private readonly opencode: Opencode,
+    private readonly onRefreshError: (error: unknown) => void,
+  ) {}
+
+  async current(): Promise<AgentInfo[]> {
+    const agents = await this.opencode.agents()
+    this.last = agents
+    return agents
+  }
+
+  /** The last known list; waits only the very first time. */
+  async recent(): Promise<AgentInfo[]> {
+    if (this.last) {
+      this.refreshInBackground().catch(this.onRefreshError)
+      return this.last
+    }
+    return this.refreshInBackground()
+  }
+
+  private refreshInBackground(): Promise<AgentInfo[]> {
+    this.refreshing ??= this.current().finally(() => {
+      this.refreshing = undefined
+    })
+    return this.refreshing
+  }
+}

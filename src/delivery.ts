@@ -1,0 +1,78 @@
+import { describeError } from "./errors.js"
+import type { HandoffBook } from "./handoff/book.js"
+import { excerpt, handoffText, markerMetadata } from "./handoff/format.js"
+import type { Handoff } from "./handoff/types.js"
+import type { Notifier } from "./notify.js"
+import type { Opencode } from "./opencode/client.js"
+
+/**
+ * Delivers queued hand-offs once a session's turn has ended: one chain per session, one
+ * hand-off per turn, in the order they were queued. A chain waits for each delivered turn to
+ * end (a blocking prompt) before it sends the next, so a hand-off never cuts into a turn.
+ */
+export class Delivery {
+  constructor(
+    private readonly opencode: Opencode,
+    private readonly book: HandoffBook,
+    private readonly notifier: Notifier,
+  ) {}
+
+  /** The session went idle, or something was queued for it from elsewhere (a report). */
+  kick(sessionID: string): void {
+    if (this.book.claim(sessionID)) void this.drain(sessionID)
+  }
+
+  /** The person aborted a turn: what was queued in that session is dropped, and said so. */
+  cancel(sessionID: string): void {
+    const dropped = this.book.abort(sessionID)
+    if (dropped.length === 0) return
+    const what = dropped.map((handoff) => `${handoff.kind} → ${handoff.agent}`).join(", ")
+    this.notifier.warn(`Interrupted: dropped ${dropped.length} queued hand-off${dropped.length > 1 ? "s" : ""} (${what}).`, {
+      sessionID,
+    })
+  }
+
+  private async drain(sessionID: string): Promise<void> {
+    try {
+      for (;;) {
+        // A stale or duplicate idle signal must not push a hand-off into a running turn.
+        if (await this.opencode.isBusy(sessionID)) return this.book.release(sessionID)
+        const handoff = this.book.takeNext(sessionID)
+        if (!handoff) return
+        await this.deliver(handoff)
+      }
+    } catch (error) {
+      this.book.release(sessionID)
+      this.notifier.error(`Hand-off delivery in ${sessionID} stopped: ${describeError(error)}`, { sessionID })
+    }
+  }
+
+  private async deliver(handoff: Handoff): Promise<void> {
+    const { sessionID } = handoff
+    try {
+      if (handoff.kind === "compact" && handoff.summaryModel) {
+        await this.opencode.summarize(sessionID, handoff.summaryModel)
+        this.notifier.info(`Compacted ${sessionID}; ${handoff.agent} continues.`, { sessionID })
+      }
+      const answer = await this.opencode.prompt(sessionID, {
+        agent: handoff.agent,
+        text: handoffText(handoff),
+        model: handoff.model,
+        metadata: markerMetadata(handoff),
+      })
+      const error = answer.info.error
+      if (error?.name === "MessageAbortedError") this.cancel(sessionID)
+      else if (error) {
+        this.notifier.error(`${handoff.agent}'s turn after the hand-off failed: ${error.name}: ${describeError(error)}`, {
+          sessionID,
+          handoff: handoff.id,
+        })
+      }
+    } catch (error) {
+      this.notifier.error(
+        `Hand-off ${handoff.from.agent} → ${handoff.agent} ("${excerpt(handoff.text, 40)}") failed: ${describeError(error)}`,
+        { sessionID, handoff: handoff.id },
+      )
+    }
+  }
+}

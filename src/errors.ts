@@ -1,0 +1,60 @@
+/**
+ * Refusals the `session` tool throws. OpenCode shows a thrown error as a failed tool call with
+ * this message, so the model cannot mistake a refusal for success. Each message says what was
+ * wrong and what would be valid.
+ */
+export class SessionToolError extends Error {
+  override name = "SessionToolError"
+}
+
+export class InvalidAgentError extends SessionToolError {
+  override name = "InvalidAgentError"
+  constructor(agent: string, why: string, valid: string[]) {
+    super(`session: agent "${agent}" ${why}. Valid agents: ${valid.join(", ") || "(none)"}.`)
+  }
+}
+
+export class InvalidModelError extends SessionToolError {
+  override name = "InvalidModelError"
+  constructor(model: string, why: string, examples: string[]) {
+    super(`session: model "${model}" ${why}. Use "provider/model", for example: ${examples.join(", ") || "(no models configured)"}.`)
+  }
+}
+
+export class EmptyTextError extends SessionToolError {
+  override name = "EmptyTextError"
+  constructor(mode: string) {
+    super(`session: mode "${mode}" needs a non-empty \`text\` (the message the target agent receives).`)
+  }
+}
+
+export class LoopGuardError extends SessionToolError {
+  override name = "LoopGuardError"
+  constructor(limit: number) {
+    super(
+      `session: refused — ${limit} automatic hand-offs in a row without a message from the person (the limit). ` +
+        `Answer the person now; the count resets when they write.`,
+    )
+  }
+}
+
+/** A call to the OpenCode server failed. */
+export class OpencodeCallError extends Error {
+  override name = "OpencodeCallError"
+  constructor(what: string, detail: unknown) {
+    super(`${what} failed: ${describeError(detail)}`)
+  }
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message
+  if (typeof error === "string") return error
+  if (error && typeof error === "object") {
+    const data = (error as { data?: { message?: unknown } }).data
+    if (data && typeof data.message === "string") return data.message
+    const message = (error as { message?: unknown }).message
+    if (typeof message === "string") return message
+    return JSON.stringify(error)
+  }
+  return String(error)
+}

@@ -1,0 +1,32 @@
+import type { Event } from "@opencode-ai/sdk"
+import type { Delivery } from "./delivery.js"
+import { describeError } from "./errors.js"
+import type { HandoffBook } from "./handoff/book.js"
+import type { Opencode } from "./opencode/client.js"
+
+/**
+ * What the plugin does with OpenCode's events. Idle may arrive twice, and `session.idle`
+ * repeats `session.status` idle: the delivery chain's claim makes that harmless.
+ */
+export function handleEvent(event: Event, book: HandoffBook, delivery: Delivery, opencode: Opencode): void {
+  switch (event.type) {
+    case "session.status":
+      if (event.properties.status.type === "idle") delivery.kick(event.properties.sessionID)
+      return
+    case "session.idle":
+      delivery.kick(event.properties.sessionID)
+      return
+    case "session.error":
+      if (event.properties.sessionID && event.properties.error?.name === "MessageAbortedError") {
+        delivery.cancel(event.properties.sessionID)
+      }
+      return
+    case "session.deleted":
+      book.forget(event.properties.info.id)
+      // What the plugin still holds, for anyone checking it does not grow (see the benchmark).
+      opencode.log("debug", "session deleted; state released", { sessionID: event.properties.info.id, ...book.size() }).catch(
+        (error: unknown) => console.error(`opencode-sessions: could not log: ${describeError(error)}`),
+      )
+      return
+  }
+}

@@ -1,0 +1,153 @@
+import type { Handoff, HandoffRequest, StartedSession } from "./types.js"
+
+type SessionEntry = {
+  queue: Handoff[]
+  /** A delivery chain is running for this session: only it may take from the queue. */
+  delivering: boolean
+  /** Automatic turns delivered since the person last wrote in this session. */
+  automaticTurns: number
+  started: StartedSession[]
+}
+
+export type Admission = { ok: true } | { ok: false; limit: number }
+
+/**
+ * The pure core of the plugin: which hand-offs wait in which session, when one may be
+ * delivered, what an abort cancels, and the loop bound. No I/O, no timers, no clock.
+ *
+ * A session has an entry only while something is going on in it (a queue, a chain, a count
+ * of automatic turns, started sessions); an entry that holds nothing is released at once, so the
+ * book does not grow over a long-running OpenCode.
+ */
+export class HandoffBook {
+  private readonly sessions = new Map<string, SessionEntry>()
+  private nextID = 1
+
+  constructor(private readonly maxAutomaticTurns: number) {}
+
+  /** The loop guard: may this session queue `count` more automatic turns? */
+  admit(sessionID: string, count = 1): Admission {
+    const entry = this.sessions.get(sessionID)
+    const used = (entry?.automaticTurns ?? 0) + (entry?.queue.length ?? 0)
+    return used + count > this.maxAutomaticTurns ? { ok: false, limit: this.maxAutomaticTurns } : { ok: true }
+  }
+
+  /** Queues a hand-off; returns it with its id. Delivery starts with `claim`. */
+  enqueue(request: HandoffRequest): Handoff {
+    const handoff = { ...request, id: this.nextID++ }
+    this.entry(request.sessionID).queue.push(handoff)
+    return handoff
+  }
+
+  /** A session started by the tool inherits its starter's automatic-turn count, plus one. */
+  recordStarted(parentID: string, started: StartedSession): void {
+    this.entry(parentID).started.push(started)
+    const child = this.entry(started.sessionID)
+    child.automaticTurns = Math.max(child.automaticTurns, (this.sessions.get(parentID)?.automaticTurns ?? 0) + 1)
+  }
+
+  started(sessionID: string): readonly StartedSession[] {
+    return this.sessions.get(sessionID)?.started ?? []
+  }
+
+  startedBy(childID: string): { parentID: string; started: StartedSession } | undefined {
+    for (const [parentID, entry] of this.sessions) {
+      const started = entry.started.find((s) => s.sessionID === childID)
+      if (started) return { parentID, started }
+    }
+    return undefined
+  }
+
+  pending(sessionID: string): readonly Handoff[] {
+    return this.sessions.get(sessionID)?.queue ?? []
+  }
+
+  /**
+   * Claims the right to deliver, when the session has gone idle or a report arrived: true at
+   * most once until the chain ends, however many idle signals arrive (OpenCode can publish
+   * idle twice). The caller still checks the session is not busy before it delivers.
+   */
+  claim(sessionID: string): boolean {
+    const entry = this.sessions.get(sessionID)
+    if (!entry || entry.delivering || entry.queue.length === 0) return false
+    entry.delivering = true
+    return true
+  }
+
+  /** The next hand-off for a running chain, counted as an automatic turn; undefined ends the chain. */
+  takeNext(sessionID: string): Handoff | undefined {
+    const entry = this.sessions.get(sessionID)
+    if (!entry) return undefined
+    const next = entry.queue.shift()
+    if (next) entry.automaticTurns += 1
+    else this.release(sessionID)
+    return next
+  }
+
+  /** Ends a chain early (the session turned out to be busy); the next idle resumes it. */
+  release(sessionID: string): void {
+    const entry = this.sessions.get(sessionID)
+    if (!entry) return
+    entry.delivering = false
+    this.dropIfEmpty(sessionID)
+  }
+
+  /** The person aborted a turn in this session: everything queued there is cancelled. */
+  abort(sessionID: string): Handoff[] {
+    const entry = this.sessions.get(sessionID)
+    if (!entry) return []
+    const dropped = entry.queue.splice(0)
+    this.dropIfEmpty(sessionID)
+    return dropped
+  }
+
+  /** The person wrote in this session: the loop guard starts counting again. */
+  personWrote(sessionID: string): void {
+    const entry = this.sessions.get(sessionID)
+    if (!entry) return
+    entry.automaticTurns = 0
+    this.dropIfEmpty(sessionID)
+  }
+
+  /** The session was deleted: forget it, and forget it as anyone's started session. */
+  forget(sessionID: string): Handoff[] {
+    const dropped = this.sessions.get(sessionID)?.queue ?? []
+    this.sessions.delete(sessionID)
+    for (const [id, entry] of this.sessions) {
+      const kept = entry.started.filter((s) => s.sessionID !== sessionID)
+      if (kept.length !== entry.started.length) {
+        entry.started = kept
+        this.dropIfEmpty(id)
+      }
+    }
+    return dropped
+  }
+
+  /** How much the book holds: for the memory benchmark and tests. */
+  size(): { sessions: number; queued: number; started: number } {
+    let queued = 0
+    let started = 0
+    for (const entry of this.sessions.values()) {
+      queued += entry.queue.length
+      started += entry.started.length
+    }
+    return { sessions: this.sessions.size, queued, started }
+  }
+
+  private entry(sessionID: string): SessionEntry {
+    let entry = this.sessions.get(sessionID)
+    if (!entry) {
+      entry = { queue: [], delivering: false, automaticTurns: 0, started: [] }
+      this.sessions.set(sessionID, entry)
+    }
+    return entry
+  }
+
+  private dropIfEmpty(sessionID: string): void {
+    const entry = this.sessions.get(sessionID)
+    if (!entry) return
+    const holdsNothing =
+      entry.queue.length === 0 && !entry.delivering && entry.automaticTurns === 0 && entry.started.length === 0
+    if (holdsNothing) this.sessions.delete(sessionID)
+  }
+}

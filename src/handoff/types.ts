@@ -1,0 +1,31 @@
+export type ModelRef = { providerID: string; modelID: string }
+
+/** Who handed over: shown to the target agent so it knows the message is not the person's. */
+export type Sender = { agent: string; sessionID: string; title?: string }
+
+/** A hand-off waiting in a session until that session's current turn has ended. */
+export type Handoff = {
+  id: number
+  kind: "message" | "compact" | "report"
+  /** The session that receives the hand-off. */
+  sessionID: string
+  agent: string
+  text: string
+  from: Sender
+  model?: ModelRef
+  /** For `compact`: the model that writes the summary (the caller's). */
+  summaryModel?: ModelRef
+}
+
+export type HandoffRequest = Omit<Handoff, "id">
+
+/** A session the tool started with `new` or `fork`, remembered for `status` and reports. */
+export type StartedSession = {
+  sessionID: string
+  mode: "new" | "fork"
+  agent: string
+  title: string
+  /** The agent that started it: it receives the report. */
+  callerAgent: string
+  report: boolean
+}

@@ -1,0 +1,117 @@
+import type { AssistantMessage, Part, Session } from "@opencode-ai/sdk"
+import type { Delivery } from "./delivery.js"
+import { describeError, SessionToolError } from "./errors.js"
+import type { HandoffBook } from "./handoff/book.js"
+import { handoffText, markerMetadata } from "./handoff/format.js"
+import type { Sender, StartedSession } from "./handoff/types.js"
+import type { Notifier } from "./notify.js"
+import type { Opencode } from "./opencode/client.js"
+import type { Call } from "./tool/call.js"
+
+const ACCEPT_TIMEOUT_MS = 30_000
+
+/**
+ * Runs the first turn of a session started by `new` or `fork` without making the caller wait
+ * for its answer: the tool returns once the session has accepted its first message. When that
+ * turn ends, its final answer can be sent back to the caller (`report`).
+ */
+export class Launcher {
+  private readonly waiting = new Map<string, () => void>()
+
+  constructor(
+    private readonly opencode: Opencode,
+    private readonly book: HandoffBook,
+    private readonly delivery: Delivery,
+    private readonly notifier: Notifier,
+  ) {}
+
+  /** Called from the `chat.message` hook: a session has stored a new user message. */
+  accepted(sessionID: string): void {
+    this.waiting.get(sessionID)?.()
+  }
+
+  async launch(call: Call, mode: "new" | "fork", session: Session): Promise<string> {
+    const started: StartedSession = {
+      sessionID: session.id,
+      mode,
+      agent: call.agent,
+      title: session.title,
+      callerAgent: call.callerAgent,
+      report: call.report,
+    }
+    this.book.recordStarted(call.sessionID, started)
+    const from: Sender = { agent: call.callerAgent, sessionID: call.sessionID }
+
+    const accepted = new Promise<void>((resolve) => this.waiting.set(session.id, resolve))
+    const run = this.opencode.prompt(session.id, {
+      agent: call.agent,
+      text: handoffText({ kind: "message", from, text: call.text }),
+      model: call.model,
+      metadata: markerMetadata({ kind: "message", from }),
+    })
+    run.then(
+      (answer) => this.finished(started, answer),
+      (error: unknown) => this.failed(started, error),
+    )
+    let timer: NodeJS.Timeout | undefined
+    try {
+      await Promise.race([
+        accepted,
+        run.then(() => undefined),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new SessionToolError(`session: ${session.id} did not accept its first message within ${ACCEPT_TIMEOUT_MS / 1000} s.`)),
+            ACCEPT_TIMEOUT_MS,
+          )
+        }),
+      ])
+    } finally {
+      clearTimeout(timer)
+      this.waiting.delete(session.id)
+    }
+
+    this.notifier.info(`${call.callerAgent} ${mode === "fork" ? "forked" : "started"} ${call.agent}: ${session.title}`, {
+      sessionID: session.id,
+      mode,
+    })
+    const report = call.report ? " Its final answer will be sent back to you here." : " Use mode status to see how it goes."
+    return (
+      `Started session ${session.id} "${session.title}" (agent ${call.agent}, ${mode === "fork" ? "with this conversation's history" : "no history"}). ` +
+      `It runs on its own; the person can open it from the session list (/sessions).${report}`
+    )
+  }
+
+  private finished(started: StartedSession, answer: { info: AssistantMessage; parts: Part[] }): void {
+    const error = answer.info.error
+    if (error) this.notifier.error(`${started.title}: turn failed (${error.name}: ${describeError(error)})`, { sessionID: started.sessionID })
+    if (!started.report) return
+    const text = error
+      ? `(The turn failed: ${error.name}: ${describeError(error)})`
+      : answer.parts
+          .filter((part): part is Extract<Part, { type: "text" }> => part.type === "text" && !part.synthetic)
+          .map((part) => part.text)
+          .join("\n")
+          .trim() || "(It finished without a text answer.)"
+    this.sendReport(started, text)
+  }
+
+  private failed(started: StartedSession, error: unknown): void {
+    this.notifier.error(`${started.title}: first turn failed: ${describeError(error)}`, { sessionID: started.sessionID })
+    if (started.report) this.sendReport(started, `(The turn failed: ${describeError(error)})`)
+  }
+
+  private sendReport(started: StartedSession, text: string): void {
+    const origin = this.book.startedBy(started.sessionID)
+    if (!origin) return // the calling session was deleted meanwhile: nobody to report to
+    const parentAgent = origin.started.callerAgent
+    this.book.enqueue({
+      kind: "report",
+      sessionID: origin.parentID,
+      agent: parentAgent,
+      text,
+      from: { agent: started.agent, sessionID: started.sessionID, title: started.title },
+    })
+    this.notifier.info(`Report: ${started.agent} (${started.title}) → ${parentAgent}`, { sessionID: started.sessionID })
+    this.delivery.kick(origin.parentID)
+  }
+}

@@ -1,0 +1,24 @@
+import { SessionToolError } from "../errors.js"
+import { excerpt } from "../handoff/format.js"
+import type { Call, Services } from "../tool/call.js"
+
+/** When the caller's turn has ended: compact the session, then `agent` continues with `text`. */
+export function compact({ book, notifier }: Services, call: Call): string {
+  if (!call.callerModel) {
+    throw new SessionToolError("session: compact needs the model of the calling turn to write the summary, and none was found.")
+  }
+  const handoff = book.enqueue({
+    kind: "compact",
+    sessionID: call.sessionID,
+    agent: call.agent,
+    text: call.text,
+    model: call.model,
+    summaryModel: call.callerModel,
+    from: { agent: call.callerAgent, sessionID: call.sessionID },
+  })
+  notifier.info(`${call.callerAgent} → compact → ${call.agent}: ${excerpt(call.text, 50)}`, { handoff: handoff.id, mode: "compact" })
+  return (
+    `Queued: when your turn ends this conversation is compacted, then agent ${call.agent} continues with your text. ` +
+    `Finish your answer now.`
+  )
+}

@@ -1,0 +1,20 @@
+import { excerpt } from "../handoff/format.js"
+import type { Call, Services } from "../tool/call.js"
+
+/** Queues `text` for `agent` in this session; it is delivered when the caller's turn has ended. */
+export function message({ book, notifier }: Services, call: Call): string {
+  const handoff = book.enqueue({
+    kind: "message",
+    sessionID: call.sessionID,
+    agent: call.agent,
+    text: call.text,
+    model: call.model,
+    from: { agent: call.callerAgent, sessionID: call.sessionID },
+  })
+  notifier.info(`${call.callerAgent} → ${call.agent}: ${excerpt(call.text, 60)}`, { handoff: handoff.id, mode: "message" })
+  const position = book.pending(call.sessionID).length
+  return (
+    `Queued for agent ${call.agent} (hand-off ${position} in this turn). ` +
+    `It is delivered in this conversation when your turn ends: finish your answer now.`
+  )
+}

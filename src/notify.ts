@@ -1,0 +1,42 @@
+import type { Opencode, ToastVariant } from "./opencode/client.js"
+import { describeError } from "./errors.js"
+
+/**
+ * Tells the person what the plugin did or could not do: a toast in the TUI and an entry in
+ * OpenCode's log. Informational toasts can be switched off; failures always toast.
+ * Reporting never throws: if the server cannot take the toast or the log entry, the problem
+ * goes to stderr, which OpenCode keeps in its own log.
+ */
+export class Notifier {
+  constructor(
+    private readonly opencode: Opencode,
+    private readonly infoToasts: boolean,
+  ) {}
+
+  info(message: string, extra?: Record<string, unknown>): void {
+    if (this.infoToasts) this.send("info", message)
+    this.write("info", message, extra)
+  }
+
+  warn(message: string, extra?: Record<string, unknown>): void {
+    this.send("warning", message)
+    this.write("warn", message, extra)
+  }
+
+  error(message: string, extra?: Record<string, unknown>): void {
+    this.send("error", message)
+    this.write("error", message, extra)
+  }
+
+  private send(variant: ToastVariant, message: string): void {
+    this.opencode.toast(message, variant).catch((error: unknown) => {
+      console.error(`opencode-sessions: could not show toast "${message}": ${describeError(error)}`)
+    })
+  }
+
+  private write(level: "info" | "warn" | "error", message: string, extra?: Record<string, unknown>): void {
+    this.opencode.log(level, message, extra).catch((error: unknown) => {
+      console.error(`opencode-sessions: could not log "${message}": ${describeError(error)}`)
+    })
+  }
+}

@@ -1,0 +1,103 @@
+import type { PluginInput } from "@opencode-ai/plugin"
+import type { Agent, AssistantMessage, Part, Provider, Session } from "@opencode-ai/sdk"
+import { OpencodeCallError } from "../errors.js"
+import type { ModelRef } from "../handoff/types.js"
+
+type Client = PluginInput["client"]
+
+/** The server reports `hidden` on agents; the SDK's v1 type does not declare it yet. */
+export type AgentInfo = Agent & { hidden?: boolean }
+
+export type StoredMessage = { info: { role: string } & Record<string, unknown>; parts: Part[] }
+
+export type PromptInput = {
+  agent: string
+  text: string
+  model?: ModelRef
+  /** Kept on the text part, so the plugin can tell its own messages from the person's. */
+  metadata: Record<string, unknown>
+}
+
+export type ToastVariant = "info" | "success" | "warning" | "error"
+
+type Result<T> = { data?: T; error?: unknown; response?: Response }
+
+function unwrap<T>(what: string, result: Result<T>): T {
+  if (result.error !== undefined || result.data === undefined) {
+    const status = result.response ? ` (HTTP ${result.response.status})` : ""
+    throw new OpencodeCallError(`${what}${status}`, result.error ?? "no data in the answer")
+  }
+  return result.data
+}
+
+/**
+ * The one adapter over the OpenCode client: every server call the plugin makes goes through
+ * here, and comes back as data or as an `OpencodeCallError` that says which call failed.
+ */
+export class Opencode {
+  constructor(private readonly client: Client) {}
+
+  async agents(): Promise<AgentInfo[]> {
+    return unwrap("listing agents", await this.client.app.agents())
+  }
+
+  async providers(): Promise<Provider[]> {
+    return unwrap("listing providers", await this.client.config.providers()).providers
+  }
+
+  async createSession(title: string): Promise<Session> {
+    return unwrap("creating a session", await this.client.session.create({ body: { title } }))
+  }
+
+  async forkSession(sessionID: string, beforeMessageID: string): Promise<Session> {
+    return unwrap(
+      `forking session ${sessionID}`,
+      await this.client.session.fork({ path: { id: sessionID }, body: { messageID: beforeMessageID } }),
+    )
+  }
+
+  async setTitle(sessionID: string, title: string): Promise<void> {
+    unwrap(`renaming session ${sessionID}`, await this.client.session.update({ path: { id: sessionID }, body: { title } }))
+  }
+
+  /** Sends a message and waits until the agent's whole run in that session has ended. */
+  async prompt(sessionID: string, input: PromptInput): Promise<{ info: AssistantMessage; parts: Part[] }> {
+    const result = await this.client.session.prompt({
+      path: { id: sessionID },
+      body: {
+        agent: input.agent,
+        model: input.model,
+        parts: [{ type: "text", text: input.text, metadata: input.metadata }],
+      },
+    })
+    return unwrap(`delivering to session ${sessionID} (agent ${input.agent})`, result)
+  }
+
+  async summarize(sessionID: string, model: ModelRef): Promise<void> {
+    unwrap(
+      `compacting session ${sessionID}`,
+      await this.client.session.summarize({ path: { id: sessionID }, body: { providerID: model.providerID, modelID: model.modelID } }),
+    )
+  }
+
+  async messages(sessionID: string): Promise<StoredMessage[]> {
+    return unwrap(`reading messages of session ${sessionID}`, await this.client.session.messages({ path: { id: sessionID } }))
+  }
+
+  async statuses(): Promise<Record<string, { type: string }>> {
+    return unwrap("reading session status", await this.client.session.status()) as Record<string, { type: string }>
+  }
+
+  async isBusy(sessionID: string): Promise<boolean> {
+    const status = (await this.statuses())[sessionID]
+    return status !== undefined && status.type !== "idle"
+  }
+
+  async toast(message: string, variant: ToastVariant): Promise<void> {
+    unwrap("showing a toast", await this.client.tui.showToast({ body: { title: "session", message, variant } }))
+  }
+
+  async log(level: "debug" | "info" | "warn" | "error", message: string, extra?: Record<string, unknown>): Promise<void> {
+    unwrap("writing to the log", await this.client.app.log({ body: { service: "opencode-sessions", level, message, extra } }))
+  }
+}

@@ -1,0 +1,58 @@
+import type { Hooks, PluginInput } from "@opencode-ai/plugin"
+import { AgentCatalog, handoffTargets } from "./agents.js"
+import { Delivery } from "./delivery.js"
+import { describeError } from "./errors.js"
+import { handleEvent } from "./events.js"
+import { HandoffBook } from "./handoff/book.js"
+import { isPluginMessage } from "./handoff/format.js"
+import { Launcher } from "./launcher.js"
+import { Notifier } from "./notify.js"
+import { Opencode } from "./opencode/client.js"
+import { readOptions } from "./options.js"
+import { toolDescription } from "./tool/description.js"
+import { sessionTool } from "./tool/session-tool.js"
+
+/**
+ * One plugin instance per OpenCode project instance; all of its state lives here. Nothing in
+ * this factory calls the server: OpenCode is not serving yet while it runs.
+ */
+export function createSessionsPlugin(input: Pick<PluginInput, "client">, rawOptions?: unknown): Hooks {
+  const { options, problem } = readOptions(rawOptions)
+  const opencode = new Opencode(input.client)
+  const notifier = new Notifier(opencode, options.toasts)
+  const book = new HandoffBook(options.maxAutomaticHandoffs)
+  const catalog = new AgentCatalog(opencode, (error) => notifier.error(`Could not refresh the agent list: ${describeError(error)}`))
+  const delivery = new Delivery(opencode, book, notifier)
+  const launcher = new Launcher(opencode, book, delivery, notifier)
+  let optionsProblem = problem
+
+  return {
+    tool: { session: sessionTool({ opencode, book, catalog, notifier, delivery, launcher, options }) },
+
+    async "tool.definition"({ toolID }, output) {
+      if (toolID !== "session") return
+      try {
+        output.description = toolDescription(handoffTargets(await catalog.recent()))
+      } catch (error) {
+        notifier.error(`Could not list agents for the session tool's description: ${describeError(error)}`)
+      }
+    },
+
+    async "chat.message"({ sessionID }, output) {
+      if (isPluginMessage(output.parts)) launcher.accepted(sessionID)
+      else book.personWrote(sessionID)
+    },
+
+    async event({ event }) {
+      try {
+        if (optionsProblem) {
+          notifier.error(optionsProblem)
+          optionsProblem = undefined
+        }
+        handleEvent(event, book, delivery, opencode)
+      } catch (error) {
+        notifier.error(`opencode-sessions: handling ${event.type} failed: ${describeError(error)}`)
+      }
+    },
+  }
+}

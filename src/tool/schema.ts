@@ -1,0 +1,24 @@
+import { tool } from "@opencode-ai/plugin"
+
+const z = tool.schema
+
+export const MODES = ["message", "new", "compact", "fork", "status"] as const
+export type Mode = (typeof MODES)[number]
+export type SendingMode = Exclude<Mode, "status">
+
+// Every `describe` text is sent with every model request: keep them few and short.
+export const sessionArgs = {
+  mode: z.enum(MODES),
+  text: z.string().optional().describe("Message for the agent (not for status)"),
+  agent: z.string().optional().describe("Target primary agent; default: you"),
+  model: z.string().optional().describe("provider/model for that turn"),
+  report: z.boolean().optional().describe("new/fork: send its answer back"),
+}
+
+export type SessionArgs = {
+  mode: Mode
+  text?: string
+  agent?: string
+  model?: string
+  report?: boolean
+}

@@ -1,0 +1,112 @@
+import { tool, type ToolContext } from "@opencode-ai/plugin"
+import { checkTarget } from "../agents.js"
+import { EmptyTextError, InvalidModelError, LoopGuardError, SessionToolError, describeError } from "../errors.js"
+import type { ModelRef } from "../handoff/types.js"
+import { compact } from "../modes/compact.js"
+import { fork } from "../modes/fork.js"
+import { message } from "../modes/message.js"
+import { newSession } from "../modes/new.js"
+import { status } from "../modes/status.js"
+import type { Call, Services } from "./call.js"
+import { FALLBACK_DESCRIPTION } from "./description.js"
+import { sessionArgs, type SendingMode, type SessionArgs } from "./schema.js"
+
+export function sessionTool(services: Services) {
+  return tool({
+    description: FALLBACK_DESCRIPTION,
+    args: sessionArgs,
+    async execute(args, context) {
+      if (args.mode === "status") return report(services, context, args.mode, () => status(services, context.sessionID))
+      const mode = args.mode
+      const checked = await report(services, context, mode, () => checkCall(services, args, mode, context))
+      await askPermission(services, context, mode, checked.agent, checked.text)
+      return report(services, context, mode, () => act(services, mode, checked))
+    },
+  })
+}
+
+/** Refusals and failures reach the person too (toast and log), not only the model. */
+async function report<T>(services: Services, context: ToolContext, mode: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (error instanceof SessionToolError) services.notifier.warn(error.message, { sessionID: context.sessionID })
+    else services.notifier.error(`session tool (${mode}) failed: ${describeError(error)}`, { sessionID: context.sessionID })
+    throw error
+  }
+}
+
+async function act(services: Services, mode: SendingMode, call: Call): Promise<string> {
+  // Checked right before acting, after the wait for permission, so parallel calls count each other.
+  const admission = services.book.admit(call.sessionID)
+  if (!admission.ok) throw new LoopGuardError(admission.limit)
+  switch (mode) {
+    case "message":
+      return message(services, call)
+    case "compact":
+      return compact(services, call)
+    case "new":
+      return newSession(services, call)
+    case "fork":
+      return fork(services, call)
+  }
+}
+
+/**
+ * OpenCode's permission system decides: allow resolves, deny throws, ask waits for the person.
+ * Its own error is rethrown unchanged, so OpenCode still stops the turn when the person says no.
+ */
+async function askPermission(services: Services, context: ToolContext, mode: SendingMode, agent: string, text: string) {
+  try {
+    await context.ask({
+      permission: "session",
+      patterns: [`${mode}:${agent}`],
+      always: [`${mode}:${agent}`],
+      metadata: { mode, agent, text: text.slice(0, 200) },
+    })
+  } catch (error) {
+    services.notifier.warn(`Not allowed: session ${mode}:${agent} (${describeError(error)})`, { sessionID: context.sessionID })
+    throw error
+  }
+}
+
+/** Everything that can refuse a call before the person is asked and anything is queued or sent. */
+async function checkCall(services: Services, args: SessionArgs, mode: SendingMode, context: ToolContext): Promise<Call> {
+  const text = args.text?.trim() ?? ""
+  if (!text) throw new EmptyTextError(mode)
+  const agent = args.agent?.trim() || context.agent
+  checkTarget(await services.catalog.current(), agent)
+  const model = args.model ? await checkModel(services, args.model) : undefined
+  const admission = services.book.admit(context.sessionID)
+  if (!admission.ok) throw new LoopGuardError(admission.limit)
+  return {
+    sessionID: context.sessionID,
+    messageID: context.messageID,
+    callerAgent: context.agent,
+    agent,
+    text,
+    model,
+    callerModel: callerModel(context),
+    report: args.report ?? services.options.report,
+  }
+}
+
+async function checkModel(services: Services, name: string): Promise<ModelRef> {
+  const slash = name.indexOf("/")
+  const providers = await services.opencode.providers()
+  const examples = providers.flatMap((provider) => Object.keys(provider.models).map((id) => `${provider.id}/${id}`)).slice(0, 5)
+  if (slash <= 0 || slash === name.length - 1) throw new InvalidModelError(name, "is not of the form provider/model", examples)
+  const providerID = name.slice(0, slash)
+  const modelID = name.slice(slash + 1)
+  const provider = providers.find((candidate) => candidate.id === providerID)
+  if (!provider) throw new InvalidModelError(name, `names no configured provider ("${providerID}")`, examples)
+  if (!provider.models[modelID]) throw new InvalidModelError(name, `is not a model of provider "${providerID}"`, examples)
+  return { providerID, modelID }
+}
+
+/** OpenCode passes the calling turn's model as an untyped `extra.model` ({ id, providerID }). */
+function callerModel(context: ToolContext): ModelRef | undefined {
+  const model = (context as ToolContext & { extra?: { model?: { id?: unknown; providerID?: unknown } } }).extra?.model
+  if (typeof model?.id !== "string" || typeof model.providerID !== "string") return undefined
+  return { providerID: model.providerID, modelID: model.id }
+}
