@@ -16,6 +16,14 @@ export function handleEvent(event: Event, book: HandoffBook, delivery: Delivery,
     case "session.idle":
       delivery.kick(event.properties.sessionID)
       return
+    // An abort shows as an assistant message that ends with MessageAbortedError. OpenCode
+    // 1.18.33 does not always publish session.error for it (not when a stream is cut), so
+    // both are watched; cancelling twice drops nothing the second time.
+    case "message.updated": {
+      const info = event.properties.info
+      if (info.role === "assistant" && info.error?.name === "MessageAbortedError") delivery.cancel(info.sessionID)
+      return
+    }
     case "session.error":
       if (event.properties.sessionID && event.properties.error?.name === "MessageAbortedError") {
         delivery.cancel(event.properties.sessionID)

@@ -52,6 +52,8 @@ export type Harness = {
   url: string
   projectDir: string
   events: Event[]
+  /** Everything the server printed (its log lines included). */
+  output(): string
   /** Resolves once `check` returns a truthy value; re-checked on every event and on a slow poll. */
   waitFor<T>(description: string, check: () => T | Promise<T>, timeoutMs?: number): Promise<NonNullable<T>>
   waitForEvent(description: string, match: (event: Event) => boolean, timeoutMs?: number): Promise<Event>
@@ -115,7 +117,7 @@ export async function startOpencode(options: HarnessOptions = {}): Promise<Harne
   }
   // `--port 0` makes OpenCode fall back to 4096, so pick a free port ourselves.
   const port = await freePort()
-  const server: ChildProcess = spawn(OPENCODE_BIN, ["serve", "--port", String(port), "--hostname", "127.0.0.1", ...(options.logLevel ? ["--log-level", options.logLevel] : [])], {
+  const server: ChildProcess = spawn(OPENCODE_BIN, ["serve", "--port", String(port), "--hostname", "127.0.0.1", "--print-logs", "--log-level", options.logLevel ?? "INFO"], {
     cwd: project,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -211,6 +213,7 @@ export async function startOpencode(options: HarnessOptions = {}): Promise<Harne
     url,
     projectDir: project,
     events,
+    output: () => output.join(""),
     waitFor,
     waitForEvent: (description, match, timeoutMs) => {
       const seen = events.length

@@ -4,9 +4,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness } from "./harness.js"
 import { callSession, completedAt, lines, sessionIdIn, sessionToolParts, shape, textOf, toolOutcome } from "./script.js"
+import { answered as waitAnswered, answeredBy, fence as waitFence } from "./waits.js"
 
 let oc: Harness
-let failed = false
 
 beforeAll(async () => {
   oc = await startOpencode({
@@ -22,29 +22,16 @@ beforeAll(async () => {
   })
 })
 
-afterEach((context) => {
-  failed ||= context.task.result?.state === "fail"
+afterEach(async (context) => {
+  if (context.task.result?.state === "fail") console.log(`Transcript after "${context.task.name}":\n${await oc.transcript()}`)
 })
 
 afterAll(async () => {
-  if (failed) console.log(await oc.transcript())
   await oc?.stop()
 })
 
-async function answered(sessionID: string, count: number) {
-  return oc.waitFor(`${count} finished answers in ${sessionID}`, async () => {
-    const messages = await oc.messages(sessionID)
-    const done = messages.filter((m) => m.info.role === "assistant" && m.info.time.completed && m.info.finish !== "tool-calls")
-    return done.length >= count ? messages : undefined
-  })
-}
-
-/** A message from the person, answered: everything queued before it has had its chance. */
-async function fence(sessionID: string) {
-  await oc.say(sessionID, "@say fence")
-  await oc.waitIdle(sessionID)
-  return oc.messages(sessionID)
-}
+const answered = (sessionID: string, count: number) => waitAnswered(oc, sessionID, count)
+const fence = (sessionID: string) => waitFence(oc, sessionID)
 
 describe("message", () => {
   it("hands the conversation to another agent after the caller's turn ends", async () => {
@@ -126,10 +113,7 @@ describe("compact", () => {
     const id = await oc.startSession("Some history to compact.", "alpha")
     await answered(id, 1)
     await oc.say(id, lines("Now compact and hand over.", callSession({ mode: "compact", agent: "beta", text: "Continue from the summary." })), "alpha")
-    const messages = await oc.waitFor("beta answers after compaction", async () => {
-      const all = await oc.messages(id)
-      return all.at(-1)?.info.role === "assistant" && all.at(-1)?.info.mode === "beta" && all.at(-1)?.info.time.completed ? all : undefined
-    })
+    const messages = await answeredBy(oc, id, "beta")
     const kinds = shape(messages)
     const summaryAt = kinds.indexOf("assistant:compaction:summary")
     expect(kinds.filter((k) => k.endsWith(":summary"))).toHaveLength(1)

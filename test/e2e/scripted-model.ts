@@ -11,6 +11,8 @@
  *   @fail            answer with a non-retryable HTTP 400 error
  *   @hang            never answer (until the client hangs up)
  *   @say some text   answer with this text
+ *   @after-tool @X   apply directive @X to the answer after the tool results instead
+ *                    (e.g. `@after-tool @hang`: the turn calls the tool, then hangs)
  *
  * A nested hand-off is just JSON: `text` can hold further `@session` lines, escaped by
  * JSON.stringify, and they become directives when that text is delivered to the next agent.
@@ -58,10 +60,13 @@ export function contentText(message: ChatMessage): string {
   return message.content.map((part) => part.text ?? "").join("\n")
 }
 
-export function readDirectives(text: string): Directives {
+export function readDirectives(text: string, afterTool = false): Directives {
   const directives: Directives = { sessionCalls: [], delayMs: 0, fail: false, hang: false }
   for (const raw of text.split("\n")) {
-    const line = raw.trim()
+    let line = raw.trim()
+    const deferred = line.startsWith("@after-tool ")
+    if (deferred !== afterTool) continue
+    if (deferred) line = line.slice("@after-tool ".length).trim()
     if (line.startsWith("@session ")) directives.sessionCalls.push(line.slice("@session ".length).trim())
     else if (line.startsWith("@delay ")) directives.delayMs = Number(line.slice("@delay ".length)) || 0
     else if (line === "@fail") directives.fail = true
@@ -114,7 +119,10 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
     const tools = body.tools ?? []
     const last = body.messages[body.messages.length - 1]
     const lastIsUser = last?.role === "user"
-    const directives = lastIsUser ? readDirectives(contentText(last)) : readDirectives("")
+    const lastUser = [...body.messages].reverse().find((message) => message.role === "user")
+    const directives = lastIsUser
+      ? readDirectives(contentText(last))
+      : readDirectives(last?.role === "tool" && lastUser ? contentText(lastUser) : "", true)
     const canCallSession = tools.some((t) => t.function.name === "session")
     const callsSession = lastIsUser && canCallSession && directives.sessionCalls.length > 0
 
