@@ -39,16 +39,17 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client">, rawOpti
     },
 
     async "chat.message"({ sessionID }, output) {
+      // Said when the person first writes: the TUI is surely there to show the toast then.
+      if (optionsProblem) {
+        notifier.error(optionsProblem)
+        optionsProblem = undefined
+      }
       if (isPluginMessage(output.parts)) launcher.accepted(sessionID)
       else book.personWrote(sessionID)
     },
 
     async event({ event }) {
       try {
-        if (optionsProblem) {
-          notifier.error(optionsProblem)
-          optionsProblem = undefined
-        }
         handleEvent(event, book, delivery, opencode)
       } catch (error) {
         notifier.error(`opencode-sessions: handling ${event.type} failed: ${describeError(error)}`)

@@ -41,8 +41,9 @@ export class Opencode {
     return unwrap("listing agents", await this.client.app.agents())
   }
 
-  async providers(): Promise<Provider[]> {
-    return unwrap("listing providers", await this.client.config.providers()).providers
+  /** Configured providers, and the default model of each (`{ providerID: modelID }`). */
+  async providers(): Promise<{ providers: Provider[]; default: Record<string, string> }> {
+    return unwrap("listing providers", await this.client.config.providers())
   }
 
   async createSession(title: string): Promise<Session> {

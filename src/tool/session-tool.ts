@@ -1,6 +1,7 @@
 import { tool, type ToolContext } from "@opencode-ai/plugin"
 import { checkTarget } from "../agents.js"
 import { EmptyTextError, InvalidModelError, LoopGuardError, SessionToolError, describeError } from "../errors.js"
+import type { Provider } from "@opencode-ai/sdk"
 import type { ModelRef } from "../handoff/types.js"
 import { compact } from "../modes/compact.js"
 import { fork } from "../modes/fork.js"
@@ -93,15 +94,29 @@ async function checkCall(services: Services, args: SessionArgs, mode: SendingMod
 
 async function checkModel(services: Services, name: string): Promise<ModelRef> {
   const slash = name.indexOf("/")
-  const providers = await services.opencode.providers()
-  const examples = providers.flatMap((provider) => Object.keys(provider.models).map((id) => `${provider.id}/${id}`)).slice(0, 5)
-  if (slash <= 0 || slash === name.length - 1) throw new InvalidModelError(name, "is not of the form provider/model", examples)
-  const providerID = name.slice(0, slash)
+  const providerID = name.slice(0, Math.max(slash, 0))
   const modelID = name.slice(slash + 1)
+  const { providers, default: defaults } = await services.opencode.providers()
+  const examples = modelExamples(providers, defaults, providerID)
+  if (slash <= 0 || slash === name.length - 1) throw new InvalidModelError(name, "is not of the form provider/model", examples)
   const provider = providers.find((candidate) => candidate.id === providerID)
   if (!provider) throw new InvalidModelError(name, `names no configured provider ("${providerID}")`, examples)
   if (!provider.models[modelID]) throw new InvalidModelError(name, `is not a model of provider "${providerID}"`, examples)
   return { providerID, modelID }
+}
+
+/** A few valid names, most useful first: the named provider's, then the ones the person configured. */
+function modelExamples(providers: Provider[], defaults: Record<string, string>, preferred: string): string[] {
+  const rank = (provider: Provider) => (provider.id === preferred ? 0 : provider.source === "config" ? 1 : 2)
+  return [...providers]
+    .sort((a, b) => rank(a) - rank(b))
+    .flatMap((provider) => {
+      const ids = Object.keys(provider.models)
+      const fallback = defaults[provider.id]
+      // A provider's default model first: the likeliest to be meant.
+      return (fallback && ids.includes(fallback) ? [fallback, ...ids.filter((id) => id !== fallback)] : ids).map((id) => `${provider.id}/${id}`)
+    })
+    .slice(0, 5)
 }
 
 /** OpenCode passes the calling turn's model as an untyped `extra.model` ({ id, providerID }). */

@@ -11,8 +11,9 @@
  *   @fail            answer with a non-retryable HTTP 400 error
  *   @hang            never answer (until the client hangs up)
  *   @say some text   answer with this text
- *   @after-tool @X   apply directive @X to the answer after the tool results instead
- *                    (e.g. `@after-tool @hang`: the turn calls the tool, then hangs)
+ *   @after-tool @X   apply directive @X to the answer after the first tool results instead
+ *                    (`@after-tool @hang`: the turn calls the tool, then hangs;
+ *                    `@after-tool @session {...}`: a second, later tool call in the same turn)
  *
  * A nested hand-off is just JSON: `text` can hold further `@session` lines, escaped by
  * JSON.stringify, and they become directives when that text is delivered to the next agent.
@@ -119,12 +120,15 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
     const tools = body.tools ?? []
     const last = body.messages[body.messages.length - 1]
     const lastIsUser = last?.role === "user"
-    const lastUser = [...body.messages].reverse().find((message) => message.role === "user")
+    const lastUserAt = body.messages.map((message) => message.role).lastIndexOf("user")
+    const lastUser = body.messages[lastUserAt]
+    // `@after-tool` directives apply to the first answer after the first tool results only.
+    const toolSteps = body.messages.slice(lastUserAt + 1).filter((message) => message.tool_calls?.length).length
     const directives = lastIsUser
       ? readDirectives(contentText(last))
-      : readDirectives(last?.role === "tool" && lastUser ? contentText(lastUser) : "", true)
+      : readDirectives(last?.role === "tool" && lastUser && toolSteps === 1 ? contentText(lastUser) : "", true)
     const canCallSession = tools.some((t) => t.function.name === "session")
-    const callsSession = lastIsUser && canCallSession && directives.sessionCalls.length > 0
+    const callsSession = canCallSession && directives.sessionCalls.length > 0
 
     const reply: RecordedRequest["reply"] = directives.hang
       ? "hang"

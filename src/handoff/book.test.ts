@@ -1,0 +1,178 @@
+import { describe, expect, it } from "vitest"
+import { HandoffBook } from "./book.js"
+import type { HandoffRequest, StartedSession } from "./types.js"
+
+function request(sessionID: string, text: string, agent = "build"): HandoffRequest {
+  return { kind: "message", sessionID, agent, text, from: { agent: "plan", sessionID } }
+}
+
+function started(sessionID: string, report = false): StartedSession {
+  return { sessionID, mode: "new", agent: "build", title: `New · build: ${sessionID}`, callerAgent: "plan", report }
+}
+
+/** Runs a whole delivery chain the way Delivery does: claim, then take until the queue is empty. */
+function deliverAll(book: HandoffBook, sessionID: string): string[] {
+  const texts: string[] = []
+  if (!book.claim(sessionID)) return texts
+  for (let next = book.takeNext(sessionID); next; next = book.takeNext(sessionID)) texts.push(next.text)
+  return texts
+}
+
+const EMPTY = { sessions: 0, queued: 0, started: 0 }
+
+describe("HandoffBook queues", () => {
+  it("delivers each session's hand-offs in the order they were queued, with distinct ids", () => {
+    const book = new HandoffBook(8)
+    const a = book.enqueue(request("A", "a1"))
+    book.enqueue(request("B", "b1"))
+    const a2 = book.enqueue(request("A", "a2"))
+    book.enqueue(request("B", "b2"))
+
+    expect(a.id).not.toBe(a2.id)
+    expect(book.pending("A").map((h) => h.text)).toEqual(["a1", "a2"])
+    expect(deliverAll(book, "A")).toEqual(["a1", "a2"])
+    // Draining A left B untouched.
+    expect(book.pending("B").map((h) => h.text)).toEqual(["b1", "b2"])
+    expect(deliverAll(book, "B")).toEqual(["b1", "b2"])
+  })
+
+  it("claims a session with a queue only once until its chain ends, however many idle signals arrive", () => {
+    const book = new HandoffBook(8)
+    expect(book.claim("A")).toBe(false) // nothing queued: nothing to claim
+    book.enqueue(request("A", "a1"))
+    book.enqueue(request("A", "a2"))
+
+    expect(book.claim("A")).toBe(true)
+    expect(book.claim("A")).toBe(false) // duplicate idle
+    expect(book.takeNext("A")?.text).toBe("a1")
+    expect(book.claim("A")).toBe(false) // still mid-chain
+    expect(book.takeNext("A")?.text).toBe("a2")
+    expect(book.takeNext("A")).toBeUndefined() // ends the chain
+
+    book.enqueue(request("A", "a3"))
+    expect(book.claim("A")).toBe(true) // a new chain may start
+  })
+
+  it("lets a later claim succeed after release (the session turned out to be busy)", () => {
+    const book = new HandoffBook(8)
+    book.enqueue(request("A", "a1"))
+    expect(book.claim("A")).toBe(true)
+    book.release("A")
+    expect(book.pending("A")).toHaveLength(1) // release keeps the queue
+    expect(book.claim("A")).toBe(true)
+    expect(book.takeNext("A")?.text).toBe("a1")
+  })
+})
+
+describe("HandoffBook loop guard", () => {
+  it("refuses once delivered turns + queued hand-offs + the new count exceed the limit", () => {
+    const book = new HandoffBook(3)
+    expect(book.admit("A", 3)).toEqual({ ok: true })
+    expect(book.admit("A", 4)).toEqual({ ok: false, limit: 3 })
+
+    book.enqueue(request("A", "a1"))
+    book.enqueue(request("A", "a2"))
+    expect(book.admit("A")).toEqual({ ok: true }) // 2 queued + 1 = 3
+    expect(book.admit("A", 2)).toEqual({ ok: false, limit: 3 })
+
+    // Delivering moves hand-offs from "queued" to "automatic turns": the total stays counted.
+    expect(deliverAll(book, "A")).toHaveLength(2)
+    expect(book.admit("A")).toEqual({ ok: true })
+    book.enqueue(request("A", "a3"))
+    expect(deliverAll(book, "A")).toEqual(["a3"])
+    expect(book.admit("A")).toEqual({ ok: false, limit: 3 })
+    // Other sessions have their own count.
+    expect(book.admit("B", 3)).toEqual({ ok: true })
+  })
+
+  it("starts counting again when the person writes", () => {
+    const book = new HandoffBook(1)
+    book.enqueue(request("A", "a1"))
+    deliverAll(book, "A")
+    expect(book.admit("A").ok).toBe(false)
+    book.personWrote("A")
+    expect(book.admit("A").ok).toBe(true)
+  })
+
+  it("gives a started session its starter's count plus one, and remembers who started it", () => {
+    const book = new HandoffBook(3)
+    book.enqueue(request("parent", "p1"))
+    deliverAll(book, "parent") // parent: 1 automatic turn
+    book.recordStarted("parent", started("child", true))
+
+    expect(book.started("parent")).toEqual([started("child", true)])
+    expect(book.startedBy("child")).toEqual({ parentID: "parent", started: started("child", true) })
+    expect(book.startedBy("parent")).toBeUndefined()
+    // child counts 2 of 3: one more is allowed, two are not.
+    expect(book.admit("child", 1).ok).toBe(true)
+    expect(book.admit("child", 2)).toEqual({ ok: false, limit: 3 })
+  })
+})
+
+describe("HandoffBook abort and forget", () => {
+  it("abort drops only that session's queue and returns what it dropped", () => {
+    const book = new HandoffBook(8)
+    book.enqueue(request("A", "a1"))
+    book.enqueue(request("A", "a2"))
+    book.enqueue(request("B", "b1"))
+
+    expect(book.abort("A").map((h) => h.text)).toEqual(["a1", "a2"])
+    expect(book.pending("A")).toEqual([])
+    expect(book.claim("A")).toBe(false)
+    expect(book.pending("B").map((h) => h.text)).toEqual(["b1"])
+    expect(book.abort("A")).toEqual([])
+    expect(book.abort("unknown")).toEqual([])
+  })
+
+  it("forget drops the session's queue and removes it from other sessions' started lists", () => {
+    const book = new HandoffBook(8)
+    book.recordStarted("parent", started("child1"))
+    book.recordStarted("parent", started("child2"))
+    book.enqueue(request("child1", "c1"))
+
+    expect(book.forget("child1").map((h) => h.text)).toEqual(["c1"])
+    expect(book.pending("child1")).toEqual([])
+    expect(book.started("parent").map((s) => s.sessionID)).toEqual(["child2"])
+    expect(book.startedBy("child1")).toBeUndefined()
+    expect(book.startedBy("child2")?.parentID).toBe("parent")
+  })
+
+  it("holds nothing once every hand-off is delivered (and the person wrote) or its session forgotten", () => {
+    const book = new HandoffBook(8)
+    for (let i = 0; i < 1000; i++) {
+      book.enqueue(request(`s${i}`, "one"))
+      book.enqueue(request(`s${i}`, "two"))
+      if (i % 2 === 0) book.recordStarted("root", started(`s${i}`))
+    }
+    expect(book.size()).toEqual({ sessions: 1001, queued: 2000, started: 500 })
+
+    for (let i = 0; i < 1000; i++) {
+      if (i % 2 === 0) {
+        book.forget(`s${i}`)
+      } else {
+        expect(deliverAll(book, `s${i}`)).toEqual(["one", "two"])
+        book.personWrote(`s${i}`)
+      }
+    }
+    // "root" only held started sessions, all forgotten: it is released too.
+    expect(book.size()).toEqual(EMPTY)
+  })
+
+  it("releases a session whose chain ends after its queue was aborted mid-chain", () => {
+    const book = new HandoffBook(8)
+    book.enqueue(request("A", "a1"))
+    expect(book.claim("A")).toBe(true)
+    book.abort("A")
+    expect(book.takeNext("A")).toBeUndefined()
+    expect(book.size()).toEqual(EMPTY)
+  })
+
+  it("keeps the automatic-turn count of a delivered session until the person writes or it is deleted", () => {
+    const book = new HandoffBook(8)
+    book.enqueue(request("A", "a1"))
+    deliverAll(book, "A")
+    expect(book.size()).toEqual({ sessions: 1, queued: 0, started: 0 })
+    book.forget("A")
+    expect(book.size()).toEqual(EMPTY)
+  })
+})

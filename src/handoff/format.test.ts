@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest"
+import { MARKER, excerpt, handoffHeader, handoffText, isPluginMessage, markerMetadata, sessionTitle } from "./format.js"
+import type { Handoff } from "./types.js"
+
+const from = { agent: "plan", sessionID: "ses_parent", title: "Refactor the parser" }
+
+describe("handoffText", () => {
+  it.each(["message", "compact"] as const)("a %s hand-off names the sending agent and says the person did not type it", (kind) => {
+    const text = handoffText({ kind, from, text: "Implement step 2." })
+    const [header, blank, body] = text.split("\n")
+    expect(header).toContain('agent "plan"')
+    expect(header).toContain("not typed by the person")
+    expect(blank).toBe("")
+    expect(body).toBe("Implement step 2.")
+  })
+
+  it("a compact hand-off's header says the conversation was compacted, unlike a message's", () => {
+    expect(handoffHeader({ kind: "compact", from })).toContain("compacting")
+    expect(handoffHeader({ kind: "message", from })).not.toContain("compacting")
+  })
+
+  it("a report's header carries the reporting session's id, title and agent", () => {
+    const header = handoffHeader({ kind: "report", from: { agent: "build", sessionID: "ses_child", title: "Fix tests" } })
+    expect(header).toContain("ses_child")
+    expect(header).toContain('"Fix tests"')
+    expect(header).toContain('agent "build"')
+  })
+
+  it("a report without a title still names the session, with no empty quotes", () => {
+    const header = handoffHeader({ kind: "report", from: { agent: "build", sessionID: "ses_child" } })
+    expect(header).toContain("ses_child")
+    expect(header).not.toContain('""')
+  })
+})
+
+describe("isPluginMessage", () => {
+  const handoff: Pick<Handoff, "kind" | "from"> = { kind: "message", from }
+
+  it("recognises a text part carrying the plugin's marker metadata", () => {
+    const parts = [{ type: "text", metadata: markerMetadata(handoff) }]
+    expect(isPluginMessage(parts)).toBe(true)
+  })
+
+  it("marker metadata records the kind and the sender", () => {
+    expect(markerMetadata(handoff)[MARKER]).toEqual({ kind: "message", fromAgent: "plan", fromSession: "ses_parent" })
+  })
+
+  it("does not recognise the person's plain parts or parts with other metadata", () => {
+    expect(isPluginMessage([{ type: "text" }])).toBe(false)
+    expect(isPluginMessage([{ type: "text", metadata: { other: true } }])).toBe(false)
+    expect(isPluginMessage([])).toBe(false)
+  })
+
+  it("finds the marker on any text part of the message", () => {
+    expect(isPluginMessage([{ type: "file" }, { type: "text", metadata: markerMetadata(handoff) }])).toBe(true)
+  })
+})
+
+describe("excerpt", () => {
+  it("keeps a short text whole, on one line", () => {
+    expect(excerpt("  Fix\n the   bug  ", 40)).toBe("Fix the bug")
+  })
+
+  it("keeps a text of exactly max characters without an ellipsis", () => {
+    expect(excerpt("abcde", 5)).toBe("abcde")
+  })
+
+  it("cuts a longer text to max characters, ending in an ellipsis", () => {
+    const cut = excerpt("abcdefghij", 5)
+    expect(cut).toBe("abcd…")
+    expect(cut.length).toBe(5)
+  })
+
+  it("does not leave a space before the ellipsis", () => {
+    expect(excerpt("abc defgh", 5)).toBe("abc…")
+  })
+})
+
+describe("sessionTitle", () => {
+  it("names the mode, the agent and the task's first non-empty line", () => {
+    const title = sessionTitle("new", "build", "\n\nWrite the migration\nthen run it")
+    expect(title).toBe("New · build: Write the migration")
+    expect(sessionTitle("fork", "plan", "Try the other approach")).toBe("Fork · plan: Try the other approach")
+  })
+
+  it("stays short when the task is long", () => {
+    const title = sessionTitle("new", "build", "word ".repeat(100))
+    expect(title.startsWith("New · build: word")).toBe(true)
+    expect(title.endsWith("…")).toBe(true)
+    expect(title.length).toBeLessThanOrEqual("New · build: ".length + 50)
+  })
+})

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest"
+import { DEFAULT_MAX_AUTOMATIC_HANDOFFS, readOptions } from "./options.js"
+
+const DEFAULTS = { maxAutomaticHandoffs: DEFAULT_MAX_AUTOMATIC_HANDOFFS, toasts: true, report: false }
+const VALID_SHAPE = "{ maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean }"
+
+describe("readOptions", () => {
+  it.each([undefined, null, {}])("uses the defaults without a problem when given %s", (raw) => {
+    expect(readOptions(raw)).toEqual({ options: DEFAULTS })
+  })
+
+  it("accepts valid values, including the bounds of maxAutomaticHandoffs", () => {
+    expect(readOptions({ maxAutomaticHandoffs: 3, toasts: false, report: true })).toEqual({
+      options: { maxAutomaticHandoffs: 3, toasts: false, report: true },
+    })
+    expect(readOptions({ maxAutomaticHandoffs: 1 }).options.maxAutomaticHandoffs).toBe(1)
+    expect(readOptions({ maxAutomaticHandoffs: 1000 }).options.maxAutomaticHandoffs).toBe(1000)
+  })
+
+  it("fills the options not given with their defaults", () => {
+    expect(readOptions({ report: true })).toEqual({ options: { ...DEFAULTS, report: true } })
+  })
+
+  it.each([
+    ["maxAutomaticHandoffs: 0", { maxAutomaticHandoffs: 0 }, "maxAutomaticHandoffs"],
+    ["maxAutomaticHandoffs: 1001", { maxAutomaticHandoffs: 1001 }, "maxAutomaticHandoffs"],
+    ["maxAutomaticHandoffs: 2.5", { maxAutomaticHandoffs: 2.5 }, "maxAutomaticHandoffs"],
+    ['toasts: "yes"', { toasts: "yes" }, "toasts"],
+    ['report: "true"', { report: "true" }, "report"],
+    ["an unknown key", { maxHandoffs: 3 }, "maxHandoffs"],
+  ])("with %s returns the defaults and a problem naming the key and the valid shape", (_label, raw, key) => {
+    const { options, problem } = readOptions(raw)
+    expect(options).toEqual(DEFAULTS)
+    expect(problem).toContain(key)
+    expect(problem).toContain(VALID_SHAPE)
+    expect(problem).toContain("Using the defaults")
+  })
+
+  it("uses the defaults for every option when one of several is bad", () => {
+    const { options, problem } = readOptions({ maxAutomaticHandoffs: 3, toasts: "no" })
+    expect(options).toEqual(DEFAULTS)
+    // Only the bad option is named among the details, before the valid shape.
+    const details = problem?.split(". Using the defaults")[0]
+    expect(details).toContain("toasts")
+    expect(details).not.toContain("maxAutomaticHandoffs")
+  })
+
+  it("names the problem when the options are not an object", () => {
+    const { options, problem } = readOptions("fast")
+    expect(options).toEqual(DEFAULTS)
+    expect(problem).toContain("(options)")
+  })
+})

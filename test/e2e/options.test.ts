@@ -1,0 +1,63 @@
+/**
+ * Plugin options, given through `"plugin": [[path, options]]` in a real OpenCode: honoured
+ * when valid, and a clear message (toast and log) with safe defaults when not.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { startOpencode, type Harness } from "./harness.js"
+import { callSession, lines, sessionIdIn, sessionToolParts, textOf, toolOutcome } from "./script.js"
+import { answered, deliveredAndAnswered, isHandoff, toasts } from "./waits.js"
+
+const agents = { alpha: { mode: "primary" as const }, beta: { mode: "primary" as const } }
+
+function useOpencode(pluginOptions: Record<string, unknown>) {
+  const box: { oc?: Harness } = {}
+  beforeAll(async () => {
+    box.oc = await startOpencode({ agents, pluginOptions })
+  })
+  afterEach(async (context) => {
+    if (context.task.result?.state === "fail") console.log(`Transcript after "${context.task.name}":\n${await box.oc!.transcript()}`)
+  })
+  afterAll(async () => {
+    await box.oc?.stop()
+  })
+  return () => box.oc!
+}
+
+describe("valid options: { report: true, toasts: false }", () => {
+  const oc = useOpencode({ report: true, toasts: false })
+
+  it("reports back by default, and shows no informational toasts", async () => {
+    const since = oc().events.length
+    const id = await oc().startSession(callSession({ mode: "new", agent: "beta", text: lines("Look around.", "@say Looked.") }), "alpha")
+    const child = sessionIdIn(toolOutcome(sessionToolParts(await answered(oc(), id, 1))[0]!).text)!
+    const messages = await oc().waitFor("the report", async () => {
+      const all = await oc().messages(id)
+      return all.some((m) => isHandoff(m) && textOf(m).startsWith(`[Report from session ${child}`)) ? all : undefined
+    })
+    expect(messages.some((m) => textOf(m).includes("Looked."))).toBe(true)
+    expect(toasts(oc(), since).filter((t) => t.variant === "info")).toEqual([])
+  })
+
+  it("still toasts refusals", async () => {
+    const since = oc().events.length
+    await oc().startSession(callSession({ mode: "message", agent: "nobody", text: "x" }), "alpha")
+    const toast = await oc().waitFor("a refusal toast", () => toasts(oc(), since).find((t) => t.variant === "warning"))
+    expect(toast.message).toContain('agent "nobody" does not exist')
+  })
+})
+
+describe("invalid options", () => {
+  const oc = useOpencode({ maxAutomaticHandoffs: "lots", toast: false })
+
+  it("names what is wrong in a toast and the log, and works with the defaults", async () => {
+    const since = oc().events.length
+    const id = await oc().startSession(callSession({ mode: "message", agent: "beta", text: "Still works." }), "alpha")
+    const toast = await oc().waitFor("the options toast", () => toasts(oc(), since).find((t) => t.message.includes("invalid plugin options")))
+    expect(toast.variant).toBe("error")
+    expect(toast.message).toContain("maxAutomaticHandoffs")
+    expect(toast.message).toContain('"toast"')
+    expect(toast.message).toContain("Using the defaults instead")
+    await oc().waitFor("the options problem in OpenCode's log", () => oc().output().includes("invalid plugin options"))
+    await deliveredAndAnswered(oc(), id, "beta", "Still works.")
+  })
+})
