@@ -5,15 +5,15 @@ import type { AgentInfo } from "../opencode/client.js"
  * paid for again and again: it stays short, and names the valid agents with a few words each.
  */
 const MODES =
-  "Hand work to another agent or session. mode: " +
-  "message=after your turn, agent gets text here; " +
+  "Hand work to an agent. mode: " +
+  "message=after your turn, agent continues here with text; " +
   "new=fresh session, no history; " +
-  "compact=after your turn, summarize, then agent gets text; " +
-  "fork=copy of this conversation gets text; " +
-  "status=sessions you started + queued hand-offs. " +
-  "new/fork don't wait; report:true sends their answer back."
+  "compact=after your turn, summarize, then agent continues; " +
+  "fork=new session with this history; " +
+  "status=sessions you started, queued hand-offs. " +
+  "new/fork return at once; report:true sends their answer back."
 
-const AGENT_WORDS = 6
+const AGENT_WORDS = 5
 
 export function shortDescription(text: string | undefined, words = AGENT_WORDS): string {
   const all = (text ?? "").replace(/\s+/g, " ").trim().split(" ").filter(Boolean)

@@ -9,10 +9,10 @@ export type SendingMode = Exclude<Mode, "status">
 // Every `describe` text is sent with every model request: keep them few and short.
 export const sessionArgs = {
   mode: z.enum(MODES),
-  text: z.string().optional().describe("Message for the agent (not for status)"),
-  agent: z.string().optional().describe("Target primary agent; default: you"),
-  model: z.string().optional().describe("provider/model for that turn"),
-  report: z.boolean().optional().describe("new/fork: send its answer back"),
+  text: z.string().optional().describe("For the agent; not for status"),
+  agent: z.string().optional().describe("Primary agent; default: you"),
+  model: z.string().optional().describe("provider/model"),
+  report: z.boolean().optional(),
 }
 
 export type SessionArgs = {
