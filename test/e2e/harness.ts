@@ -78,7 +78,7 @@ function freshScratch(): { root: string; project: string } {
 export async function startOpencode(options: HarnessOptions = {}): Promise<Harness> {
   const model = await startScriptedModel()
   const { root, project } = freshScratch()
-  const models = options.models ?? ["alpha"]
+  const models = options.models ?? ["model-1"]
   const pluginPath = `file://${REPO_ROOT}`
   const config = {
     $schema: "https://opencode.ai/config.json",

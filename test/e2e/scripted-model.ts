@@ -211,6 +211,7 @@ function textReply(model: string, messages: ChatMessage[], directives: Directive
     }
     return `Done. ${results.join(" | ")}`
   }
-  const words = last ? plainWords(contentText(last)) : ""
-  return `[${model}] answered: ${words.slice(0, 240)}`
+  // A hand-off or report starts with a bracketed header line: answer what follows it.
+  const words = last ? plainWords(contentText(last)).replace(/^\[[^\]]*\]\s*/, "") : ""
+  return `[${model}] noted: ${words.slice(0, 240)}`
 }
