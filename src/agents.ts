@@ -39,17 +39,17 @@ export class AgentCatalog {
 
   /** The last known list; waits only the very first time. */
   async recent(): Promise<AgentInfo[]> {
-    if (this.last) {
-      this.refreshInBackground().catch(this.onRefreshError)
-      return this.last
-    }
-    return this.refreshInBackground()
+    if (!this.last) return this.current()
+    this.refreshInBackground()
+    return this.last
   }
 
-  private refreshInBackground(): Promise<AgentInfo[]> {
-    this.refreshing ??= this.current().finally(() => {
+  /** At most one refresh at a time, and its failure is reported once, however many asked. */
+  private refreshInBackground(): void {
+    if (this.refreshing) return
+    this.refreshing = this.current()
+    this.refreshing.catch(this.onRefreshError).finally(() => {
       this.refreshing = undefined
     })
-    return this.refreshing
   }
 }

@@ -33,14 +33,14 @@ describe("readOptions", () => {
     expect(options).toEqual(DEFAULTS)
     expect(problem).toContain(key)
     expect(problem).toContain(VALID_SHAPE)
-    expect(problem).toContain("Using the defaults")
+    expect(problem).toContain("Using the defaults for those")
   })
 
-  it("uses the defaults for every option when one of several is bad", () => {
+  it("keeps the valid options when one of several is bad, and uses the default for the bad one", () => {
     const { options, problem } = readOptions({ maxAutomaticHandoffs: 3, toasts: "no" })
-    expect(options).toEqual(DEFAULTS)
+    expect(options).toEqual({ ...DEFAULTS, maxAutomaticHandoffs: 3 })
     // Only the bad option is named among the details, before the valid shape.
-    const details = problem?.split(". Using the defaults")[0]
+    const details = problem?.split(". Using the defaults for those")[0]
     expect(details).toContain("toasts")
     expect(details).not.toContain("maxAutomaticHandoffs")
   })

@@ -20,17 +20,34 @@ export type Options = ReturnType<typeof OptionsSchema.parse>
 
 export type ReadOptions = { options: Options; problem?: string }
 
-/** Reads the options; a bad one is named, and the defaults are used instead of failing to load. */
+/**
+ * Reads the options. A bad one is named, and its default used instead; the valid ones are
+ * kept. The plugin loads either way: failing to load would be silent in OpenCode.
+ */
 export function readOptions(raw: unknown): ReadOptions {
-  const parsed = OptionsSchema.safeParse(raw ?? {})
-  if (parsed.success) return { options: parsed.data }
-  const details = parsed.error.issues
-    .map((issue) => `${issue.path.join(".") || "(options)"}: ${issue.message}`)
-    .join("; ")
-  return {
-    options: OptionsSchema.parse({}),
-    problem:
-      `opencode-sessions: invalid plugin options (${details}). Using the defaults instead. ` +
-      `Valid: { maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean }.`,
+  const defaults = OptionsSchema.parse({})
+  if (raw === undefined || raw === null) return { options: defaults }
+  if (typeof raw !== "object" || Array.isArray(raw)) return { options: defaults, problem: explain(["(options): expected an object"]) }
+
+  const options: Record<string, unknown> = { ...defaults }
+  const problems: string[] = []
+  const fields = OptionsSchema.shape as Record<string, { safeParse(value: unknown): { success: boolean; data?: unknown; error?: { issues: Array<{ message: string }> } } }>
+  for (const [key, value] of Object.entries(raw)) {
+    const field = fields[key]
+    if (!field) {
+      problems.push(`"${key}": not an option`)
+      continue
+    }
+    const parsed = field.safeParse(value)
+    if (parsed.success) options[key] = parsed.data
+    else problems.push(`${key}: ${parsed.error?.issues.map((issue) => issue.message).join(", ")}`)
   }
+  return problems.length ? { options: options as Options, problem: explain(problems) } : { options: options as Options }
+}
+
+function explain(problems: string[]): string {
+  return (
+    `opencode-sessions: invalid plugin options (${problems.join("; ")}). Using the defaults for those instead. ` +
+    `Valid: { maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean }.`
+  )
 }

@@ -48,6 +48,13 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client">, rawOpti
       else book.personWrote(sessionID)
     },
 
+    // OpenCode disposes the instance (on a config change, or on exit): queued hand-offs go
+    // with it, so say which instead of losing them quietly.
+    async dispose() {
+      const { queued } = book.size()
+      if (queued > 0) notifier.warn(`OpenCode is reloading: ${queued} queued hand-off${queued > 1 ? "s were" : " was"} dropped.`)
+    },
+
     async event({ event }) {
       try {
         handleEvent(event, book, delivery, opencode)

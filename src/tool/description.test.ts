@@ -23,16 +23,25 @@ const SIX = [
 ]
 
 describe("shortDescription", () => {
-  it("keeps a description of at most six words whole, without trailing punctuation", () => {
-    expect(shortDescription("Plan mode. Disallows all edit tools.")).toBe("Plan mode. Disallows all edit tools")
+  it("keeps a description of at most `words` words whole, without trailing punctuation", () => {
+    expect(shortDescription("Plan mode. Disallows all edit tools.", 6)).toBe("Plan mode. Disallows all edit tools")
   })
 
-  it("cuts a longer description to six words and marks the cut with an ellipsis", () => {
-    expect(shortDescription("one two three four five six seven eight")).toBe("one two three four five six…")
+  it("cuts a longer description to `words` words and marks the cut with an ellipsis", () => {
+    expect(shortDescription("one two three four five six seven eight", 6)).toBe("one two three four five six…")
   })
 
   it("drops punctuation at the cut before the ellipsis", () => {
-    expect(shortDescription("one two three four five six, seven")).toBe("one two three four five six…")
+    expect(shortDescription("one two three four five six, seven", 6)).toBe("one two three four five six…")
+  })
+
+  it("by default keeps at most six words", () => {
+    const short = shortDescription("one two three four five six seven eight nine ten")
+    expect(short.endsWith("…")).toBe(true)
+    const words = short.replace(/…$/, "").split(" ")
+    expect(words.length).toBeGreaterThan(0)
+    expect(words.length).toBeLessThanOrEqual(6)
+    expect(words).toEqual(["one", "two", "three", "four", "five", "six"].slice(0, words.length))
   })
 
   it("flattens whitespace and honours a custom word count", () => {

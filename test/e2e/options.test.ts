@@ -56,7 +56,7 @@ describe("invalid options", () => {
     expect(toast.variant).toBe("error")
     expect(toast.message).toContain("maxAutomaticHandoffs")
     expect(toast.message).toContain('"toast"')
-    expect(toast.message).toContain("Using the defaults instead")
+    expect(toast.message).toContain("Using the defaults for those instead")
     await oc().waitFor("the options problem in OpenCode's log", () => oc().output().includes("invalid plugin options"))
     await deliveredAndAnswered(oc(), id, "beta", "Still works.")
   })

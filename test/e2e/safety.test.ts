@@ -77,6 +77,27 @@ describe("abort", () => {
   })
 })
 
+describe("abort during a delivered turn", () => {
+  it("stops the chain: the interrupted hand-off's successors are dropped", async () => {
+    const since = oc.events.length
+    const id = await oc.startSession(
+      lines(
+        callSession({ mode: "message", agent: "beta", text: lines("interrupted turn", "@hang") }),
+        callSession({ mode: "message", agent: "alpha", text: "dropped follower" }),
+      ),
+      "alpha",
+    )
+    await oc.waitFor("the first hand-off's turn to be running", async () =>
+      (await oc.messages(id)).some((m) => m.info.role === "user" && m.info.agent === "beta"),
+    )
+    await oc.client.session.abort({ path: { id } })
+    const toast = await oc.waitFor("the abort toast", () => toasts(oc, since).find((t) => t.message.startsWith("Interrupted")))
+    expect(toast.message).toContain("dropped 1 queued hand-off (message → alpha)")
+    const messages = await fence(oc, id)
+    expect(userAgents(messages)).toEqual(["user:alpha", "user:beta", "user:build"])
+  })
+})
+
 describe("exactly once, in order", () => {
   it("delivers each hand-off once even when OpenCode signals idle twice", async () => {
     const id = await oc.startSession(
