@@ -50,7 +50,8 @@ export class Delivery {
   private async deliver(handoff: Handoff): Promise<void> {
     const { sessionID } = handoff
     try {
-      if (handoff.kind === "compact" && handoff.summaryModel) {
+      if (handoff.kind === "compact") {
+        if (!handoff.summaryModel) throw new Error("no model to write the summary with")
         await this.opencode.summarize(sessionID, handoff.summaryModel)
         this.notifier.info(`Compacted ${sessionID}; ${handoff.agent} continues.`, { sessionID })
       }

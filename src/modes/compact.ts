@@ -1,12 +1,8 @@
-import { SessionToolError } from "../errors.js"
 import { excerpt } from "../handoff/format.js"
 import type { Call, Services } from "../tool/call.js"
 
 /** When the caller's turn has ended: compact the session, then `agent` continues with `text`. */
 export function compact({ book, notifier }: Services, call: Call): string {
-  if (!call.callerModel) {
-    throw new SessionToolError("session: compact needs the model of the calling turn to write the summary, and none was found.")
-  }
   const handoff = book.enqueue({
     kind: "compact",
     sessionID: call.sessionID,

@@ -21,7 +21,9 @@ export function sessionTool(services: Services) {
       const mode = args.mode
       const checked = await report(services, context, mode, () => checkCall(services, args, mode, context))
       await askPermission(services, context, mode, checked.agent, checked.text)
-      return report(services, context, mode, () => act(services, mode, checked))
+      const result = await report(services, context, mode, () => act(services, mode, checked))
+      const ignored = args.report !== undefined && (mode === "message" || mode === "compact")
+      return ignored ? `${result} (report applies to new and fork only: ignored.)` : result
     },
   })
 }
@@ -75,9 +77,17 @@ async function askPermission(services: Services, context: ToolContext, mode: Sen
 async function checkCall(services: Services, args: SessionArgs, mode: SendingMode, context: ToolContext): Promise<Call> {
   const text = args.text?.trim() ?? ""
   if (!text) throw new EmptyTextError(mode)
+  const agents = await services.catalog.current()
+  if (agents.find((candidate) => candidate.name === context.agent)?.mode === "subagent") {
+    throw new SessionToolError(`session: only primary agents hand work over; "${context.agent}" is a subagent — answer your caller instead.`)
+  }
   const agent = args.agent?.trim() || context.agent
-  checkTarget(await services.catalog.current(), agent)
+  checkTarget(agents, agent)
   const model = args.model ? await checkModel(services, args.model) : undefined
+  const summaryModel = callerModel(context)
+  if (mode === "compact" && !summaryModel) {
+    throw new SessionToolError("session: compact needs the calling turn's model to write the summary, and OpenCode did not pass it.")
+  }
   const admission = services.book.admit(context.sessionID)
   if (!admission.ok) throw new LoopGuardError(admission.limit)
   return {
@@ -87,7 +97,7 @@ async function checkCall(services: Services, args: SessionArgs, mode: SendingMod
     agent,
     text,
     model,
-    callerModel: callerModel(context),
+    callerModel: summaryModel,
     report: args.report ?? services.options.report,
   }
 }

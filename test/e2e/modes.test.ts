@@ -41,6 +41,7 @@ describe("message", () => {
     const [call] = sessionToolParts(messages)
     expect(toolOutcome(call!).status).toBe("completed")
     expect(toolOutcome(call!).text).toContain("Queued for agent beta")
+    expect(toolOutcome(call!).text).not.toContain("ignored")
     // The caller answered its tool result, and finished, before the hand-off arrived.
     expect(textOf(messages[2]!)).toContain("Done.")
     expect(completedAt(messages[2]!)).toBeLessThanOrEqual(messages[3]!.info.time.created)
@@ -200,6 +201,15 @@ describe("refusals", () => {
       expect((await oc.client.session.list()).data!.length).toBe(before + 1)
     })
   }
+
+  it("refuses calls from a subagent: only primary agents hand work over", async () => {
+    const id = await oc.startSession(callSession({ mode: "message", agent: "beta", text: "from a subagent" }), "helper")
+    const outcome = toolOutcome(sessionToolParts(await answered(id, 1))[0]!)
+    expect(outcome.status).toBe("error")
+    expect(outcome.text).toContain('"helper" is a subagent')
+    const after = await fence(id)
+    expect(shape(after).filter((s) => s.startsWith("user:"))).toEqual(["user:helper", "user:build"])
+  })
 
   it("refuses an empty text, saying what is needed", async () => {
     const id = await oc.startSession(callSession({ mode: "message", agent: "beta", text: "   " }), "alpha")
