@@ -10,6 +10,9 @@ import type { Call } from "./tool/call.js"
 
 const ACCEPT_TIMEOUT_MS = 30_000
 
+type Answer = { info: AssistantMessage; parts: Part[] }
+type TurnOutcome = { ok: true; answer: Answer } | { ok: false; error: unknown }
+
 /**
  * Runs the first turn of a session started by `new` or `fork` without making the caller wait
  * for its answer: the tool returns once the session has accepted its first message. When that
@@ -31,6 +34,41 @@ export class Launcher {
   }
 
   async launch(call: Call, mode: "new" | "fork", session: Session): Promise<string> {
+    const from: Sender = { agent: call.callerAgent, sessionID: call.sessionID }
+    const accepted = new Promise<void>((resolve) => this.waiting.set(session.id, resolve))
+    const run: Promise<TurnOutcome> = this.opencode
+      .prompt(session.id, {
+        agent: call.agent,
+        text: handoffText({ kind: "message", from, text: call.text }),
+        model: call.model,
+        metadata: markerMetadata({ kind: "message", from }),
+      })
+      .then(
+        (answer) => ({ ok: true as const, answer }),
+        (error: unknown) => ({ ok: false as const, error }),
+      )
+    let timer: NodeJS.Timeout | undefined
+    try {
+      await Promise.race([
+        accepted,
+        run.then((outcome) => {
+          if (!outcome.ok) throw outcome.error
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new SessionToolError(`session: ${session.id} did not accept its first message within ${ACCEPT_TIMEOUT_MS / 1000} s.`)),
+            ACCEPT_TIMEOUT_MS,
+          )
+        }),
+      ])
+    } catch (error) {
+      await this.discard(session.id)
+      throw error
+    } finally {
+      clearTimeout(timer)
+      this.waiting.delete(session.id)
+    }
+
     const started: StartedSession = {
       sessionID: session.id,
       mode,
@@ -40,35 +78,7 @@ export class Launcher {
       report: call.report,
     }
     this.book.recordStarted(call.sessionID, started)
-    const from: Sender = { agent: call.callerAgent, sessionID: call.sessionID }
-
-    const accepted = new Promise<void>((resolve) => this.waiting.set(session.id, resolve))
-    const run = this.opencode.prompt(session.id, {
-      agent: call.agent,
-      text: handoffText({ kind: "message", from, text: call.text }),
-      model: call.model,
-      metadata: markerMetadata({ kind: "message", from }),
-    })
-    run.then(
-      (answer) => this.finished(started, answer),
-      (error: unknown) => this.failed(started, error),
-    )
-    let timer: NodeJS.Timeout | undefined
-    try {
-      await Promise.race([
-        accepted,
-        run.then(() => undefined),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new SessionToolError(`session: ${session.id} did not accept its first message within ${ACCEPT_TIMEOUT_MS / 1000} s.`)),
-            ACCEPT_TIMEOUT_MS,
-          )
-        }),
-      ])
-    } finally {
-      clearTimeout(timer)
-      this.waiting.delete(session.id)
-    }
+    void run.then((outcome) => (outcome.ok ? this.finished(started, outcome.answer) : this.failed(started, outcome.error)))
 
     this.notifier.info(`${call.callerAgent} ${mode === "fork" ? "forked" : "started"} ${call.agent}: ${session.title}`, {
       sessionID: session.id,
@@ -81,22 +91,36 @@ export class Launcher {
     )
   }
 
-  private finished(started: StartedSession, answer: { info: AssistantMessage; parts: Part[] }): void {
+  /** A session whose first message was never accepted is removed, so nothing half-made is left. */
+  private async discard(sessionID: string): Promise<void> {
+    try {
+      await this.opencode.deleteSession(sessionID)
+    } catch (error) {
+      this.notifier.error(`Could not remove the unused session ${sessionID}: ${describeError(error)}`, { sessionID })
+    }
+  }
+
+  private finished(started: StartedSession, answer: Answer): void {
     const error = answer.info.error
-    if (error) this.notifier.error(`${started.title}: turn failed (${error.name}: ${describeError(error)})`, { sessionID: started.sessionID })
+    const interrupted = error?.name === "MessageAbortedError"
+    if (error && !interrupted) {
+      this.notifier.error(`${started.title}: turn failed (${error.name}: ${describeError(error)})`, { sessionID: started.sessionID })
+    }
     if (!started.report) return
-    const text = error
-      ? `(The turn failed: ${error.name}: ${describeError(error)})`
-      : answer.parts
-          .filter((part): part is Extract<Part, { type: "text" }> => part.type === "text" && !part.synthetic)
-          .map((part) => part.text)
-          .join("\n")
-          .trim() || "(It finished without a text answer.)"
+    const text = interrupted
+      ? "(The person interrupted it before it answered.)"
+      : error
+        ? `(The turn failed: ${error.name}: ${describeError(error)})`
+        : answer.parts
+            .filter((part): part is Extract<Part, { type: "text" }> => part.type === "text" && !part.synthetic)
+            .map((part) => part.text)
+            .join("\n")
+            .trim() || "(It finished without a text answer.)"
     this.sendReport(started, text)
   }
 
   private failed(started: StartedSession, error: unknown): void {
-    this.notifier.error(`${started.title}: first turn failed: ${describeError(error)}`, { sessionID: started.sessionID })
+    this.notifier.error(`${started.title}: its turn failed: ${describeError(error)}`, { sessionID: started.sessionID })
     if (started.report) this.sendReport(started, `(The turn failed: ${describeError(error)})`)
   }
 

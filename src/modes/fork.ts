@@ -1,3 +1,4 @@
+import { describeError } from "../errors.js"
 import { sessionTitle } from "../handoff/format.js"
 import type { Call, Services } from "../tool/call.js"
 
@@ -5,9 +6,15 @@ import type { Call, Services } from "../tool/call.js"
  * Copies this conversation up to, not including, the caller's current message (so the fork
  * never holds a half-finished `session` call), then `text` is the fork's next message.
  */
-export async function fork({ opencode, launcher }: Services, call: Call): Promise<string> {
+export async function fork({ opencode, launcher, notifier }: Services, call: Call): Promise<string> {
   const session = await opencode.forkSession(call.sessionID, call.messageID)
-  const title = sessionTitle("fork", call.agent, call.text)
-  await opencode.setTitle(session.id, title)
+  let title = sessionTitle("fork", call.agent, call.text)
+  try {
+    await opencode.setTitle(session.id, title)
+  } catch (error) {
+    // The fork works without our title; OpenCode's own ("… (fork #N)") stays.
+    notifier.warn(`Could not title the fork ${session.id}: ${describeError(error)}`, { sessionID: session.id })
+    title = session.title
+  }
   return launcher.launch(call, "fork", { ...session, title })
 }

@@ -57,6 +57,10 @@ export class Opencode {
     )
   }
 
+  async deleteSession(sessionID: string): Promise<void> {
+    unwrap(`deleting session ${sessionID}`, await this.client.session.delete({ path: { id: sessionID } }))
+  }
+
   async setTitle(sessionID: string, title: string): Promise<void> {
     unwrap(`renaming session ${sessionID}`, await this.client.session.update({ path: { id: sessionID }, body: { title } }))
   }
