@@ -35,6 +35,7 @@ export class Launcher {
 
   async launch(call: Call, mode: "new" | "fork", session: Session): Promise<string> {
     const from: Sender = { agent: call.callerAgent, sessionID: call.sessionID }
+    this.book.inheritCount(call.sessionID, session.id)
     const accepted = new Promise<void>((resolve) => this.waiting.set(session.id, resolve))
     const run: Promise<TurnOutcome> = this.opencode
       .prompt(session.id, {

@@ -98,6 +98,7 @@ describe("HandoffBook loop guard", () => {
     const book = new HandoffBook(3)
     book.enqueue(request("parent", "p1"))
     deliverAll(book, "parent") // parent: 1 automatic turn
+    book.inheritCount("parent", "child")
     book.recordStarted("parent", started("child", true))
 
     expect(book.started("parent")).toEqual([started("child", true)])

@@ -39,11 +39,18 @@ export class HandoffBook {
     return handoff
   }
 
-  /** A session started by the tool inherits its starter's automatic-turn count, plus one. */
+  /**
+   * A session started by the tool inherits its starter's automatic-turn count, plus one, so a
+   * chain of spawns is bounded like a chain of hand-offs. Set before its first turn can call.
+   */
+  inheritCount(parentID: string, childID: string): void {
+    const child = this.entry(childID)
+    child.automaticTurns = Math.max(child.automaticTurns, (this.sessions.get(parentID)?.automaticTurns ?? 0) + 1)
+  }
+
+  /** Remembers a session the tool started, for `status` and reports. */
   recordStarted(parentID: string, started: StartedSession): void {
     this.entry(parentID).started.push(started)
-    const child = this.entry(started.sessionID)
-    child.automaticTurns = Math.max(child.automaticTurns, (this.sessions.get(parentID)?.automaticTurns ?? 0) + 1)
   }
 
   started(sessionID: string): readonly StartedSession[] {

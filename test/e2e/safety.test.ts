@@ -37,6 +37,34 @@ function chain(hops: number, tag: string): string {
   return text
 }
 
+/** Replies "once" to every fork permission request until stopped. */
+function answerForkRequests() {
+  const answered = new Set<string>()
+  let stopped = false
+  const loop = async () => {
+    while (!stopped) {
+      const unanswered = () =>
+        oc.events.find((e) => e.type === ("permission.asked" as string) && !answered.has((e.properties as { id: string }).id))
+      const request = await oc.waitFor("a fork permission request", unanswered, 2_000).catch(() => undefined)
+      if (!request) continue
+      const id = (request.properties as { id: string }).id
+      answered.add(id)
+      await fetch(`${oc.url}/permission/${id}/reply?directory=${encodeURIComponent(oc.projectDir)}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ reply: "once" }),
+      })
+    }
+  }
+  const running = loop()
+  return {
+    stop: async () => {
+      stopped = true
+      await running
+    },
+  }
+}
+
 const userAgents = (messages: Parameters<typeof shape>[0]) => shape(messages).filter((s) => s.startsWith("user:"))
 const idleCount = (sessionID: string) =>
   oc.events.filter((e) => e.type === "session.idle" && e.properties.sessionID === sessionID).length
@@ -60,6 +88,35 @@ describe("loop guard", () => {
     const after = await deliveredAndAnswered(oc, id, "beta", "again: end of the chain")
     expect(userAgents(after).slice(4)).toEqual(["user:alpha", "user:beta", "user:alpha", "user:beta"])
     expect(sessionToolParts(after).map(toolOutcome).slice(-LIMIT).map((o) => o.status)).toEqual(Array(LIMIT).fill("completed"))
+  })
+})
+
+describe("loop guard across spawned sessions", () => {
+  it(`bounds a chain of sessions each starting the next: the spawn after ${LIMIT} is refused`, async () => {
+    let text = "last"
+    for (let hop = LIMIT + 1; hop >= 1; hop--) text = lines(`spawn ${hop}`, callSession({ mode: "fork", agent: hop % 2 ? "beta" : "alpha", text }))
+    // Forks are set to "ask" in this file: answer every request as it comes.
+    const answering = answerForkRequests()
+    try {
+      const root = await oc.startSession(text, "alpha")
+      // Follow the chain root → spawn → spawn … until a call in it is refused.
+      const { chain, refusal } = await oc.waitFor("a refused spawn in the chain", async () => {
+        const chain = [root]
+        for (;;) {
+          const part = sessionToolParts(await oc.messages(chain.at(-1)!))[0]
+          if (!part) return undefined
+          const outcome = toolOutcome(part)
+          if (outcome.status === "error") return { chain, refusal: outcome.text }
+          if (outcome.status !== "completed") return undefined
+          chain.push(sessionIdIn(outcome.text)!)
+        }
+      })
+      expect(refusal).toContain(`${LIMIT} automatic hand-offs in a row`)
+      // root started 1, 1 started 2, 2 started 3; the call of session 3 was refused.
+      expect(chain).toHaveLength(LIMIT + 1)
+    } finally {
+      await answering.stop()
+    }
   })
 })
 
