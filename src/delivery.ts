@@ -34,11 +34,7 @@ export class Delivery {
 
   private async drain(sessionID: string): Promise<void> {
     try {
-      for (;;) {
-        // A stale or duplicate idle signal must not push a hand-off into a running turn.
-        if (await this.opencode.isBusy(sessionID)) return this.book.release(sessionID)
-        const handoff = this.book.takeNext(sessionID)
-        if (!handoff) return
+      for (let handoff = this.book.takeNext(sessionID); handoff; handoff = this.book.takeNext(sessionID)) {
         await this.deliver(handoff)
       }
     } catch (error) {

@@ -5,15 +5,20 @@ import type { HandoffBook } from "./handoff/book.js"
 import type { Opencode } from "./opencode/client.js"
 
 /**
- * What the plugin does with OpenCode's events. Idle may arrive twice, and `session.idle`
- * repeats `session.status` idle: the delivery chain's claim makes that harmless.
+ * What the plugin does with OpenCode's events, in the order OpenCode publishes them. Idle may
+ * arrive twice, and `session.idle` repeats `session.status` idle: the delivery chain's claim
+ * makes that harmless. Status "retry" counts as busy: the turn is still running.
  */
 export function handleEvent(event: Event, book: HandoffBook, delivery: Delivery, opencode: Opencode): void {
   switch (event.type) {
     case "session.status":
-      if (event.properties.status.type === "idle") delivery.kick(event.properties.sessionID)
+      if (event.properties.status.type === "idle") {
+        book.markIdle(event.properties.sessionID)
+        delivery.kick(event.properties.sessionID)
+      } else book.markBusy(event.properties.sessionID)
       return
     case "session.idle":
+      book.markIdle(event.properties.sessionID)
       delivery.kick(event.properties.sessionID)
       return
     // An abort shows as an assistant message that ends with MessageAbortedError. OpenCode

@@ -5,37 +5,29 @@ import { createSessionsPlugin } from "./plugin.js"
 type Calls = { toasts: string[]; logs: string[]; prompts: string[] }
 
 /**
- * A fake OpenCode client: enough for the event path. `statusFails` makes the status call
+ * A fake OpenCode client: enough for the event path. `promptFails` makes the prompt call
  * throw synchronously, like a bug would, for the sessions it names.
  */
-function fakeClient(statusFails: Set<string>, calls: Calls) {
-  let asking = ""
+function fakeClient(promptFails: Set<string>, calls: Calls) {
   return {
     session: {
-      status: () => {
-        if (statusFails.has(asking)) throw new TypeError("boom: unexpected shape")
-        return Promise.resolve({ data: {} })
-      },
       prompt: (options: { path: { id: string }; body: { parts: Array<{ text: string }> } }) => {
+        if (promptFails.has(options.path.id)) throw new TypeError("boom: unexpected shape")
         calls.prompts.push(`${options.path.id}: ${options.body.parts[0]!.text.split("\n").at(-1)}`)
         return Promise.resolve({ data: { info: { role: "assistant" }, parts: [] } })
       },
     },
     tui: { showToast: (options: { body: { message: string } }) => (calls.toasts.push(options.body.message), Promise.resolve({ data: true })) },
     app: { log: (options: { body: { message: string } }) => (calls.logs.push(options.body.message), Promise.resolve({ data: true })) },
-    /** Which session the next status call is about (the fake cannot see it otherwise). */
-    set asking(id: string) {
-      asking = id
-    },
   }
 }
 
 const idle = (sessionID: string) =>
   ({ type: "session.status", properties: { sessionID, status: { type: "idle" } } }) as unknown as Event
 
-async function pluginWithQueuedHandoffs(statusFails: Set<string>, sessions: string[]) {
+async function pluginWithQueuedHandoffs(promptFails: Set<string>, sessions: string[]) {
   const calls: Calls = { toasts: [], logs: [], prompts: [] }
-  const client = fakeClient(statusFails, calls)
+  const client = fakeClient(promptFails, calls)
   ;(client as { app: object }).app = {
     ...client.app,
     agents: () => Promise.resolve({ data: [{ name: "plan", mode: "primary" }, { name: "build", mode: "primary" }] }),
@@ -44,7 +36,7 @@ async function pluginWithQueuedHandoffs(statusFails: Set<string>, sessions: stri
   const context = (sessionID: string) => ({ sessionID, messageID: "msg_1", agent: "build", ask: async () => {} }) as never
   // Queued through the real tool, as an agent would.
   for (const id of sessions) await hooks.tool!.session!.execute({ mode: "message", agent: "plan", text: `to ${id}` }, context(id))
-  return { calls, client, hooks }
+  return { calls, hooks }
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve))
@@ -62,10 +54,8 @@ describe("the plugin's event hook", () => {
   })
 
   it("reports a delivery that fails unexpectedly, and other sessions' hand-offs still go", async () => {
-    const { calls, client, hooks } = await pluginWithQueuedHandoffs(new Set(["ses_broken"]), ["ses_broken", "ses_ok"])
-    client.asking = "ses_broken"
+    const { calls, hooks } = await pluginWithQueuedHandoffs(new Set(["ses_broken"]), ["ses_broken", "ses_ok"])
     await expect(hooks.event!({ event: idle("ses_broken") })).resolves.toBeUndefined()
-    client.asking = "ses_ok"
     await hooks.event!({ event: idle("ses_ok") })
     await settle()
 

@@ -64,6 +64,38 @@ describe("HandoffBook queues", () => {
   })
 })
 
+describe("HandoffBook busy sessions", () => {
+  it("claims nothing while a turn runs, and claims once the session is idle again", () => {
+    const book = new HandoffBook(8)
+    book.markBusy("A")
+    book.enqueue(request("A", "a1"))
+    expect(book.claim("A")).toBe(false)
+    book.markIdle("A")
+    expect(deliverAll(book, "A")).toEqual(["a1"])
+  })
+
+  it("ends a chain when a turn starts in the session before the next hand-off, keeping it queued", () => {
+    const book = new HandoffBook(8)
+    book.enqueue(request("A", "a1"))
+    book.enqueue(request("A", "a2"))
+    expect(book.claim("A")).toBe(true)
+    expect(book.takeNext("A")?.text).toBe("a1")
+    book.markBusy("A") // the person wrote meanwhile: their turn runs
+    expect(book.takeNext("A")).toBeUndefined()
+    expect(book.pending("A").map((h) => h.text)).toEqual(["a2"])
+    book.markIdle("A")
+    expect(deliverAll(book, "A")).toEqual(["a2"])
+  })
+
+  it("holds nothing for a session that was only busy", () => {
+    const book = new HandoffBook(8)
+    book.markBusy("A")
+    expect(book.size().sessions).toBe(1)
+    book.markIdle("A")
+    expect(book.size()).toEqual(EMPTY)
+  })
+})
+
 describe("HandoffBook loop guard", () => {
   it("refuses once delivered turns + queued hand-offs + the new count exceed the limit", () => {
     const book = new HandoffBook(3)

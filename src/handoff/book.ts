@@ -4,6 +4,8 @@ type SessionEntry = {
   queue: Handoff[]
   /** A delivery chain is running for this session: only it may take from the queue. */
   delivering: boolean
+  /** A turn is running, as the last status event said: nothing may be delivered now. */
+  busy: boolean
   /** Automatic turns delivered since the person last wrote in this session. */
   automaticTurns: number
   started: StartedSession[]
@@ -15,8 +17,8 @@ export type Admission = { ok: true } | { ok: false; limit: number }
  * The pure core of the plugin: which hand-offs wait in which session, when one may be
  * delivered, what an abort cancels, and the loop bound. No I/O, no timers, no clock.
  *
- * A session has an entry only while something is going on in it (a queue, a chain, a count
- * of automatic turns, started sessions); an entry that holds nothing is released at once, so the
+ * A session has an entry only while something is going on in it (a queue, a chain, a running
+ * turn, a count of automatic turns, started sessions); an entry that holds nothing is released at once, so the
  * book does not grow over a long-running OpenCode.
  */
 export class HandoffBook {
@@ -69,29 +71,46 @@ export class HandoffBook {
     return this.sessions.get(sessionID)?.queue ?? []
   }
 
+  /** A turn started in this session (OpenCode published status busy). */
+  markBusy(sessionID: string): void {
+    this.entry(sessionID).busy = true
+  }
+
+  /** The session's turn ended (status idle). Then `claim` decides whether to deliver. */
+  markIdle(sessionID: string): void {
+    const entry = this.sessions.get(sessionID)
+    if (!entry) return
+    entry.busy = false
+    this.dropIfEmpty(sessionID)
+  }
+
   /**
    * Claims the right to deliver, when the session has gone idle or a report arrived: true at
    * most once until the chain ends, however many idle signals arrive (OpenCode can publish
-   * idle twice). The caller still checks the session is not busy before it delivers.
+   * idle twice), and never while a turn runs.
    */
   claim(sessionID: string): boolean {
     const entry = this.sessions.get(sessionID)
-    if (!entry || entry.delivering || entry.queue.length === 0) return false
+    if (!entry || entry.delivering || entry.busy || entry.queue.length === 0) return false
     entry.delivering = true
     return true
   }
 
-  /** The next hand-off for a running chain, counted as an automatic turn; undefined ends the chain. */
+  /**
+   * The next hand-off for a running chain, counted as an automatic turn. Undefined ends the
+   * chain: when the queue is empty, or when a turn is running (someone else prompted the
+   * session meanwhile); its idle signal resumes delivery.
+   */
   takeNext(sessionID: string): Handoff | undefined {
     const entry = this.sessions.get(sessionID)
     if (!entry) return undefined
-    const next = entry.queue.shift()
+    const next = entry.busy ? undefined : entry.queue.shift()
     if (next) entry.automaticTurns += 1
     else this.release(sessionID)
     return next
   }
 
-  /** Ends a chain early (the session turned out to be busy); the next idle resumes it. */
+  /** Ends a chain; the next idle signal (or report) starts a new one if anything is queued. */
   release(sessionID: string): void {
     const entry = this.sessions.get(sessionID)
     if (!entry) return
@@ -144,7 +163,7 @@ export class HandoffBook {
   private entry(sessionID: string): SessionEntry {
     let entry = this.sessions.get(sessionID)
     if (!entry) {
-      entry = { queue: [], delivering: false, automaticTurns: 0, started: [] }
+      entry = { queue: [], delivering: false, busy: false, automaticTurns: 0, started: [] }
       this.sessions.set(sessionID, entry)
     }
     return entry
@@ -154,7 +173,7 @@ export class HandoffBook {
     const entry = this.sessions.get(sessionID)
     if (!entry) return
     const holdsNothing =
-      entry.queue.length === 0 && !entry.delivering && entry.automaticTurns === 0 && entry.started.length === 0
+      entry.queue.length === 0 && !entry.delivering && !entry.busy && entry.automaticTurns === 0 && entry.started.length === 0
     if (holdsNothing) this.sessions.delete(sessionID)
   }
 }

@@ -93,11 +93,6 @@ export class Opencode {
     return unwrap("reading session status", await this.client.session.status()) as Record<string, { type: string }>
   }
 
-  async isBusy(sessionID: string): Promise<boolean> {
-    const status = (await this.statuses())[sessionID]
-    return status !== undefined && status.type !== "idle"
-  }
-
   async toast(message: string, variant: ToastVariant): Promise<void> {
     unwrap("showing a toast", await this.client.tui.showToast({ body: { title: "session", message, variant } }))
   }
