@@ -162,3 +162,19 @@ describe("AgentCatalog.recent", () => {
     expect((await second).map((a) => a.name)).toEqual(["plan"])
   })
 })
+
+describe("AgentCatalog.current", () => {
+  it("asks the server once for calls made while an answer is on its way, and again afterwards", async () => {
+    const server = fakeServer()
+    const catalog = new AgentCatalog(server.opencode, () => {})
+    const together = [catalog.current(), catalog.current(), catalog.current()]
+    expect(server.agents).toHaveBeenCalledTimes(1)
+    server.calls[0]?.resolve([agent("plan", "primary")])
+    expect((await Promise.all(together)).map((list) => list.map((a) => a.name))).toEqual([["plan"], ["plan"], ["plan"]])
+
+    const later = catalog.current()
+    expect(server.agents).toHaveBeenCalledTimes(2)
+    server.calls[1]?.resolve([agent("build", "primary")])
+    expect((await later).map((a) => a.name)).toEqual(["build"])
+  })
+})

@@ -24,17 +24,27 @@ export function checkTarget(agents: readonly AgentInfo[], name: string): AgentIn
  */
 export class AgentCatalog {
   private last: AgentInfo[] | undefined
-  private refreshing: Promise<AgentInfo[]> | undefined
+  private asking: Promise<AgentInfo[]> | undefined
 
   constructor(
     private readonly opencode: Opencode,
     private readonly onRefreshError: (error: unknown) => void,
   ) {}
 
-  async current(): Promise<AgentInfo[]> {
-    const agents = await this.opencode.agents()
-    this.last = agents
-    return agents
+  /** The list as the server reports it now. Calls made while one is on its way share its answer. */
+  current(): Promise<AgentInfo[]> {
+    this.asking ??= this.opencode.agents().then(
+      (agents) => {
+        this.asking = undefined
+        this.last = agents
+        return agents
+      },
+      (error: unknown) => {
+        this.asking = undefined
+        throw error
+      },
+    )
+    return this.asking
   }
 
   /** The last known list; waits only the very first time. */
@@ -44,12 +54,9 @@ export class AgentCatalog {
     return this.last
   }
 
-  /** At most one refresh at a time, and its failure is reported once, however many asked. */
+  /** At most one request at a time: a failed refresh is reported once, however many asked. */
   private refreshInBackground(): void {
-    if (this.refreshing) return
-    this.refreshing = this.current()
-    this.refreshing.catch(this.onRefreshError).finally(() => {
-      this.refreshing = undefined
-    })
+    if (this.asking) return
+    this.current().catch(this.onRefreshError)
   }
 }

@@ -8,13 +8,12 @@ import type { Call, Services } from "../tool/call.js"
  */
 export async function fork({ opencode, launcher, notifier }: Services, call: Call): Promise<string> {
   const session = await opencode.forkSession(call.sessionID, call.messageID)
-  let title = sessionTitle("fork", call.agent, call.text)
-  try {
-    await opencode.setTitle(session.id, title)
-  } catch (error) {
-    // The fork works without our title; OpenCode's own ("… (fork #N)") stays.
+  const title = sessionTitle("fork", call.agent, call.text)
+  // Titled while its first turn starts: the fork works without our title (OpenCode's own,
+  // "… (fork #N)", stays), so a failure is only worth a warning.
+  const titling = opencode.setTitle(session.id, title).catch((error: unknown) => {
     notifier.warn(`Could not title the fork ${session.id}: ${describeError(error)}`, { sessionID: session.id })
-    title = session.title
-  }
-  return launcher.launch(call, "fork", { ...session, title })
+  })
+  const [result] = await Promise.all([launcher.launch(call, "fork", { ...session, title }), titling])
+  return result
 }
