@@ -1,0 +1,134 @@
+/**
+ * Figure 4 — fan-out: N parallel `fork` calls in one turn (N = 1, 4, 16), until every fork has
+ * answered, against the same N forks made directly by a client (`session.fork` + `promptAsync`,
+ * all in parallel) from the same point of the same conversation.
+ *
+ * Plugin: from the first `session` call starting (its tool part's `time.start`) to the last
+ * fork's final answer `time.completed`; both OpenCode timestamps. The caller's own first model
+ * step (deciding to call the tool) comes before that and has no counterpart in the baseline,
+ * so it is left out; the time from the person's message is kept in the details. Baseline:
+ * `Date.now()` here just before the first request → the last fork's `time.completed` (same
+ * machine clock, see handoff-latency.ts). Each baseline forks the plugin run's conversation
+ * just before the calling turn's assistant message: exactly the history the plugin's forks copy.
+ */
+import { callSession, lines, sessionIdIn, sessionToolParts, toolOutcome, type ToolPart } from "../../test/e2e/script.js"
+import { ratioOf, type Measured, type Row } from "./report.js"
+import { createSession, send, type Server } from "./servers.js"
+import { median } from "./stats.js"
+
+const FAN_OUT = [
+  { n: 1, repeats: 5 },
+  { n: 4, repeats: 5 },
+  { n: 16, repeats: 2 },
+]
+const MAX_RATIO = 1.5
+const TIMEOUT_MS = 120_000
+
+type Done = { lastForked: number; lastStored: number; lastAnswered: number }
+/** From the start: every fork session created, every fork's first message stored, every fork answered. */
+type DirectRun = { allForkedMs: number; allStoredMs: number; allAnsweredMs: number }
+type PluginRun = DirectRun & {
+  fromPersonMs: number
+  callerTurnMs: number
+  /** Tool calls started → the last one returned (every fork created, titled, first message accepted). */
+  toolsMs: number
+  sourceID: string
+  callerMessageID: string
+}
+
+export async function fanOut(server: Server): Promise<Measured> {
+  const rows: Row[] = []
+  const runs: Record<string, { plugin: PluginRun[]; direct: DirectRun[] }> = {}
+  for (const { n, repeats } of FAN_OUT) {
+    const plugin: PluginRun[] = []
+    const direct: DirectRun[] = []
+    for (let r = 0; r < repeats; r++) {
+      const run = await viaPlugin(server, n)
+      plugin.push(run)
+      direct.push(await viaClient(server, n, run.sourceID, run.callerMessageID))
+    }
+    runs[`N=${n}`] = { plugin, direct }
+    const value = median(plugin.map((run) => run.allAnsweredMs))
+    const baseline = median(direct.map((run) => run.allAnsweredMs))
+    const ratio = ratioOf(value, baseline)
+    const stored = median(plugin.map((run) => run.allStoredMs))
+    const storedBaseline = median(direct.map((run) => run.allStoredMs))
+    rows.push({ figure: `fan-out N=${n}: all forks answered (ms)`, value, baseline, ratio, target: `≤ ${MAX_RATIO}× baseline`, ok: ratio <= MAX_RATIO })
+    rows.push({ figure: `  N=${n}: of which until every fork's message stored (ms)`, value: stored, baseline: storedBaseline, ratio: ratioOf(stored, storedBaseline), target: "(context)" })
+    rows.push({ figure: `  N=${n}: caller turn (ms)`, value: median(plugin.map((run) => run.callerTurnMs)), target: "(context)" })
+  }
+  return { title: "Fan-out", rows, details: { unit: "ms", runs } }
+}
+
+function startedAt(part: ToolPart): number {
+  const state = part.state
+  if (state.status === "pending") throw new Error(`tool call ${part.callID} never started`)
+  return state.time.start
+}
+
+function endedAt(part: ToolPart): number {
+  const state = part.state
+  if (state.status !== "completed" && state.status !== "error") throw new Error(`tool call ${part.callID} never ended`)
+  return state.time.end
+}
+
+async function viaPlugin({ oc, tracker }: Server, n: number): Promise<PluginRun> {
+  const id = await createSession(oc, `bench fan-out ${n}`)
+  await send(oc, id, "build", "@say Noted: three caching options are on the table.")
+  await tracker.settled(id, 1)
+  const calls = Array.from({ length: n }, (_, k) => callSession({ mode: "fork", agent: "plan", text: `Evaluate approach ${k + 1} of ${n}.` }))
+  await send(oc, id, "build", lines(`Try ${n} approaches in parallel.`, ...calls))
+  const caller = await tracker.settled(id, 2, TIMEOUT_MS)
+  const parts = sessionToolParts(await oc.messages(id))
+  const childIDs = parts.map((part) => {
+    const outcome = toolOutcome(part)
+    const childID = sessionIdIn(outcome.text)
+    if (outcome.status !== "completed" || !childID) throw new Error(`fork did not start a session: ${outcome.status} ${outcome.text}`)
+    return childID
+  })
+  if (childIDs.length !== n) throw new Error(`expected ${n} forks, got ${childIDs.length}`)
+  const done = await allAnswered({ oc, tracker }, childIDs)
+  const start = Math.min(...parts.map(startedAt))
+  return {
+    allForkedMs: done.lastForked - start,
+    allStoredMs: done.lastStored - start,
+    allAnsweredMs: done.lastAnswered - start,
+    toolsMs: Math.max(...parts.map(endedAt)) - start,
+    fromPersonMs: done.lastAnswered - caller.user.time.created,
+    callerTurnMs: caller.answer.time.completed! - caller.user.time.created,
+    sourceID: id,
+    callerMessageID: parts[0]!.messageID,
+  }
+}
+
+async function viaClient({ oc, tracker }: Server, n: number, sourceID: string, beforeMessageID: string): Promise<DirectRun> {
+  const before = Date.now()
+  const childIDs = await Promise.all(
+    Array.from({ length: n }, async (_, k) => {
+      const forked = await oc.client.session.fork({ path: { id: sourceID }, body: { messageID: beforeMessageID } })
+      if (!forked.data) throw new Error(`session.fork failed: ${JSON.stringify(forked.error)}`)
+      await send(oc, forked.data.id, "plan", `Evaluate approach ${k + 1} of ${n}.`)
+      return forked.data.id
+    }),
+  )
+  const done = await allAnswered({ oc, tracker }, childIDs)
+  return { allForkedMs: done.lastForked - before, allStoredMs: done.lastStored - before, allAnsweredMs: done.lastAnswered - before }
+}
+
+/** Waits for every fork's answer (and for it to be idle); then reads when the last fork was created, its message stored, its answer completed. */
+async function allAnswered({ oc, tracker }: Server, sessionIDs: string[]): Promise<Done> {
+  const turns = await Promise.all(sessionIDs.map((id) => tracker.answeredBy(id, "plan", TIMEOUT_MS)))
+  await Promise.all(sessionIDs.map((id) => tracker.waitIdle(id, TIMEOUT_MS)))
+  const created = await Promise.all(
+    sessionIDs.map(async (id) => {
+      const session = await oc.client.session.get({ path: { id } })
+      if (!session.data) throw new Error(`session.get ${id} failed: ${JSON.stringify(session.error)}`)
+      return session.data.time.created
+    }),
+  )
+  return {
+    lastForked: Math.max(...created),
+    lastStored: Math.max(...turns.map((turn) => turn.user.time.created)),
+    lastAnswered: Math.max(...turns.map((turn) => turn.answer.time.completed!)),
+  }
+}

@@ -1,0 +1,31 @@
+/** Small statistics and formatting helpers for the benchmark. */
+
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  // Nearest rank: the smallest value with at least q of the samples at or below it.
+  const rank = Math.max(1, Math.ceil(q * sorted.length))
+  return sorted[rank - 1]!
+}
+
+export const median = (values: readonly number[]) => quantile(values, 0.5)
+export const p95 = (values: readonly number[]) => quantile(values, 0.95)
+
+export function round(value: number, digits = 0): number {
+  const factor = 10 ** digits
+  return Math.round(value * factor) / factor
+}
+
+/** Runs `work` over `items` with at most `limit` at a time; results in item order. */
+export async function pool<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++
+      results[index] = await work(items[index]!, index)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}
