@@ -86,7 +86,8 @@ async function main(): Promise<void> {
   }
 
   figures.sort((a, b) => a.id.localeCompare(b.id))
-  const path = writeResults(figures, startedAt, loadAtStart)
+  // A partial run (--only) must not overwrite the tracked results of a full one.
+  const path = only ? "(not written: --only run)" : writeResults(figures, startedAt, loadAtStart)
   console.log(`\n${renderTable(figures)}\n`)
   const misses = missed(figures)
   console.log(misses.length ? `Missed targets:\n${misses.map((line) => `  - ${line}`).join("\n")}` : "Every target met.")

@@ -49,7 +49,7 @@ export class Delivery {
       if (handoff.kind === "compact") {
         if (!handoff.summaryModel) throw new Error("no model to write the summary with")
         await this.opencode.summarize(sessionID, handoff.summaryModel)
-        this.notifier.info(`Compacted ${sessionID}; ${handoff.agent} continues.`, { sessionID })
+        this.notifier.info(`Compacted ${sessionID}; ${handoff.agent} continues.`)
       }
       const answer = await this.opencode.prompt(sessionID, {
         agent: handoff.agent,

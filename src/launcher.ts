@@ -81,10 +81,7 @@ export class Launcher {
     this.book.recordStarted(call.sessionID, started)
     void run.then((outcome) => (outcome.ok ? this.finished(started, outcome.answer) : this.failed(started, outcome.error)))
 
-    this.notifier.info(`${call.callerAgent} ${mode === "fork" ? "forked" : "started"} ${call.agent}: ${session.title}`, {
-      sessionID: session.id,
-      mode,
-    })
+    this.notifier.info(`${call.callerAgent} ${mode === "fork" ? "forked" : "started"} ${call.agent}: ${session.title}`)
     const report = call.report ? " Its final answer will be sent back to you here." : " Use mode status to see how it goes."
     return (
       `Started session ${session.id} "${session.title}" (agent ${call.agent}, ${mode === "fork" ? "with this conversation's history" : "no history"}). ` +
@@ -136,7 +133,7 @@ export class Launcher {
       text,
       from: { agent: started.agent, sessionID: started.sessionID, title: started.title },
     })
-    this.notifier.info(`Report: ${started.agent} (${started.title}) → ${parentAgent}`, { sessionID: started.sessionID })
+    this.notifier.info(`Report: ${started.agent} (${started.title}) → ${parentAgent}`)
     this.delivery.kick(origin.parentID)
   }
 }

@@ -2,8 +2,9 @@ import type { Opencode, ToastVariant } from "./opencode/client.js"
 import { describeError } from "./errors.js"
 
 /**
- * Tells the person what the plugin did or could not do: a toast in the TUI and an entry in
- * OpenCode's log. Informational toasts can be switched off; failures always toast.
+ * Tells the person what the plugin did or could not do. Warnings and failures: a toast in the
+ * TUI and an entry in OpenCode's log, always. Informational news (a hand-off, a spawn): a
+ * toast only, which the `toasts` option switches off — it is not worth a log write per call.
  * Reporting never throws: if the server cannot take the toast or the log entry, the problem
  * goes to stderr, which OpenCode keeps in its own log.
  */
@@ -13,9 +14,8 @@ export class Notifier {
     private readonly infoToasts: boolean,
   ) {}
 
-  info(message: string, extra?: Record<string, unknown>): void {
+  info(message: string): void {
     if (this.infoToasts) this.send("info", message)
-    this.write("info", message, extra)
   }
 
   warn(message: string, extra?: Record<string, unknown>): void {
@@ -34,7 +34,7 @@ export class Notifier {
     })
   }
 
-  private write(level: "info" | "warn" | "error", message: string, extra?: Record<string, unknown>): void {
+  private write(level: "warn" | "error", message: string, extra?: Record<string, unknown>): void {
     this.opencode.log(level, message, extra).catch((error: unknown) => {
       console.error(`opencode-sessions: could not log "${message}": ${describeError(error)}`)
     })

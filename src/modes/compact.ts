@@ -3,7 +3,7 @@ import type { Call, Services } from "../tool/call.js"
 
 /** When the caller's turn has ended: compact the session, then `agent` continues with `text`. */
 export function compact({ book, notifier }: Services, call: Call): string {
-  const handoff = book.enqueue({
+  book.enqueue({
     kind: "compact",
     sessionID: call.sessionID,
     agent: call.agent,
@@ -12,7 +12,7 @@ export function compact({ book, notifier }: Services, call: Call): string {
     summaryModel: call.callerModel,
     from: { agent: call.callerAgent, sessionID: call.sessionID },
   })
-  notifier.info(`${call.callerAgent} → compact → ${call.agent}: ${excerpt(call.text, 50)}`, { handoff: handoff.id, mode: "compact" })
+  notifier.info(`${call.callerAgent} → compact → ${call.agent}: ${excerpt(call.text, 50)}`)
   return (
     `Queued: when your turn ends this conversation is compacted, then agent ${call.agent} continues with your text. ` +
     `Finish your answer now.`

@@ -3,7 +3,7 @@ import type { Call, Services } from "../tool/call.js"
 
 /** Queues `text` for `agent` in this session; it is delivered when the caller's turn has ended. */
 export function message({ book, notifier }: Services, call: Call): string {
-  const handoff = book.enqueue({
+  book.enqueue({
     kind: "message",
     sessionID: call.sessionID,
     agent: call.agent,
@@ -11,7 +11,7 @@ export function message({ book, notifier }: Services, call: Call): string {
     model: call.model,
     from: { agent: call.callerAgent, sessionID: call.sessionID },
   })
-  notifier.info(`${call.callerAgent} → ${call.agent}: ${excerpt(call.text, 60)}`, { handoff: handoff.id, mode: "message" })
+  notifier.info(`${call.callerAgent} → ${call.agent}: ${excerpt(call.text, 60)}`)
   const position = book.pending(call.sessionID).length
   return (
     `Queued for agent ${call.agent} (hand-off ${position} in this turn). ` +

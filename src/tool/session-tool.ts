@@ -1,5 +1,5 @@
 import { tool, type ToolContext } from "@opencode-ai/plugin"
-import { checkTarget } from "../agents.js"
+import { checkTarget, handoffTargets } from "../agents.js"
 import { EmptyTextError, InvalidModelError, LoopGuardError, SessionToolError, describeError } from "../errors.js"
 import type { Provider } from "@opencode-ai/sdk"
 import type { ModelRef } from "../handoff/types.js"
@@ -77,7 +77,7 @@ async function askPermission(services: Services, context: ToolContext, mode: Sen
 async function checkCall(services: Services, args: SessionArgs, mode: SendingMode, context: ToolContext): Promise<Call> {
   const text = args.text?.trim() ?? ""
   if (!text) throw new EmptyTextError(mode)
-  const agents = await services.catalog.current()
+  const agents = await validationList(services, args.agent?.trim() || context.agent)
   if (agents.find((candidate) => candidate.name === context.agent)?.mode === "subagent") {
     throw new SessionToolError(`session: only primary agents hand work over; "${context.agent}" is a subagent — answer your caller instead.`)
   }
@@ -100,6 +100,17 @@ async function checkCall(services: Services, args: SessionArgs, mode: SendingMod
     callerModel: summaryModel,
     report: args.report ?? services.options.report,
   }
+}
+
+/**
+ * The agent list to validate against: the one fetched before this model request (kept fresh
+ * by the description hook) when it accepts the target, so a call costs no extra request;
+ * otherwise the server is asked again before anything is refused.
+ */
+async function validationList(services: Services, target: string) {
+  const recent = await services.catalog.recent()
+  const acceptable = handoffTargets(recent).some((agent) => agent.name === target)
+  return acceptable ? recent : services.catalog.current()
 }
 
 async function checkModel(services: Services, name: string): Promise<ModelRef> {
