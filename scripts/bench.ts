@@ -64,10 +64,10 @@ async function main(): Promise<void> {
   log("starting two OpenCode servers (figures 1–4; figure 6 with DEBUG logs)…")
   // Started together to save a start-up; the second one idles while the first is measured.
   const mainWanted = ["1", "2", "3", "4"].some(wanted)
-  const skipped = Promise.reject(new Error("not started: its figures were not asked for"))
+  const skipped = () => Promise.reject(new Error("not started: its figures were not asked for"))
   const [main, mem] = await Promise.allSettled([
-    mainWanted ? startServer(MAIN_SERVER) : skipped,
-    wanted("6") ? startServer(MEMORY_SERVER) : skipped,
+    mainWanted ? startServer(MAIN_SERVER) : skipped(),
+    wanted("6") ? startServer(MEMORY_SERVER) : skipped(),
   ])
   try {
     if (main.status === "fulfilled") {

@@ -8,7 +8,9 @@ import type { Opencode } from "./opencode/client.js"
 /**
  * Delivers queued hand-offs once a session's turn has ended: one chain per session, one
  * hand-off per turn, in the order they were queued. A chain waits for each delivered turn to
- * end (a blocking prompt) before it sends the next, so a hand-off never cuts into a turn.
+ * end (a blocking prompt) before it sends the next, and stops while any other turn runs in
+ * the session (the book's busy flag, from OpenCode's status events), so a hand-off never
+ * cuts into a turn.
  */
 export class Delivery {
   constructor(

@@ -9,11 +9,11 @@ import type { Call, Services } from "../tool/call.js"
 export async function fork({ opencode, launcher, notifier }: Services, call: Call): Promise<string> {
   const session = await opencode.forkSession(call.sessionID, call.messageID)
   const title = sessionTitle("fork", call.agent, call.text)
-  // Titled while its first turn starts: the fork works without our title (OpenCode's own,
-  // "… (fork #N)", stays), so a failure is only worth a warning.
-  const titling = opencode.setTitle(session.id, title).catch((error: unknown) => {
+  const result = await launcher.launch(call, "fork", { ...session, title })
+  // Titled once its first message is in, off the path of that message. The fork works
+  // without our title (OpenCode's own, "… (fork #N)", stays): a failure is only a warning.
+  opencode.setTitle(session.id, title).catch((error: unknown) => {
     notifier.warn(`Could not title the fork ${session.id}: ${describeError(error)}`, { sessionID: session.id })
   })
-  const [result] = await Promise.all([launcher.launch(call, "fork", { ...session, title }), titling])
   return result
 }

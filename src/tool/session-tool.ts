@@ -1,7 +1,7 @@
 import { tool, type ToolContext } from "@opencode-ai/plugin"
+import type { Provider } from "@opencode-ai/sdk"
 import { checkTarget, handoffTargets } from "../agents.js"
 import { EmptyTextError, InvalidModelError, LoopGuardError, SessionToolError, describeError } from "../errors.js"
-import type { Provider } from "@opencode-ai/sdk"
 import type { ModelRef } from "../handoff/types.js"
 import { compact } from "../modes/compact.js"
 import { fork } from "../modes/fork.js"
