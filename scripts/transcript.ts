@@ -1,19 +1,10 @@
 /** A transcript for people: who said what in each session, without the scripted model's directives. */
 import type { Harness, StoredMessage } from "../test/e2e/harness.js"
 import { textOf, toolOutcome, type ToolPart } from "../test/e2e/script.js"
-
-/** The person's words and the agents' answers, without `@directive` lines. */
-function spoken(text: string): string {
-  return text
-    .split("\n")
-    .filter((line) => !line.trim().startsWith("@"))
-    .join(" ")
-    .replace(/\s+/g, " ")
-    .trim()
-}
+import { plainWords } from "../test/e2e/scripted-model.js"
 
 function firstLine(text: string, max = 110): string {
-  const line = spoken(text.split("\n")[0] ?? "")
+  const line = plainWords(text.split("\n")[0] ?? "")
   return line.length > max ? `${line.slice(0, max - 1)}…` : line
 }
 
@@ -43,7 +34,7 @@ export async function printTranscript(oc: Harness, sessionIDs: string[]): Promis
     for (const message of await oc.messages(id)) {
       const label = who(message).padEnd(18)
       for (const part of message.parts) {
-        if (part.type === "text" && spoken(part.text)) console.log(`  │ ${label} ${firstLine(part.text.replace(/^\[[^\]]*\]\s*/, (header) => `${header.trim()} `), 150)}`)
+        if (part.type === "text" && plainWords(part.text)) console.log(`  │ ${label} ${firstLine(part.text.replace(/^\[[^\]]*\]\s*/, (header) => `${header.trim()} `), 150)}`)
         else if (part.type === "tool" && part.tool === "session") console.log(`  │ ${label} ${describeCall(part)}`)
         else if (part.type === "compaction") console.log(`  │ ${label} (OpenCode compacts the conversation)`)
       }

@@ -77,8 +77,8 @@ export function readDirectives(text: string, afterTool = false): Directives {
   return directives
 }
 
-/** Text of a user message without directive lines: what a person would read as the request. */
-function plainWords(text: string): string {
+/** Text without directive lines, on one line: what a person would read. */
+export function plainWords(text: string): string {
   return text
     .split("\n")
     .filter((line) => !line.trim().startsWith("@"))
