@@ -37,7 +37,7 @@ export function handleEvent(event: Event, book: HandoffBook, delivery: Delivery,
     case "session.deleted":
       book.forget(event.properties.info.id)
       // What the plugin still holds, for anyone checking it does not grow (see the benchmark).
-      opencode.log("debug", "session deleted; state released", { sessionID: event.properties.info.id, ...book.size() }).catch(
+      opencode.log("debug", "session deleted; state released", { sessionID: event.properties.info.id, ...book.size(), held: book.heldSessions().join(",") }).catch(
         (error: unknown) => console.error(`opencode-sessions: could not log: ${describeError(error)}`),
       )
       return

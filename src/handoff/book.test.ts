@@ -64,6 +64,19 @@ describe("HandoffBook queues", () => {
   })
 })
 
+describe("HandoffBook deleted sessions", () => {
+  it("keeps nothing for a deleted session that events or calls mention afterwards", () => {
+    const book = new HandoffBook(8)
+    book.markBusy("A")
+    book.forget("A")
+    book.markBusy("A") // its turn's status, published after the deletion
+    book.enqueue(request("A", "late")) // a tool call that was still running
+    book.inheritCount("A", "child")
+    expect(book.pending("A")).toEqual([])
+    expect(book.size()).toEqual({ sessions: 1, queued: 0, started: 0 }) // only "child", a live session
+  })
+})
+
 describe("HandoffBook busy sessions", () => {
   it("claims nothing while a turn runs, and claims once the session is idle again", () => {
     const book = new HandoffBook(8)

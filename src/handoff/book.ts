@@ -21,8 +21,13 @@ export type Admission = { ok: true } | { ok: false; limit: number }
  * turn, a count of automatic turns, started sessions); an entry that holds nothing is released at once, so the
  * book does not grow over a long-running OpenCode.
  */
+/** How many deleted sessions are remembered, so that late events cannot bring them back. */
+const REMEMBERED_DELETIONS = 1000
+
 export class HandoffBook {
   private readonly sessions = new Map<string, SessionEntry>()
+  /** Recently deleted sessions (bounded): a status event or tool call that arrives after the deletion must not leave state behind. */
+  private readonly deleted = new Set<string>()
   private nextID = 1
 
   constructor(private readonly maxAutomaticTurns: number) {}
@@ -139,6 +144,8 @@ export class HandoffBook {
   forget(sessionID: string): Handoff[] {
     const dropped = this.sessions.get(sessionID)?.queue ?? []
     this.sessions.delete(sessionID)
+    this.deleted.add(sessionID)
+    if (this.deleted.size > REMEMBERED_DELETIONS) this.deleted.delete(this.deleted.values().next().value!)
     for (const [id, entry] of this.sessions) {
       const kept = entry.started.filter((s) => s.sessionID !== sessionID)
       if (kept.length !== entry.started.length) {
@@ -147,6 +154,11 @@ export class HandoffBook {
       }
     }
     return dropped
+  }
+
+  /** A few of the sessions the book holds state for: to tell which, when it should be none. */
+  heldSessions(max = 5): string[] {
+    return [...this.sessions.keys()].slice(0, max)
   }
 
   /** How much the book holds: for the memory benchmark and tests. */
@@ -160,11 +172,12 @@ export class HandoffBook {
     return { sessions: this.sessions.size, queued, started }
   }
 
+  /** The session's entry; for a deleted session, a throwaway one that is never kept. */
   private entry(sessionID: string): SessionEntry {
     let entry = this.sessions.get(sessionID)
     if (!entry) {
       entry = { queue: [], delivering: false, busy: false, automaticTurns: 0, started: [] }
-      this.sessions.set(sessionID, entry)
+      if (!this.deleted.has(sessionID)) this.sessions.set(sessionID, entry)
     }
     return entry
   }
