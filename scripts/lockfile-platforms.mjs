@@ -25,6 +25,10 @@ for (const [, entry] of Object.entries(lock.packages)) {
     added.push(name)
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => a.localeCompare(b)))
-writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`)
-console.log(added.length ? `added ${added.length}: ${added.join(", ")}` : "nothing to add")
+if (added.length === 0) {
+  console.log("nothing to add")
+} else {
+  lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => a.localeCompare(b)))
+  writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`)
+  console.log(`added ${added.length}: ${added.join(", ")}`)
+}
