@@ -27,7 +27,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client">, rawOpti
   let optionsProblem = problem
 
   return {
-    tool: { session: sessionTool({ opencode, book, catalog, notifier, delivery, launcher, options }) },
+    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, options }) },
 
     async "tool.definition"({ toolID }, output) {
       if (toolID !== "session") return

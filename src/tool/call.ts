@@ -1,5 +1,4 @@
 import type { AgentCatalog } from "../agents.js"
-import type { Delivery } from "../delivery.js"
 import type { HandoffBook } from "../handoff/book.js"
 import type { ModelRef } from "../handoff/types.js"
 import type { Launcher } from "../launcher.js"
@@ -13,7 +12,6 @@ export type Services = {
   book: HandoffBook
   catalog: AgentCatalog
   notifier: Notifier
-  delivery: Delivery
   launcher: Launcher
   options: Options
 }
