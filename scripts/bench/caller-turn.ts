@@ -16,7 +16,7 @@
  */
 import { callSession, lines, sessionIdIn, sessionToolParts, toolOutcome } from "../../test/e2e/script.js"
 import { ratioOf, type Measured, type Row } from "./report.js"
-import { createSession, send, type Server } from "./servers.js"
+import { send, sessionWithHistory, type Server } from "./servers.js"
 import { median } from "./stats.js"
 
 const DELAYS_MS = [8_000, 4_000, 2_000]
@@ -101,11 +101,10 @@ function soonest(pending: readonly Pending[]): Pending | undefined {
   return pending.reduce<Pending | undefined>((first, p) => (!first || p.dueAt < first.dueAt ? p : first), undefined)
 }
 
-async function startChild({ oc, tracker }: Server, mode: Mode, delay: number): Promise<Pending> {
-  const id = await createSession(oc, `bench caller turn ${mode} ${delay}`)
+async function startChild(server: Server, mode: Mode, delay: number): Promise<Pending> {
+  const { oc, tracker } = server
   // Some history first, so that a fork has something to copy.
-  await send(oc, id, "build", "@say Noted: the parser needs a rewrite.")
-  await tracker.settled(id, 1)
+  const id = await sessionWithHistory(server, `bench caller turn ${mode} ${delay}`, "Noted: the parser needs a rewrite.")
   await send(
     oc,
     id,

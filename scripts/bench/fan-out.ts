@@ -13,7 +13,7 @@
  */
 import { callSession, lines, sessionIdIn, sessionToolParts, toolOutcome, type ToolPart } from "../../test/e2e/script.js"
 import { ratioOf, type Measured, type Row } from "./report.js"
-import { createSession, send, type Server } from "./servers.js"
+import { send, sessionWithHistory, type Server } from "./servers.js"
 import { median } from "./stats.js"
 
 // Medians of several runs each: a single run moves by a third either way on this machine.
@@ -73,10 +73,9 @@ function endedAt(part: ToolPart): number {
   return state.time.end
 }
 
-async function viaPlugin({ oc, tracker }: Server, n: number): Promise<PluginRun> {
-  const id = await createSession(oc, `bench fan-out ${n}`)
-  await send(oc, id, "build", "@say Noted: three caching options are on the table.")
-  await tracker.settled(id, 1)
+async function viaPlugin(server: Server, n: number): Promise<PluginRun> {
+  const { oc, tracker } = server
+  const id = await sessionWithHistory(server, `bench fan-out ${n}`, "Noted: three caching options are on the table.")
   const calls = Array.from({ length: n }, (_, k) => callSession({ mode: "fork", agent: "plan", text: `Evaluate approach ${k + 1} of ${n}.` }))
   await send(oc, id, "build", lines(`Try ${n} approaches in parallel.`, ...calls))
   const caller = await tracker.settled(id, 2, TIMEOUT_MS)

@@ -55,6 +55,14 @@ export async function createSession(oc: Harness, title: string): Promise<string>
   return created.data.id
 }
 
+/** A session whose person said something and got the answer: history a fork can copy. */
+export async function sessionWithHistory({ oc, tracker }: Server, title: string, answer: string): Promise<string> {
+  const id = await createSession(oc, title)
+  await send(oc, id, "build", `@say ${answer}`)
+  await tracker.settled(id, 1)
+  return id
+}
+
 /** The person (or the bench as a test client) sends a message without waiting for the answer. */
 export async function send(oc: Harness, sessionID: string, agent: string, text: string): Promise<void> {
   const sent = await oc.client.session.promptAsync({ path: { id: sessionID }, body: { agent, parts: [{ type: "text", text }] } })
@@ -65,10 +73,9 @@ export async function send(oc: Harness, sessionID: string, agent: string, text: 
  * The first turns of a fresh server are several times slower (module loading, JIT, the
  * provider's first connection): one of each kind runs, unmeasured, before any figure.
  */
-export async function warmUp({ oc, tracker }: Server): Promise<void> {
-  const id = await createSession(oc, "bench warm-up")
-  await send(oc, id, "build", "@say Warming up.")
-  await tracker.settled(id, 1)
+export async function warmUp(server: Server): Promise<void> {
+  const { oc, tracker } = server
+  const id = await sessionWithHistory(server, "bench warm-up", "Warming up.")
   await send(
     oc,
     id,
