@@ -1,10 +1,11 @@
-import type { Plugin, PluginModule } from "@opencode-ai/plugin"
-import { createSessionsPlugin } from "./plugin.js"
+import type { Plugin } from "@opencode-ai/plugin"
+import { loadSafely } from "./server/load.js"
 
-const server: Plugin = async (input, options) => createSessionsPlugin(input, options)
+/**
+ * The server plugin. A plain function as the only export is the one module shape every
+ * OpenCode release loads: 1.0–1.3 call every export as a plugin function (an object export
+ * stops 1.0/1.1 from starting), later releases accept it beside their `{ id, server }` form.
+ */
+const OpencodeSessions: Plugin = async (input, options) => loadSafely(input, options)
 
-// OpenCode reads a default export with `id` and `server` as one plugin; a path-loaded plugin
-// in this form needs the `id`.
-const plugin: PluginModule & { id: string } = { id: "opencode-sessions", server }
-
-export default plugin
+export default OpencodeSessions

@@ -16,17 +16,31 @@ describe("package", () => {
     expect(files.filter((file) => /\.test\.|\.map$/.test(file))).toEqual([])
   })
 
-  it("exports one plugin in the form OpenCode reads: a default { id, server } and nothing else", async () => {
+  it("exports one plugin function and nothing else: the shape every OpenCode release loads", async () => {
+    // 1.0–1.3 call every export as a plugin function; an object export stops 1.0 and 1.1 from starting.
     const module = (await import(pathToFileURL(join(REPO_ROOT, "dist", "index.js")).href)) as Record<string, unknown>
     expect(Object.keys(module)).toEqual(["default"])
-    const plugin = module.default as { id: unknown; server: unknown }
-    expect(plugin.id).toBe("opencode-sessions")
-    expect(typeof plugin.server).toBe("function")
+    expect(typeof module.default).toBe("function")
+  })
+
+  it("never throws into OpenCode while loading: a plugin that cannot start leaves no hooks and says why", async () => {
+    const { default: plugin } = (await import(pathToFileURL(join(REPO_ROOT, "dist", "index.js")).href)) as {
+      default: (input: unknown, options?: unknown) => Promise<Record<string, unknown>>
+    }
+    const said: string[] = []
+    const original = console.error
+    console.error = (...args: unknown[]) => void said.push(args.join(" "))
+    try {
+      await expect(plugin(null)).resolves.toEqual({})
+    } finally {
+      console.error = original
+    }
+    expect(said.join("\n")).toMatch(/opencode-sessions: not loaded, the session tool is off: /)
   })
 
   it("calls nothing on the server while its factory runs (OpenCode is not serving yet)", async () => {
     const { default: plugin } = (await import(pathToFileURL(join(REPO_ROOT, "dist", "index.js")).href)) as {
-      default: { server: (input: unknown, options?: unknown) => Promise<Record<string, unknown>> }
+      default: (input: unknown, options?: unknown) => Promise<Record<string, unknown>>
     }
     const touched: string[] = []
     const spy = (path: string): unknown =>
@@ -37,7 +51,7 @@ describe("package", () => {
           return Promise.resolve({ data: undefined })
         },
       })
-    const hooks = await plugin.server({ client: spy("client") }, { maxAutomaticHandoffs: 4 })
+    const hooks = await plugin({ client: spy("client"), directory: "/nowhere" }, { maxAutomaticHandoffs: 4 })
     expect(touched).toEqual([])
     expect(Object.keys(hooks)).toEqual(expect.arrayContaining(["tool", "event", "chat.message", "tool.definition"]))
   })

@@ -14,7 +14,8 @@ import { createOpencodeClient, type Event, type OpencodeClient } from "@opencode
 import { startScriptedModel, type ScriptedModel } from "./scripted-model.js"
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
-const OPENCODE_BIN = join(REPO_ROOT, "node_modules", ".bin", "opencode")
+/** The OpenCode under test: the pinned one, or another release (`OPENCODE_BIN`, see test/compat). */
+export const OPENCODE_BIN = process.env.OPENCODE_BIN || join(REPO_ROOT, "node_modules", ".bin", "opencode")
 
 export type AgentConfig = {
   description?: string
@@ -23,6 +24,7 @@ export type AgentConfig = {
   disable?: boolean
   hidden?: boolean
   model?: string
+  permission?: Record<string, unknown>
 }
 
 export type HarnessOptions = {
@@ -110,6 +112,8 @@ export async function startOpencode(options: HarnessOptions = {}): Promise<Harne
     OPENCODE_DISABLE_MODELS_FETCH: "1",
     OPENCODE_DISABLE_AUTOUPDATE: "1",
     OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
+    // Older releases install their built-in auth plugins from npm at start-up otherwise.
+    OPENCODE_DISABLE_DEFAULT_PLUGINS: "1",
     XDG_DATA_HOME: xdg("data"),
     XDG_CONFIG_HOME: xdg("config"),
     XDG_STATE_HOME: xdg("state"),

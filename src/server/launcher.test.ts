@@ -1,11 +1,11 @@
 import type { Session } from "@opencode-ai/sdk"
 import { describe, expect, it } from "vitest"
 import { Delivery } from "./delivery.js"
-import { HandoffBook } from "./handoff/book.js"
+import { HandoffBook } from "../core/book.js"
 import { Launcher } from "./launcher.js"
 import { Notifier } from "./notify.js"
 import type { Opencode, PromptInput, ToastVariant } from "./opencode/client.js"
-import type { Call } from "./tool/call.js"
+import type { Call } from "../core/types.js"
 
 type Answer = Awaited<ReturnType<Opencode["prompt"]>>
 

@@ -29,3 +29,16 @@ export type StartedSession = {
   callerAgent: string
   report: boolean
 }
+
+/** A checked call of the tool: the target agent exists, text is present, permission given. */
+export type Call = {
+  sessionID: string
+  /** The caller's assistant message that holds this tool call. */
+  messageID: string
+  callerAgent: string
+  agent: string
+  text: string
+  model?: ModelRef
+  callerModel?: ModelRef
+  report: boolean
+}

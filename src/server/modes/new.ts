@@ -1,5 +1,6 @@
-import { sessionTitle } from "../handoff/format.js"
-import type { Call, Services } from "../tool/call.js"
+import { sessionTitle } from "../../core/format.js"
+import type { Call } from "../../core/types.js"
+import type { Services } from "../services.js"
 
 /** Starts a clean session (none of the caller's history) whose first message is `text`. */
 export async function newSession({ opencode, launcher }: Services, call: Call): Promise<string> {

@@ -1,8 +1,8 @@
 import type { Part } from "@opencode-ai/sdk"
 import { describeError } from "../errors.js"
-import { excerpt } from "../handoff/format.js"
-import type { StartedSession } from "../handoff/types.js"
-import type { Services } from "../tool/call.js"
+import { excerpt } from "../../core/format.js"
+import type { StartedSession } from "../../core/types.js"
+import type { Services } from "../services.js"
 
 type Seen = { state: "working" | "idle" | "failed"; latest: string }
 

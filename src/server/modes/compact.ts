@@ -1,5 +1,6 @@
-import { excerpt } from "../handoff/format.js"
-import type { Call, Services } from "../tool/call.js"
+import { excerpt } from "../../core/format.js"
+import type { Call } from "../../core/types.js"
+import type { Services } from "../services.js"
 
 /** When the caller's turn has ended: compact the session, then `agent` continues with `text`. */
 export function compact({ book, notifier }: Services, call: Call): string {

@@ -1,7 +1,7 @@
 import type { PluginInput } from "@opencode-ai/plugin"
 import type { Agent, AssistantMessage, Part, Provider, Session } from "@opencode-ai/sdk"
 import { OpencodeCallError } from "../errors.js"
-import type { ModelRef } from "../handoff/types.js"
+import type { ModelRef } from "../../core/types.js"
 
 type Client = PluginInput["client"]
 
@@ -17,6 +17,9 @@ export type PromptInput = {
   /** Kept on the text part, so the plugin can tell its own messages from the person's. */
   metadata: Record<string, unknown>
 }
+
+/** The parts of the configuration that hold permission rules. */
+export type PermissionConfig = { permission?: unknown; agent?: Record<string, { permission?: unknown } | undefined> }
 
 export type ToastVariant = "info" | "success" | "warning" | "error"
 
@@ -44,6 +47,18 @@ export class Opencode {
   /** Configured providers, and the default model of each (`{ providerID: modelID }`). */
   async providers(): Promise<{ providers: Provider[]; default: Record<string, string> }> {
     return unwrap("listing providers", await this.client.config.providers())
+  }
+
+  /** The merged configuration, as OpenCode resolved it (permission rules, agents). */
+  async config(): Promise<PermissionConfig> {
+    return unwrap("reading the configuration", await this.client.config.get()) as PermissionConfig
+  }
+
+  /** The model that wrote one assistant message (older releases do not pass it to tools). */
+  async messageModel(sessionID: string, messageID: string): Promise<ModelRef | undefined> {
+    const message = unwrap(`reading message ${messageID}`, await this.client.session.message({ path: { id: sessionID, messageID } }))
+    const info = message.info as { providerID?: unknown; modelID?: unknown }
+    return typeof info.providerID === "string" && typeof info.modelID === "string" ? { providerID: info.providerID, modelID: info.modelID } : undefined
   }
 
   async createSession(title: string): Promise<Session> {

@@ -1,12 +1,12 @@
 import type { AssistantMessage, Part, Session } from "@opencode-ai/sdk"
 import type { Delivery } from "./delivery.js"
 import { describeError, SessionToolError } from "./errors.js"
-import type { HandoffBook } from "./handoff/book.js"
-import { handoffText, markerMetadata } from "./handoff/format.js"
-import type { Sender, StartedSession } from "./handoff/types.js"
+import type { HandoffBook } from "../core/book.js"
+import { handoffText, markerMetadata } from "../core/format.js"
+import type { Sender, StartedSession } from "../core/types.js"
 import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
-import type { Call } from "./tool/call.js"
+import type { Call } from "../core/types.js"
 
 const ACCEPT_TIMEOUT_MS = 30_000
 

@@ -2,30 +2,42 @@ import { tool, type ToolContext } from "@opencode-ai/plugin"
 import type { Provider } from "@opencode-ai/sdk"
 import { checkTarget, handoffTargets } from "../agents.js"
 import { EmptyTextError, InvalidModelError, LoopGuardError, SessionToolError, describeError } from "../errors.js"
-import type { ModelRef } from "../handoff/types.js"
 import { compact } from "../modes/compact.js"
 import { fork } from "../modes/fork.js"
 import { message } from "../modes/message.js"
 import { newSession } from "../modes/new.js"
 import { status } from "../modes/status.js"
-import type { Call, Services } from "./call.js"
-import { FALLBACK_DESCRIPTION } from "./description.js"
+import type { Call, ModelRef } from "../../core/types.js"
+import type { Services } from "../services.js"
+import { FALLBACK_DESCRIPTION, toolDescription } from "./description.js"
 import { sessionArgs, type SendingMode, type SessionArgs } from "./schema.js"
 
 export function sessionTool(services: Services) {
   return tool({
-    description: FALLBACK_DESCRIPTION,
+    // Releases without the `tool.definition` hook read the description when they build each
+    // model request: a getter gives them the live agent list too.
+    get description() {
+      const agents = services.catalog.known()
+      return agents ? toolDescription(handoffTargets(agents)) : FALLBACK_DESCRIPTION
+    },
     args: sessionArgs,
     async execute(args, context) {
-      if (args.mode === "status") return report(services, context, args.mode, () => status(services, context.sessionID))
+      services.host.expect("live-description", "it was not called before this model request")
+      if (args.mode === "status") return withNotes(services, await report(services, context, args.mode, () => status(services, context.sessionID)))
       const mode = args.mode
       const checked = await report(services, context, mode, () => checkCall(services, args, mode, context))
-      await askPermission(services, context, mode, checked.agent, checked.text)
+      await services.permissions.check(context, { mode, agent: checked.agent, text: checked.text })
       const result = await report(services, context, mode, () => act(services, mode, checked))
       const ignored = args.report !== undefined && (mode === "message" || mode === "compact")
-      return ignored ? `${result} (report applies to new and fork only: ignored.)` : result
+      return withNotes(services, ignored ? `${result} (report applies to new and fork only: ignored.)` : result)
     },
   })
+}
+
+/** What this OpenCode cannot do, said in the first result after it was found (and as a toast). */
+function withNotes(services: Services, result: string): string {
+  const notes = services.host.takeUnsaid()
+  return notes.length ? `${result}\n${notes.join("\n")}` : result
 }
 
 /** Refusals and failures reach the person too (toast and log), not only the model. */
@@ -55,24 +67,6 @@ async function act(services: Services, mode: SendingMode, call: Call): Promise<s
   }
 }
 
-/**
- * OpenCode's permission system decides: allow resolves, deny throws, ask waits for the person.
- * Its own error is rethrown unchanged, so OpenCode still stops the turn when the person says no.
- */
-async function askPermission(services: Services, context: ToolContext, mode: SendingMode, agent: string, text: string) {
-  try {
-    await context.ask({
-      permission: "session",
-      patterns: [`${mode}:${agent}`],
-      always: [`${mode}:${agent}`],
-      metadata: { mode, agent, text: text.slice(0, 200) },
-    })
-  } catch (error) {
-    services.notifier.warn(`Not allowed: session ${mode}:${agent} (${describeError(error)})`, { sessionID: context.sessionID })
-    throw error
-  }
-}
-
 /** Everything that can refuse a call before the person is asked and anything is queued or sent. */
 async function checkCall(services: Services, args: SessionArgs, mode: SendingMode, context: ToolContext): Promise<Call> {
   const text = args.text?.trim() ?? ""
@@ -84,9 +78,9 @@ async function checkCall(services: Services, args: SessionArgs, mode: SendingMod
   const agent = args.agent?.trim() || context.agent
   checkTarget(agents, agent)
   const model = args.model ? await checkModel(services, args.model) : undefined
-  const summaryModel = callerModel(context)
+  const summaryModel = mode === "compact" ? await callerModel(services, context) : undefined
   if (mode === "compact" && !summaryModel) {
-    throw new SessionToolError("session: compact needs the calling turn's model to write the summary, and OpenCode did not pass it.")
+    throw new SessionToolError("session: compact needs the calling turn's model to write the summary, and OpenCode told neither the tool nor the calling message.")
   }
   const admission = services.book.admit(context.sessionID)
   if (!admission.ok) throw new LoopGuardError(admission.limit)
@@ -140,9 +134,13 @@ function modelExamples(providers: Provider[], defaults: Record<string, string>, 
     .slice(0, 5)
 }
 
-/** OpenCode passes the calling turn's model as an untyped `extra.model` ({ id, providerID }). */
-function callerModel(context: ToolContext): ModelRef | undefined {
+/**
+ * The calling turn's model: recent releases pass it as an untyped `extra.model`
+ * ({ id, providerID }); older ones only store it on the calling message.
+ */
+async function callerModel(services: Services, context: ToolContext): Promise<ModelRef | undefined> {
   const model = (context as ToolContext & { extra?: { model?: { id?: unknown; providerID?: unknown } } }).extra?.model
-  if (typeof model?.id !== "string" || typeof model.providerID !== "string") return undefined
-  return { providerID: model.providerID, modelID: model.id }
+  if (typeof model?.id === "string" && typeof model.providerID === "string") return { providerID: model.providerID, modelID: model.id }
+  services.host.lacks("caller-model", "no extra.model")
+  return services.opencode.messageModel(context.sessionID, context.messageID)
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from "vitest"
 import { Delivery } from "./delivery.js"
-import { HandoffBook } from "./handoff/book.js"
-import { MARKER } from "./handoff/format.js"
-import type { HandoffRequest } from "./handoff/types.js"
+import { HandoffBook } from "../core/book.js"
+import { MARKER } from "../core/format.js"
+import type { HandoffRequest } from "../core/types.js"
 import { Notifier } from "./notify.js"
 import type { Opencode, PromptInput, ToastVariant } from "./opencode/client.js"
 

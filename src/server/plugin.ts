@@ -3,12 +3,14 @@ import { AgentCatalog, handoffTargets } from "./agents.js"
 import { Delivery } from "./delivery.js"
 import { describeError } from "./errors.js"
 import { handleEvent } from "./events.js"
-import { HandoffBook } from "./handoff/book.js"
-import { isPluginMessage } from "./handoff/format.js"
+import { HandoffBook } from "../core/book.js"
+import { isPluginMessage } from "../core/format.js"
 import { Launcher } from "./launcher.js"
+import { HostCapabilities } from "./host/capabilities.js"
 import { Notifier } from "./notify.js"
 import { Opencode } from "./opencode/client.js"
 import { readOptions } from "./options.js"
+import { PermissionGate } from "./permission/gate.js"
 import { toolDescription } from "./tool/description.js"
 import { sessionTool } from "./tool/session-tool.js"
 
@@ -16,7 +18,7 @@ import { sessionTool } from "./tool/session-tool.js"
  * One plugin instance per OpenCode project instance; all of its state lives here. Nothing in
  * this factory calls the server: OpenCode is not serving yet while it runs.
  */
-export function createSessionsPlugin(input: Pick<PluginInput, "client">, rawOptions?: unknown): Hooks {
+export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partial<Pick<PluginInput, "directory" | "worktree">>, rawOptions?: unknown): Hooks {
   const { options, problem } = readOptions(rawOptions)
   const opencode = new Opencode(input.client)
   const notifier = new Notifier(opencode, options.toasts)
@@ -24,13 +26,16 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client">, rawOpti
   const catalog = new AgentCatalog(opencode, (error) => notifier.error(`Could not refresh the agent list: ${describeError(error)}`))
   const delivery = new Delivery(opencode, book, notifier)
   const launcher = new Launcher(opencode, book, delivery, notifier)
+  const host = new HostCapabilities(notifier)
+  const permissions = new PermissionGate(opencode, { directory: input.directory, worktree: input.worktree, env: process.env }, host, notifier)
   let optionsProblem = problem
 
   return {
-    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, options }) },
+    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, options, host, permissions }) },
 
     async "tool.definition"({ toolID }, output) {
       if (toolID !== "session") return
+      host.offers("live-description")
       try {
         output.description = toolDescription(handoffTargets(await catalog.recent()))
       } catch (error) {
@@ -44,6 +49,9 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client">, rawOpti
         notifier.error(optionsProblem)
         optionsProblem = undefined
       }
+      // Releases without the tool.definition hook read the description from the last known
+      // agent list: ask for it now, before this message's model request is built.
+      catalog.known()
       if (isPluginMessage(output.parts)) launcher.accepted(sessionID)
       else book.personWrote(sessionID)
     },

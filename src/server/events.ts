@@ -1,7 +1,7 @@
 import type { Event } from "@opencode-ai/sdk"
 import type { Delivery } from "./delivery.js"
 import { describeError } from "./errors.js"
-import type { HandoffBook } from "./handoff/book.js"
+import type { HandoffBook } from "../core/book.js"
 import type { Opencode } from "./opencode/client.js"
 
 /**

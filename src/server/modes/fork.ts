@@ -1,6 +1,7 @@
 import { describeError } from "../errors.js"
-import { sessionTitle } from "../handoff/format.js"
-import type { Call, Services } from "../tool/call.js"
+import { sessionTitle } from "../../core/format.js"
+import type { Call } from "../../core/types.js"
+import type { Services } from "../services.js"
 
 /**
  * Copies this conversation up to, not including, the caller's current message (so the fork

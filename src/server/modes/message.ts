@@ -1,5 +1,6 @@
-import { excerpt } from "../handoff/format.js"
-import type { Call, Services } from "../tool/call.js"
+import { excerpt } from "../../core/format.js"
+import type { Call } from "../../core/types.js"
+import type { Services } from "../services.js"
 
 /** Queues `text` for `agent` in this session; it is delivered when the caller's turn has ended. */
 export function message({ book, notifier }: Services, call: Call): string {

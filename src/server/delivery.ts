@@ -1,7 +1,7 @@
 import { describeError } from "./errors.js"
-import type { HandoffBook } from "./handoff/book.js"
-import { excerpt, handoffText, markerMetadata } from "./handoff/format.js"
-import type { Handoff } from "./handoff/types.js"
+import type { HandoffBook } from "../core/book.js"
+import { excerpt, handoffText, markerMetadata } from "../core/format.js"
+import type { Handoff } from "../core/types.js"
 import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
 

@@ -28,13 +28,18 @@ export class Notifier {
     this.write("error", message, extra)
   }
 
+  /** For whoever reads OpenCode's log (a fallback in use, state released): no toast. */
+  debug(message: string, extra?: Record<string, unknown>): void {
+    this.write("debug", message, extra)
+  }
+
   private send(variant: ToastVariant, message: string): void {
     this.opencode.toast(message, variant).catch((error: unknown) => {
       console.error(`opencode-sessions: could not show toast "${message}": ${describeError(error)}`)
     })
   }
 
-  private write(level: "warn" | "error", message: string, extra?: Record<string, unknown>): void {
+  private write(level: "debug" | "warn" | "error", message: string, extra?: Record<string, unknown>): void {
     this.opencode.log(level, message, extra).catch((error: unknown) => {
       console.error(`opencode-sessions: could not log "${message}": ${describeError(error)}`)
     })

@@ -47,6 +47,12 @@ export class AgentCatalog {
     return this.asking
   }
 
+  /** The last list the server gave, without waiting; asks again in the background. */
+  known(): AgentInfo[] | undefined {
+    this.refreshInBackground()
+    return this.last
+  }
+
   /** The last known list; waits only the very first time. */
   async recent(): Promise<AgentInfo[]> {
     if (!this.last) return this.current()

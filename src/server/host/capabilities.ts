@@ -1,0 +1,82 @@
+import type { Notifier } from "../notify.js"
+
+/**
+ * What the OpenCode release the plugin runs on offers, learnt by using it (never from a version
+ * number), and what the plugin does where a feature is missing. The rest of the code asks here.
+ * A missing feature with no full fallback is said once to the person (toast and log) and in the
+ * next tool result; one with a full fallback only goes to the log.
+ */
+export type Feature = "permission-prompt" | "live-description" | "fork" | "caller-model"
+
+type FeatureInfo = { what: string; instead: string; loud: boolean }
+
+export const FEATURES: Record<Feature, FeatureInfo> = {
+  "permission-prompt": {
+    what: "plugins asking OpenCode's permission system",
+    instead:
+      "opencode-sessions applies your permission.session rules itself: deny refuses, and ask refuses too, since this OpenCode cannot ask you from a plugin (OpenCode 1.17 and later can)",
+    loud: true,
+  },
+  "live-description": {
+    what: "the tool.definition hook",
+    instead: "the session tool's description is refreshed from the agent list in the background",
+    loud: false,
+  },
+  fork: {
+    what: "forking a session",
+    instead: "mode fork is refused; new starts a session without the history",
+    loud: true,
+  },
+  "caller-model": {
+    what: "the calling turn's model in the tool context",
+    instead: "it is read from the calling message",
+    loud: false,
+  },
+}
+
+export class HostCapabilities {
+  private readonly missing = new Map<Feature, string>()
+  private readonly seen = new Set<Feature>()
+  private readonly unsaid = new Set<Feature>()
+
+  constructor(private readonly notifier: Notifier) {}
+
+  /** The host lacks `feature` (`why`: what was observed). Said once, however often it is found. */
+  lacks(feature: Feature, why: string): void {
+    if (this.missing.has(feature)) return
+    this.missing.set(feature, why)
+    const info = FEATURES[feature]
+    const message = `opencode-sessions on this OpenCode: ${info.what} is not available (${why}); ${info.instead}.`
+    if (info.loud) {
+      this.notifier.warn(message, { feature })
+      this.unsaid.add(feature)
+    } else this.notifier.debug(message, { feature })
+  }
+
+  /** The host used `feature` (a hook was called): it offers it. */
+  offers(feature: Feature): void {
+    this.seen.add(feature)
+  }
+
+  /** By now the host would have used `feature` if it offered it. */
+  expect(feature: Feature, why: string): void {
+    if (!this.seen.has(feature)) this.lacks(feature, why)
+  }
+
+  has(feature: Feature): boolean {
+    return !this.missing.has(feature)
+  }
+
+  /** Why `feature` is off, for a refusal. */
+  whyMissing(feature: Feature): string | undefined {
+    const why = this.missing.get(feature)
+    return why === undefined ? undefined : `${FEATURES[feature].what} is not available on this OpenCode (${why})`
+  }
+
+  /** The limits found since the last tool result, for that result to say them too (each once). */
+  takeUnsaid(): string[] {
+    const notes = [...this.unsaid].map((feature) => `Note: ${FEATURES[feature].what} is not available on this OpenCode; ${FEATURES[feature].instead}.`)
+    this.unsaid.clear()
+    return notes
+  }
+}

@@ -1,0 +1,92 @@
+import type { ToolContext } from "@opencode-ai/plugin"
+import { describeError, SessionToolError } from "../errors.js"
+import type { HostCapabilities } from "../host/capabilities.js"
+import type { Notifier } from "../notify.js"
+import type { Opencode, PermissionConfig } from "../opencode/client.js"
+import { evaluate, rulesForAgent } from "./rules.js"
+import { readWrittenPermissions } from "./written-config.js"
+
+export type PermissionRequest = { mode: string; agent: string; text: string }
+
+/** Where OpenCode reads its configuration from, for the files the person wrote. */
+export type ConfigLocation = { directory?: string; worktree?: string; env: Record<string, string | undefined> }
+
+export class PermissionDeniedError extends SessionToolError {
+  override name = "PermissionDeniedError"
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === "function"
+}
+
+/**
+ * Asks OpenCode's permission system (permission `session`, pattern `<mode>:<agent>`) where the
+ * release lets a plugin do so: allow resolves, deny throws, ask waits for the person. Where it
+ * does not (no `ask` in the tool context, or one that hands back an effect nobody runs), the
+ * plugin reads the rules from the configuration and applies them itself; an `ask` rule is then
+ * refused, never taken as allow.
+ */
+export class PermissionGate {
+  private config: Promise<PermissionConfig[]> | undefined
+
+  constructor(
+    private readonly opencode: Opencode,
+    private readonly location: ConfigLocation,
+    private readonly host: HostCapabilities,
+    private readonly notifier: Notifier,
+  ) {}
+
+  async check(context: ToolContext, request: PermissionRequest): Promise<void> {
+    const pattern = `${request.mode}:${request.agent}`
+    const asking = this.askHost(context, pattern, request)
+    if ("then" in asking) {
+      try {
+        await asking
+      } catch (error) {
+        this.notifier.warn(`Not allowed: session ${pattern} (${describeError(error)})`, { sessionID: context.sessionID })
+        // OpenCode's own error, unchanged: it stops the turn when the person says no.
+        throw error
+      }
+      return
+    }
+    this.host.lacks("permission-prompt", asking.unavailable)
+    const verdict = evaluate(rulesForAgent(await this.rules(context), context.agent), "session", pattern)
+    if (verdict.action === "allow") return
+    const where = verdict.rule ? `your rule ${verdict.rule.source}.${verdict.rule.permission} "${verdict.rule.pattern}": "${verdict.rule.action}"` : "your rules"
+    const refusal =
+      verdict.action === "deny"
+        ? `session: ${pattern} is denied by ${where}. Nothing was started or queued.`
+        : `session: ${pattern} needs the person's approval (${where}), and this OpenCode cannot ask from a plugin: refused, nothing was started or queued. ` +
+          `OpenCode 1.17 and later can ask; or set the rule to "allow".`
+    this.notifier.warn(refusal, { sessionID: context.sessionID })
+    throw new PermissionDeniedError(refusal)
+  }
+
+  private askHost(context: ToolContext, pattern: string, request: PermissionRequest): PromiseLike<unknown> | { unavailable: string } {
+    const ask = (context as { ask?: unknown }).ask
+    if (typeof ask !== "function") return { unavailable: "the tool context has no ask()" }
+    const asked: unknown = ask.call(context, {
+      permission: "session",
+      patterns: [pattern],
+      always: [pattern],
+      metadata: { mode: request.mode, agent: request.agent, text: request.text.slice(0, 200) },
+    })
+    return isThenable(asked) ? asked : { unavailable: "its ask() returns an effect that a plugin cannot run" }
+  }
+
+  /**
+   * The configuration as OpenCode resolved it, then as written in the files (where a release
+   * dropped `permission.session`, only the files still hold it; where it kept it, both agree).
+   * Read once per instance: OpenCode makes a new instance, and plugin, when its configuration changes.
+   */
+  private rules(context: ToolContext): Promise<PermissionConfig[]> {
+    const directory = this.location.directory ?? (context as { directory?: string }).directory ?? process.cwd()
+    this.config ??= (async () => [await this.opencode.config(), readWrittenPermissions(this.location.env, directory, this.location.worktree)])().catch(
+      (error: unknown) => {
+        this.config = undefined
+        throw new SessionToolError(`session: could not read your permission rules, so nothing was done: ${describeError(error)}`)
+      },
+    )
+    return this.config
+  }
+}

@@ -1,0 +1,20 @@
+import type { HandoffBook } from "../core/book.js"
+import type { AgentCatalog } from "./agents.js"
+import type { HostCapabilities } from "./host/capabilities.js"
+import type { Launcher } from "./launcher.js"
+import type { Notifier } from "./notify.js"
+import type { Opencode } from "./opencode/client.js"
+import type { Options } from "./options.js"
+import type { PermissionGate } from "./permission/gate.js"
+
+/** What the tool and its modes work with: built once per OpenCode instance by the plugin. */
+export type Services = {
+  opencode: Opencode
+  book: HandoffBook
+  catalog: AgentCatalog
+  notifier: Notifier
+  launcher: Launcher
+  options: Options
+  host: HostCapabilities
+  permissions: PermissionGate
+}

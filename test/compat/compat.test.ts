@@ -1,0 +1,180 @@
+/**
+ * The four modes and the permission rules on whichever OpenCode `OPENCODE_BIN` names (the
+ * pinned one by default). `npm run test:compat` runs this file on one release of every
+ * supported line; `releases.ts` says what each one is expected to do, and the README's
+ * support table is made from the same list.
+ */
+import { execFileSync } from "node:child_process"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { OPENCODE_BIN, startOpencode, type Harness } from "../e2e/harness.js"
+import { callSession, lines, sessionIdIn, sessionToolParts, shape, textOf, toolOutcome } from "../e2e/script.js"
+import { answered, answeredBy } from "../e2e/waits.js"
+import { releaseFor } from "./releases.js"
+
+const version = execFileSync(OPENCODE_BIN, ["--version"], { encoding: "utf8" }).trim().split("\n").at(-1)!
+const release = releaseFor(version)
+if (!release) throw new Error(`OpenCode ${version} has no entry in test/compat/releases.ts: add its release line there (and to the README).`)
+
+let oc: Harness
+
+beforeAll(async () => {
+  oc = await startOpencode({
+    agents: {
+      alpha: { mode: "primary", description: "Writes first drafts." },
+      beta: { mode: "primary", description: "Reviews drafts." },
+      // Per-agent rules: the calling agent's own rules come after the global ones, and win.
+      gamma: { mode: "primary", description: "Restricted.", permission: { session: { "message:*": "deny", "new:*": "ask" } } },
+    },
+    permission: { session: { "*": "allow", "new:beta": "deny", "fork:beta": "ask" } },
+    logLevel: "DEBUG",
+  })
+})
+
+afterEach(async (context) => {
+  if (context.task.result?.state === "fail") console.log(`Transcript after "${context.task.name}" on OpenCode ${version}:\n${await oc.transcript()}`)
+})
+
+afterAll(async () => {
+  await oc?.stop()
+})
+
+async function sessionCount(): Promise<number> {
+  return (await oc.client.session.list()).data!.length
+}
+
+/** The outcome of the first `session` call in the session, once it has one. */
+async function firstCall(sessionID: string) {
+  return oc.waitFor(`a finished session call in ${sessionID}`, async () => {
+    const part = sessionToolParts(await oc.messages(sessionID))[0]
+    const outcome = part && toolOutcome(part)
+    return outcome && (outcome.status === "completed" || outcome.status === "error") ? outcome : undefined
+  })
+}
+
+describe(`OpenCode ${version}: the modes`, () => {
+  it("message: the chosen agent answers in the same session, after the caller's turn", async () => {
+    const id = await oc.startSession(lines("Get it reviewed.", callSession({ mode: "message", agent: "beta", text: "@say Reviewed: fine." })), "alpha")
+    const messages = await answeredBy(oc, id, "beta")
+    expect(shape(messages)).toEqual(["user:alpha", "assistant:alpha", "assistant:alpha", "user:beta", "assistant:beta"])
+    expect(textOf(messages[3]!)).toMatch(/Handed over by agent "alpha"/)
+    expect(textOf(messages[4]!)).toBe("Reviewed: fine.")
+  })
+
+  it("new: a session without the caller's history, answered by the chosen agent", async () => {
+    const id = await oc.startSession(lines("Private context.", callSession({ mode: "new", agent: "alpha", text: "@say Started clean." })), "beta")
+    const outcome = await firstCall(id)
+    expect(outcome.status).toBe("completed")
+    const child = await answeredBy(oc, sessionIdIn(outcome.text)!, "alpha")
+    expect(shape(child)).toEqual(["user:alpha", "assistant:alpha"])
+    expect(textOf(child[0]!)).not.toContain("Private context.")
+    expect(textOf(child[1]!)).toBe("Started clean.")
+  })
+
+  it("compact: one summary after the caller's turn, then the chosen agent continues", async () => {
+    const id = await oc.startSession("@say Some history.", "alpha")
+    await answered(oc, id, 1)
+    await oc.say(id, callSession({ mode: "compact", agent: "beta", text: "@say Continued after the summary." }), "alpha")
+    const messages = await answeredBy(oc, id, "beta")
+    const kinds = shape(messages)
+    expect(kinds.filter((kind) => kind.endsWith(":summary"))).toHaveLength(1)
+    expect(kinds.slice(kinds.indexOf("assistant:compaction:summary"))).toEqual(["assistant:compaction:summary", "user:beta", "assistant:beta"])
+    expect(textOf(messages.at(-1)!)).toBe("Continued after the summary.")
+  })
+
+  it("fork: a session with the history up to the call, answered by the chosen agent", async () => {
+    const id = await oc.startSession("@say Earlier answer.", "alpha")
+    await answered(oc, id, 1)
+    await oc.say(id, callSession({ mode: "fork", agent: "alpha", text: "@say Forked." }), "alpha")
+    const outcome = await firstCall(id)
+    expect(outcome.status).toBe("completed")
+    const fork = await answeredBy(oc, sessionIdIn(outcome.text)!, "alpha")
+    expect(fork.map(textOf)).toContain("Earlier answer.")
+    expect(sessionToolParts(fork)).toEqual([])
+    expect(textOf(fork.at(-1)!)).toBe("Forked.")
+  })
+
+  it("an unknown agent is refused with the valid ones, and nothing is created", async () => {
+    const before = await sessionCount()
+    const id = await oc.startSession(callSession({ mode: "new", agent: "nobody", text: "hello" }), "alpha")
+    const outcome = await firstCall(id)
+    expect(outcome.status).toBe("error")
+    expect(outcome.text).toMatch(/agent "nobody" does not exist.*Valid agents: .*alpha/)
+    await oc.waitIdle(id)
+    expect(await sessionCount()).toBe(before + 1)
+  })
+
+  it(`the model sees the live agent list in the tool's description (tool.definition hook: ${release.definitionHook ? "yes" : "no"})`, async () => {
+    const description = oc.model.lastSessionTool()?.function.description ?? ""
+    expect(description).toContain("alpha (Writes first drafts")
+    expect(description).toContain("gamma (Restricted")
+    const fallbackLogged = oc.output().includes("the tool.definition hook is not available")
+    expect(fallbackLogged).toBe(!release.definitionHook)
+  })
+})
+
+describe(`OpenCode ${version}: permission.session rules (${release.permissions === "opencode" ? "OpenCode asks" : "the plugin applies them"})`, () => {
+  async function refusedAndNothingCreated(caller: string, call: Parameters<typeof callSession>[0], pattern: string | RegExp) {
+    const before = await sessionCount()
+    const id = await oc.startSession(callSession(call), caller)
+    const outcome = await firstCall(id)
+    expect(outcome.status).toBe("error")
+    expect(outcome.text).toMatch(pattern)
+    await oc.waitIdle(id)
+    expect(await sessionCount()).toBe(before + 1)
+    expect(sessionToolParts(await oc.messages(id))).toHaveLength(1)
+    return id
+  }
+
+  /** An `ask` rule: OpenCode asks the person (here: rejected), or the plugin refuses outright. */
+  async function askedAndRejected(caller: string, call: Parameters<typeof callSession>[0], pattern: string) {
+    const before = await sessionCount()
+    const since = oc.events.length
+    const id = await oc.startSession(callSession(call), caller)
+    if (release!.permissions === "opencode") {
+      const asked = await oc.waitForEvent(
+        `the permission request for ${pattern}`,
+        (event) => event.type === ("permission.asked" as string) && (event.properties as { sessionID?: string }).sessionID === id,
+      )
+      const request = asked.properties as unknown as { id: string; permission: string; patterns: string[] }
+      expect(request.permission).toBe("session")
+      expect(request.patterns).toEqual([pattern])
+      const response = await fetch(`${oc.url}/permission/${request.id}/reply?directory=${encodeURIComponent(oc.projectDir)}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ reply: "reject" }),
+      })
+      expect(response.status).toBe(200)
+      expect((await firstCall(id)).status).toBe("error")
+    } else {
+      const outcome = await firstCall(id)
+      expect(outcome.status).toBe("error")
+      expect(outcome.text).toContain(`${pattern} needs the person's approval`)
+      expect(outcome.text).toContain("cannot ask from a plugin")
+      expect(oc.events.slice(since).filter((event) => event.type === ("permission.asked" as string))).toEqual([])
+    }
+    await oc.waitIdle(id)
+    expect(await sessionCount()).toBe(before + 1)
+  }
+
+  it("a global deny refuses and creates nothing", async () => {
+    await refusedAndNothingCreated("alpha", { mode: "new", agent: "beta", text: "denied" }, release.permissions === "plugin" ? /new:beta is denied by your rule permission\.session "new:beta": "deny"/ : /./)
+  })
+
+  it("a global ask is asked (or refused where OpenCode cannot ask), never taken as allow", async () => {
+    await askedAndRejected("alpha", { mode: "fork", agent: "beta", text: "asked" }, "fork:beta")
+  })
+
+  it("the calling agent's own deny wins over the global allow", async () => {
+    await refusedAndNothingCreated("gamma", { mode: "message", agent: "alpha", text: "denied" }, release.permissions === "plugin" ? /message:alpha is denied by your rule agent\.gamma\.permission/ : /./)
+  })
+
+  it("the calling agent's own ask is asked (or refused), never taken as allow", async () => {
+    await askedAndRejected("gamma", { mode: "new", agent: "alpha", text: "asked" }, "new:alpha")
+  })
+
+  it("what no rule restricts still goes through", async () => {
+    const id = await oc.startSession(callSession({ mode: "message", agent: "alpha", text: "@say Allowed." }), "beta")
+    const messages = await answeredBy(oc, id, "alpha")
+    expect(textOf(messages.at(-1)!)).toBe("Allowed.")
+  })
+})

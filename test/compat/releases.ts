@@ -1,0 +1,53 @@
+/**
+ * What the plugin does on each OpenCode release line, as the compatibility suite proves it
+ * (`npm run test:compat`) and the README's support table states it (a unit test keeps the two
+ * the same). One release of each line is tested; the version named is the one installed.
+ */
+export type Release = {
+  /** The release tested, installed as `opencode-ai@<version>`. */
+  version: string
+  /** Who applies `permission.session` rules: OpenCode's own prompt, or the plugin (ask → refused). */
+  permissions: "opencode" | "plugin"
+  /** OpenCode calls the `tool.definition` hook (else the description getter carries the live agents). */
+  definitionHook: boolean
+  /** Plugin options (`"plugin": [["opencode-sessions", { … }]]`) reach the plugin. */
+  options: boolean
+  /** What works differently there, in a few words, for the README. */
+  notes: string
+}
+
+export const RELEASES: readonly Release[] = [
+  {
+    version: "1.0.185",
+    permissions: "plugin", definitionHook: false, options: false,
+    notes: "No permission prompt for plugins and `permission.session` is dropped from the config: the plugin reads the rules from your config files. No `tool.definition` hook: the description is refreshed in the background. Plugin options need 1.1.",
+  },
+  { version: "1.1.65", permissions: "opencode", definitionHook: true, options: false, notes: "No `tool.definition` hook: the description is refreshed in the background." },
+  { version: "1.2.27", permissions: "opencode", definitionHook: true, options: false, notes: "–" },
+  { version: "1.3.2", permissions: "opencode", definitionHook: true, options: false, notes: "–" },
+  {
+    version: "1.14.41",
+    permissions: "plugin", definitionHook: true, options: true,
+    notes: "The tool context's `ask()` returns an effect a plugin cannot run (1.4–1.15.0): the plugin applies your rules itself.",
+  },
+  { version: "1.17.19", permissions: "opencode", definitionHook: true, options: true, notes: "–" },
+  { version: "1.18.33", permissions: "opencode", definitionHook: true, options: true, notes: "Pinned: the whole test suite runs on it." },
+]
+
+/** The release line of a version: "1.14.41" → "1.14". */
+export function lineOf(version: string): string {
+  return version.split(".").slice(0, 2).join(".")
+}
+
+export function releaseFor(version: string): Release | undefined {
+  return RELEASES.find((release) => release.version === version) ?? RELEASES.find((release) => lineOf(release.version) === lineOf(version))
+}
+
+/** The README's support table, in Markdown. */
+export function supportTable(): string {
+  const rows = RELEASES.map((release) => {
+    const permissions = release.permissions === "opencode" ? "OpenCode asks (allow / ask / deny)" : "plugin applies them (allow / deny; ask → refused)"
+    return `| ${lineOf(release.version)} (${release.version}) | message, new, compact, fork, status, report | ${permissions} | ${release.notes} |`
+  })
+  return ["| OpenCode | works | `permission.session` rules | notes |", "| --- | --- | --- | --- |", ...rows].join("\n")
+}
