@@ -1,12 +1,12 @@
 /**
- * Figure 5 — plugin start-up: the time the plugin's factory (`server(input, options)` of the
- * built dist/index.js) takes, in this process, with a fake client that records every call.
+ * Figure 5 — plugin start-up: the time the plugin's factory (the default export of the built
+ * dist/index.js, called as `(input, options)`) takes, in this process, with a fake client that records every call.
  * OpenCode is not serving yet while plugin factories run, so the factory must call nothing.
  */
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { performance } from "node:perf_hooks"
-import type { PluginInput, PluginModule } from "@opencode-ai/plugin"
+import type { Plugin, PluginInput } from "@opencode-ai/plugin"
 import { REPO_ROOT } from "../../test/e2e/harness.js"
 import type { Measured } from "./report.js"
 import { median, p95 } from "./stats.js"
@@ -50,9 +50,9 @@ function fakeInput(calls: string[]): PluginInput {
 
 export async function startup(): Promise<Measured> {
   const importStart = performance.now()
-  const module = (await import(pathToFileURL(join(REPO_ROOT, "dist", "index.js")).href)) as { default: PluginModule }
+  const module = (await import(pathToFileURL(join(REPO_ROOT, "dist", "index.js")).href)) as { default: Plugin }
   const importMs = performance.now() - importStart
-  const factory = module.default.server
+  const factory = module.default
   const calls: string[] = []
   const times: number[] = []
   for (let i = 0; i < REPEATS; i++) {

@@ -41,7 +41,12 @@ export class LoopGuardError extends SessionToolError {
 /** A call to the OpenCode server failed. */
 export class OpencodeCallError extends Error {
   override name = "OpencodeCallError"
-  constructor(what: string, detail: unknown) {
+  constructor(
+    what: string,
+    detail: unknown,
+    /** The HTTP status OpenCode answered with, when there was an answer. */
+    readonly status?: number,
+  ) {
     super(`${what} failed: ${describeError(detail)}`)
   }
 }

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { OPENCODE_BIN, startOpencode, type Harness } from "../e2e/harness.js"
 import { callSession, lines, sessionIdIn, sessionToolParts, shape, textOf, toolOutcome } from "../e2e/script.js"
-import { answered, answeredBy } from "../e2e/waits.js"
+import { answered, answeredBy, toasts } from "../e2e/waits.js"
 import { releaseFor } from "./releases.js"
 
 const version = execFileSync(OPENCODE_BIN, ["--version"], { encoding: "utf8" }).trim().split("\n").at(-1)!
@@ -26,6 +26,8 @@ beforeAll(async () => {
       gamma: { mode: "primary", description: "Restricted.", permission: { session: { "message:*": "deny", "new:*": "ask" } } },
     },
     permission: { session: { "*": "allow", "new:beta": "deny", "fork:beta": "ask" } },
+    // Releases before 1.14 refuse to start with the `[name, options]` form: plain name there.
+    pluginOptions: release.options ? { toasts: false } : undefined,
     logLevel: "DEBUG",
   })
 })
@@ -52,9 +54,13 @@ async function firstCall(sessionID: string) {
 }
 
 describe(`OpenCode ${version}: the modes`, () => {
-  it("message: the chosen agent answers in the same session, after the caller's turn", async () => {
+  it(`message: the chosen agent answers in the same session, after the caller's turn (plugin options: ${release.options ? "yes" : "no"})`, async () => {
+    const since = oc.events.length
     const id = await oc.startSession(lines("Get it reviewed.", callSession({ mode: "message", agent: "beta", text: "@say Reviewed: fine." })), "alpha")
     const messages = await answeredBy(oc, id, "beta")
+    // With options, `toasts: false` silences the hand-off's informational toast; without, it shows.
+    const handoffToasts = toasts(oc, since).filter((toast) => toast.message.startsWith("alpha → beta"))
+    expect(handoffToasts).toHaveLength(release.options ? 0 : 1)
     expect(shape(messages)).toEqual(["user:alpha", "assistant:alpha", "assistant:alpha", "user:beta", "assistant:beta"])
     expect(textOf(messages[3]!)).toMatch(/Handed over by agent "alpha"/)
     expect(textOf(messages[4]!)).toBe("Reviewed: fine.")

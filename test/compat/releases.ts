@@ -20,15 +20,15 @@ export const RELEASES: readonly Release[] = [
   {
     version: "1.0.185",
     permissions: "plugin", definitionHook: false, options: false,
-    notes: "No permission prompt for plugins and `permission.session` is dropped from the config: the plugin reads the rules from your config files. No `tool.definition` hook: the description is refreshed in the background. Plugin options need 1.1.",
+    notes: "No permission prompt for plugins and `permission.session` is dropped from the config: the plugin reads the rules from your config files. No `tool.definition` hook: the description is refreshed in the background.",
   },
-  { version: "1.1.65", permissions: "opencode", definitionHook: true, options: false, notes: "No `tool.definition` hook: the description is refreshed in the background." },
+  { version: "1.1.65", permissions: "opencode", definitionHook: true, options: false, notes: "–" },
   { version: "1.2.27", permissions: "opencode", definitionHook: true, options: false, notes: "–" },
   { version: "1.3.2", permissions: "opencode", definitionHook: true, options: false, notes: "–" },
   {
     version: "1.14.41",
     permissions: "plugin", definitionHook: true, options: true,
-    notes: "The tool context's `ask()` returns an effect a plugin cannot run (1.4–1.15.0): the plugin applies your rules itself.",
+    notes: "The tool context's `ask()` returns an effect a plugin cannot run (so do 1.4–1.15.0 by their types): the plugin applies your rules itself.",
   },
   { version: "1.17.19", permissions: "opencode", definitionHook: true, options: true, notes: "–" },
   { version: "1.18.33", permissions: "opencode", definitionHook: true, options: true, notes: "Pinned: the whole test suite runs on it." },
@@ -46,8 +46,9 @@ export function releaseFor(version: string): Release | undefined {
 /** The README's support table, in Markdown. */
 export function supportTable(): string {
   const rows = RELEASES.map((release) => {
-    const permissions = release.permissions === "opencode" ? "OpenCode asks (allow / ask / deny)" : "plugin applies them (allow / deny; ask → refused)"
-    return `| ${lineOf(release.version)} (${release.version}) | message, new, compact, fork, status, report | ${permissions} | ${release.notes} |`
+    const permissions = release.permissions === "opencode" ? "OpenCode asks (allow / ask / deny)" : "the plugin applies them (allow / deny; ask refuses)"
+    const options = release.options ? "yes" : "no: name only"
+    return `| ${lineOf(release.version)} (${release.version}) | message, new, compact, fork | ${permissions} | ${options} | ${release.notes} |`
   })
-  return ["| OpenCode | works | `permission.session` rules | notes |", "| --- | --- | --- | --- |", ...rows].join("\n")
+  return ["| OpenCode (tested) | modes | `permission.session` rules | options | notes |", "| --- | --- | --- | --- | --- |", ...rows].join("\n")
 }

@@ -28,7 +28,7 @@ type Result<T> = { data?: T; error?: unknown; response?: Response }
 function unwrap<T>(what: string, result: Result<T>): T {
   if (result.error !== undefined || result.data === undefined) {
     const status = result.response ? ` (HTTP ${result.response.status})` : ""
-    throw new OpencodeCallError(`${what}${status}`, result.error ?? "no data in the answer")
+    throw new OpencodeCallError(`${what}${status}`, result.error ?? "no data in the answer", result.response?.status)
   }
   return result.data
 }

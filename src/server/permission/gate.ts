@@ -3,7 +3,7 @@ import { describeError, SessionToolError } from "../errors.js"
 import type { HostCapabilities } from "../host/capabilities.js"
 import type { Notifier } from "../notify.js"
 import type { Opencode, PermissionConfig } from "../opencode/client.js"
-import { evaluate, rulesForAgent } from "./rules.js"
+import { evaluate, rulesForAgent, wildcardMatch } from "./rules.js"
 import { readWrittenPermissions } from "./written-config.js"
 
 export type PermissionRequest = { mode: string; agent: string; text: string }
@@ -49,8 +49,10 @@ export class PermissionGate {
       }
       return
     }
-    this.host.lacks("permission-prompt", asking.unavailable)
-    const verdict = evaluate(rulesForAgent(await this.rules(context), context.agent), "session", pattern)
+    const rules = rulesForAgent(await this.rules(context), context.agent)
+    // Worth telling the person only when they wrote rules that OpenCode would have applied.
+    if (rules.some((rule) => wildcardMatch("session", rule.permission))) this.host.lacks("permission-prompt", asking.unavailable)
+    const verdict = evaluate(rules, "session", pattern)
     if (verdict.action === "allow") return
     const where = verdict.rule ? `your rule ${verdict.rule.source}.${verdict.rule.permission} "${verdict.rule.pattern}": "${verdict.rule.action}"` : "your rules"
     const refusal =
