@@ -2,12 +2,13 @@
  * `npm run test:compat [-- 1.0.185 1.14.41 …]`: the compatibility suite (test/compat) on real
  * OpenCode releases, one of each supported line by default (test/compat/releases.ts).
  *
+ * The plugin under test is the packed package (npm pack), as a person would install it.
  * Each release is installed as `opencode-ai@<version>` into .scratch/opencode/<version> (once;
  * later runs reuse it). A release whose binary cannot be had for this machine (some lack a
  * platform package on the registry) is skipped, and said so, never silently.
  */
 import { execFileSync, spawnSync } from "node:child_process"
-import { existsSync, mkdirSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { REPO_ROOT } from "../test/e2e/harness.js"
 import { RELEASES } from "../test/compat/releases.js"
@@ -34,7 +35,23 @@ function install(version: string): { bin?: string; problem?: string } {
   return { bin }
 }
 
+/**
+ * The package exactly as `npm pack` makes it, unpacked under .scratch: what a person installs.
+ * Its imports resolve through the folders above it, so this checkout's node_modules serve them.
+ */
+function packed(): string {
+  const folder = join(REPO_ROOT, ".scratch", "packed")
+  rmSync(folder, { recursive: true, force: true })
+  mkdirSync(folder, { recursive: true })
+  const output = execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", folder], { cwd: REPO_ROOT, encoding: "utf8" })
+  const tarball = (JSON.parse(output) as Array<{ filename: string }>)[0]!.filename
+  execFileSync("tar", ["xzf", join(folder, tarball), "-C", folder])
+  return join(folder, "package")
+}
+
 const wanted = process.argv.slice(2)
+const packageDir = packed()
+console.log(`Testing the packed package: ${packageDir}`)
 const versions = wanted.length ? wanted : RELEASES.map((release) => release.version)
 const outcomes: Outcome[] = []
 for (const version of versions) {
@@ -46,7 +63,7 @@ for (const version of versions) {
   }
   console.log(`\n── OpenCode ${version} ──`)
   const started = Date.now()
-  const run = spawnSync("npx", ["vitest", "run", "test/compat"], { cwd: REPO_ROOT, stdio: "inherit", env: { ...process.env, OPENCODE_BIN: bin } })
+  const run = spawnSync("npx", ["vitest", "run", "test/compat"], { cwd: REPO_ROOT, stdio: "inherit", env: { ...process.env, OPENCODE_BIN: bin, OPENCODE_SESSIONS_PACKAGE: packageDir } })
   const seconds = Math.round((Date.now() - started) / 1000)
   outcomes.push({ version, result: run.status === 0 ? "passed" : "failed", detail: `${seconds} s` })
 }

@@ -81,7 +81,8 @@ export async function startOpencode(options: HarnessOptions = {}): Promise<Harne
   const model = await startScriptedModel()
   const { root, project } = freshScratch()
   const models = options.models ?? ["model-1"]
-  const pluginPath = `file://${REPO_ROOT}`
+  // The package as npm would ship it, when a run asks for that (test:compat), else this checkout.
+  const pluginPath = `file://${process.env.OPENCODE_SESSIONS_PACKAGE || REPO_ROOT}`
   const config = {
     $schema: "https://opencode.ai/config.json",
     autoupdate: false,
