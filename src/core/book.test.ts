@@ -1,13 +1,9 @@
 import { describe, expect, it } from "vitest"
 import { HandoffBook } from "./book.js"
-import type { HandoffRequest, StartedSession } from "./types.js"
+import type { HandoffRequest } from "./types.js"
 
 function request(sessionID: string, text: string, agent = "build"): HandoffRequest {
   return { kind: "message", sessionID, agent, text, from: { agent: "plan", sessionID } }
-}
-
-function started(sessionID: string, report = false): StartedSession {
-  return { sessionID, mode: "new", agent: "build", title: `New · build: ${sessionID}`, callerAgent: "plan", report }
 }
 
 /** Runs a whole delivery chain the way Delivery does: claim, then take until the queue is empty. */
@@ -18,7 +14,7 @@ function deliverAll(book: HandoffBook, sessionID: string): string[] {
   return texts
 }
 
-const EMPTY = { sessions: 0, queued: 0, started: 0 }
+const EMPTY = { sessions: 0, queued: 0 }
 
 describe("HandoffBook queues", () => {
   it("delivers each session's hand-offs in the order they were queued, with distinct ids", () => {
@@ -73,7 +69,7 @@ describe("HandoffBook deleted sessions", () => {
     book.enqueue(request("A", "late")) // a tool call that was still running
     book.inheritCount("A", "child")
     expect(book.pending("A")).toEqual([])
-    expect(book.size()).toEqual({ sessions: 1, queued: 0, started: 0 }) // only "child", a live session
+    expect(book.size()).toEqual({ sessions: 1, queued: 0 }) // only "child", a live session
   })
 })
 
@@ -139,16 +135,11 @@ describe("HandoffBook loop guard", () => {
     expect(book.admit("A").ok).toBe(true)
   })
 
-  it("gives a started session its starter's count plus one, and remembers who started it", () => {
+  it("gives a started session its starter's count plus one", () => {
     const book = new HandoffBook(3)
     book.enqueue(request("parent", "p1"))
     deliverAll(book, "parent") // parent: 1 automatic turn
     book.inheritCount("parent", "child")
-    book.recordStarted("parent", started("child", true))
-
-    expect(book.started("parent")).toEqual([started("child", true)])
-    expect(book.startedBy("child")).toEqual({ parentID: "parent", started: started("child", true) })
-    expect(book.startedBy("parent")).toBeUndefined()
     // child counts 2 of 3: one more is allowed, two are not.
     expect(book.admit("child", 1).ok).toBe(true)
     expect(book.admit("child", 2)).toEqual({ ok: false, limit: 3 })
@@ -170,17 +161,14 @@ describe("HandoffBook abort and forget", () => {
     expect(book.abort("unknown")).toEqual([])
   })
 
-  it("forget drops the session's queue and removes it from other sessions' started lists", () => {
+  it("forget drops the session's queue and leaves other sessions' alone", () => {
     const book = new HandoffBook(8)
-    book.recordStarted("parent", started("child1"))
-    book.recordStarted("parent", started("child2"))
     book.enqueue(request("child1", "c1"))
+    book.enqueue(request("child2", "c2"))
 
     expect(book.forget("child1").map((h) => h.text)).toEqual(["c1"])
     expect(book.pending("child1")).toEqual([])
-    expect(book.started("parent").map((s) => s.sessionID)).toEqual(["child2"])
-    expect(book.startedBy("child1")).toBeUndefined()
-    expect(book.startedBy("child2")?.parentID).toBe("parent")
+    expect(book.pending("child2").map((h) => h.text)).toEqual(["c2"])
   })
 
   it("holds nothing once every hand-off is delivered (and the person wrote) or its session forgotten", () => {
@@ -188,9 +176,8 @@ describe("HandoffBook abort and forget", () => {
     for (let i = 0; i < 1000; i++) {
       book.enqueue(request(`s${i}`, "one"))
       book.enqueue(request(`s${i}`, "two"))
-      if (i % 2 === 0) book.recordStarted("root", started(`s${i}`))
     }
-    expect(book.size()).toEqual({ sessions: 1001, queued: 2000, started: 500 })
+    expect(book.size()).toEqual({ sessions: 1000, queued: 2000 })
 
     for (let i = 0; i < 1000; i++) {
       if (i % 2 === 0) {
@@ -200,7 +187,6 @@ describe("HandoffBook abort and forget", () => {
         book.personWrote(`s${i}`)
       }
     }
-    // "root" only held started sessions, all forgotten: it is released too.
     expect(book.size()).toEqual(EMPTY)
   })
 
@@ -217,7 +203,7 @@ describe("HandoffBook abort and forget", () => {
     const book = new HandoffBook(8)
     book.enqueue(request("A", "a1"))
     deliverAll(book, "A")
-    expect(book.size()).toEqual({ sessions: 1, queued: 0, started: 0 })
+    expect(book.size()).toEqual({ sessions: 1, queued: 0 })
     book.forget("A")
     expect(book.size()).toEqual(EMPTY)
   })

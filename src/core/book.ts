@@ -1,4 +1,4 @@
-import type { Handoff, HandoffRequest, StartedSession } from "./types.js"
+import type { Handoff, HandoffRequest } from "./types.js"
 
 type SessionEntry = {
   queue: Handoff[]
@@ -8,7 +8,6 @@ type SessionEntry = {
   busy: boolean
   /** Automatic turns delivered since the person last wrote in this session. */
   automaticTurns: number
-  started: StartedSession[]
 }
 
 export type Admission = { ok: true } | { ok: false; limit: number }
@@ -18,7 +17,7 @@ export type Admission = { ok: true } | { ok: false; limit: number }
  * delivered, what an abort cancels, and the loop bound. No I/O, no timers, no clock.
  *
  * A session has an entry only while something is going on in it (a queue, a chain, a running
- * turn, a count of automatic turns, started sessions); an entry that holds nothing is released at once, so the
+ * turn, a count of automatic turns); an entry that holds nothing is released at once, so the
  * book does not grow over a long-running OpenCode.
  */
 /** How many deleted sessions are remembered, so that late events cannot bring them back. */
@@ -55,25 +54,13 @@ export class HandoffBook {
     child.automaticTurns = Math.max(child.automaticTurns, (this.sessions.get(parentID)?.automaticTurns ?? 0) + 1)
   }
 
-  /** Remembers a session the tool started, for `status` and reports. */
-  recordStarted(parentID: string, started: StartedSession): void {
-    this.entry(parentID).started.push(started)
-  }
-
-  started(sessionID: string): readonly StartedSession[] {
-    return this.sessions.get(sessionID)?.started ?? []
-  }
-
-  startedBy(childID: string): { parentID: string; started: StartedSession } | undefined {
-    for (const [parentID, entry] of this.sessions) {
-      const started = entry.started.find((s) => s.sessionID === childID)
-      if (started) return { parentID, started }
-    }
-    return undefined
-  }
-
   pending(sessionID: string): readonly Handoff[] {
     return this.sessions.get(sessionID)?.queue ?? []
+  }
+
+  /** A turn is running in this session, as the last status event said. */
+  isBusy(sessionID: string): boolean {
+    return this.sessions.get(sessionID)?.busy ?? false
   }
 
   /** A turn started in this session (OpenCode published status busy). */
@@ -140,19 +127,12 @@ export class HandoffBook {
     this.dropIfEmpty(sessionID)
   }
 
-  /** The session was deleted: forget it, and forget it as anyone's started session. */
+  /** The session was deleted: forget it, and keep nothing that late events say of it. */
   forget(sessionID: string): Handoff[] {
     const dropped = this.sessions.get(sessionID)?.queue ?? []
     this.sessions.delete(sessionID)
     this.deleted.add(sessionID)
     if (this.deleted.size > REMEMBERED_DELETIONS) this.deleted.delete(this.deleted.values().next().value!)
-    for (const [id, entry] of this.sessions) {
-      const kept = entry.started.filter((s) => s.sessionID !== sessionID)
-      if (kept.length !== entry.started.length) {
-        entry.started = kept
-        this.dropIfEmpty(id)
-      }
-    }
     return dropped
   }
 
@@ -162,21 +142,17 @@ export class HandoffBook {
   }
 
   /** How much the book holds: for the memory benchmark and tests. */
-  size(): { sessions: number; queued: number; started: number } {
+  size(): { sessions: number; queued: number } {
     let queued = 0
-    let started = 0
-    for (const entry of this.sessions.values()) {
-      queued += entry.queue.length
-      started += entry.started.length
-    }
-    return { sessions: this.sessions.size, queued, started }
+    for (const entry of this.sessions.values()) queued += entry.queue.length
+    return { sessions: this.sessions.size, queued }
   }
 
   /** The session's entry; for a deleted session, a throwaway one that is never kept. */
   private entry(sessionID: string): SessionEntry {
     let entry = this.sessions.get(sessionID)
     if (!entry) {
-      entry = { queue: [], delivering: false, busy: false, automaticTurns: 0, started: [] }
+      entry = { queue: [], delivering: false, busy: false, automaticTurns: 0 }
       if (!this.deleted.has(sessionID)) this.sessions.set(sessionID, entry)
     }
     return entry
@@ -186,7 +162,7 @@ export class HandoffBook {
     const entry = this.sessions.get(sessionID)
     if (!entry) return
     const holdsNothing =
-      entry.queue.length === 0 && !entry.delivering && !entry.busy && entry.automaticTurns === 0 && entry.started.length === 0
+      entry.queue.length === 0 && !entry.delivering && !entry.busy && entry.automaticTurns === 0
     if (holdsNothing) this.sessions.delete(sessionID)
   }
 }

@@ -1,3 +1,5 @@
+import type { ReportStyle } from "./lineage.js"
+
 export type ModelRef = { providerID: string; modelID: string }
 
 /** Who handed over: shown to the target agent so it knows the message is not the person's. */
@@ -15,20 +17,11 @@ export type Handoff = {
   model?: ModelRef
   /** For `compact`: the model that writes the summary (the caller's). */
   summaryModel?: ModelRef
+  /** For `report`: the started sessions whose answers it holds (one, or a whole turn's). */
+  covers?: Sender[]
 }
 
 export type HandoffRequest = Omit<Handoff, "id">
-
-/** A session the tool started with `new` or `fork`, remembered for `status` and reports. */
-export type StartedSession = {
-  sessionID: string
-  mode: "new" | "fork"
-  agent: string
-  title: string
-  /** The agent that started it: it receives the report. */
-  callerAgent: string
-  report: boolean
-}
 
 /** A checked call of the tool: the target agent exists, text is present, permission given. */
 export type Call = {
@@ -40,5 +33,5 @@ export type Call = {
   text: string
   model?: ModelRef
   callerModel?: ModelRef
-  report: boolean
+  report: ReportStyle
 }

@@ -1,25 +1,40 @@
 import type { Event } from "@opencode-ai/sdk"
+import type { HandoffBook } from "../core/book.js"
 import type { Delivery } from "./delivery.js"
 import { describeError } from "./errors.js"
-import type { HandoffBook } from "../core/book.js"
+import type { Launcher } from "./launcher.js"
+import type { LineageStore } from "./lineage-store.js"
 import type { Opencode } from "./opencode/client.js"
+import type { Reporter } from "./reporter.js"
+
+/** The parts of the plugin that OpenCode's events drive. */
+export type EventTargets = {
+  book: HandoffBook
+  delivery: Delivery
+  reporter: Reporter
+  lineage: LineageStore
+  launcher: Launcher
+  opencode: Opencode
+}
 
 /**
  * What the plugin does with OpenCode's events, in the order OpenCode publishes them. Idle may
  * arrive twice, and `session.idle` repeats `session.status` idle: the delivery chain's claim
- * makes that harmless. Status "retry" counts as busy: the turn is still running.
+ * and the reporter's queue make that harmless. Status "retry" counts as busy: the turn is
+ * still running.
  */
-export function handleEvent(event: Event, book: HandoffBook, delivery: Delivery, opencode: Opencode): void {
+export function handleEvent(event: Event, targets: EventTargets): void {
+  const { book, delivery, reporter } = targets
   switch (event.type) {
     case "session.status":
-      if (event.properties.status.type === "idle") {
-        book.markIdle(event.properties.sessionID)
-        delivery.kick(event.properties.sessionID)
-      } else book.markBusy(event.properties.sessionID)
+      if (event.properties.status.type !== "idle") {
+        book.markBusy(event.properties.sessionID)
+        return
+      }
+      idle(event.properties.sessionID, targets)
       return
     case "session.idle":
-      book.markIdle(event.properties.sessionID)
-      delivery.kick(event.properties.sessionID)
+      idle(event.properties.sessionID, targets)
       return
     // An abort shows as an assistant message that ends with MessageAbortedError. OpenCode
     // 1.18.33 does not always publish session.error for it (not when a stream is cut), so
@@ -34,12 +49,24 @@ export function handleEvent(event: Event, book: HandoffBook, delivery: Delivery,
         delivery.cancel(event.properties.sessionID)
       }
       return
-    case "session.deleted":
-      book.forget(event.properties.info.id)
+    case "session.deleted": {
+      const sessionID = event.properties.info.id
+      book.forget(sessionID)
+      targets.lineage.forget(sessionID)
+      targets.launcher.forget(sessionID)
+      reporter.forget(sessionID)
       // What the plugin still holds, for anyone checking it does not grow (see the benchmark).
-      opencode.log("debug", "session deleted; state released", { sessionID: event.properties.info.id, ...book.size(), held: book.heldSessions().join(",") }).catch(
+      const held = { sessionID, ...book.size(), started: targets.lineage.size(), held: book.heldSessions().join(",") }
+      targets.opencode.log("debug", "session deleted; state released", held).catch(
         (error: unknown) => console.error(`opencode-sessions: could not log: ${describeError(error)}`),
       )
       return
+    }
   }
+}
+
+function idle(sessionID: string, { book, delivery, reporter }: EventTargets): void {
+  book.markIdle(sessionID)
+  delivery.kick(sessionID)
+  reporter.idle(sessionID)
 }

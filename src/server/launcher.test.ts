@@ -1,8 +1,10 @@
 import type { Session } from "@opencode-ai/sdk"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { Delivery } from "./delivery.js"
 import { HandoffBook } from "../core/book.js"
 import { Launcher } from "./launcher.js"
+import { LineageStore } from "./lineage-store.js"
+import { Reporter } from "./reporter.js"
 import { Notifier } from "./notify.js"
 import type { Opencode, PromptInput, ToastVariant } from "./opencode/client.js"
 import type { Call } from "../core/types.js"
@@ -29,44 +31,49 @@ function setup() {
       })
     },
     deleteSession: async (sessionID: string) => void deleted.push(sessionID),
+    // The caller's stored messages: none yet (its tool call is still running).
+    messages: async () => [],
     isBusy: async () => false,
     toast: async (message: string, variant: ToastVariant) => void toasts.push({ message, variant }),
     log: async () => undefined,
   } as unknown as Opencode
   const book = new HandoffBook(8)
   const notifier = new Notifier(opencode, true)
-  const launcher = new Launcher(opencode, book, new Delivery(opencode, book, notifier), notifier)
-  const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Look into it.", report: true }
+  const lineage = new LineageStore(opencode)
+  const delivery = new Delivery(opencode, book, notifier)
+  const launcher = new Launcher(opencode, book, lineage, new Reporter(opencode, book, lineage, delivery, notifier), notifier, 8)
+  const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Look into it.", report: "each" }
   const session = { id: "ses_child", title: "New · plan: Look into it." } as Session
-  return { launcher, book, call, session, toasts, deleted, delivered, settle: () => settle! }
+  return { launcher, lineage, call, session, toasts, deleted, delivered, settle: () => settle! }
 }
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 5))
 
 describe("Launcher", () => {
   it("returns once the session accepted its first message, then reports its answer back to the caller", async () => {
-    const { launcher, book, call, session, delivered, settle } = setup()
+    const { launcher, lineage, call, session, delivered, settle } = setup()
     const launching = launcher.launch(call, "new", session)
     await tick()
     launcher.accepted("ses_child")
     expect(await launching).toContain('Started session ses_child "New · plan: Look into it."')
-    expect(book.started("ses_parent").map((s) => s.sessionID)).toEqual(["ses_child"])
+    expect(lineage.knownChildren("ses_parent")).toEqual(["ses_child"])
 
     settle().answer({}, "Found it.")
-    await tick()
-    expect(delivered).toEqual([
-      'ses_parent build: [Report from session ses_child "New · plan: Look into it." (agent "plan"): its final answer, sent back automatically.] | Found it.',
-    ])
+    await vi.waitFor(() =>
+      expect(delivered).toEqual([
+        'ses_parent build: [Report from session ses_child "New · plan: Look into it." (agent "plan"): its final answer, sent back automatically.] | Found it.',
+      ]),
+    )
   })
 
   it("removes the session and records nothing when the first message fails before it is accepted", async () => {
-    const { launcher, book, call, session, toasts, deleted, settle } = setup()
+    const { launcher, lineage, call, session, toasts, deleted, settle } = setup()
     const launching = launcher.launch(call, "new", session)
     await tick()
     settle().fail(new Error("agent vanished"))
     await expect(launching).rejects.toThrow("agent vanished")
     expect(deleted).toEqual(["ses_child"])
-    expect(book.started("ses_parent")).toEqual([])
+    expect(lineage.knownChildren("ses_parent")).toEqual([])
     await tick()
     // The tool's own refusal reaches the person; the launcher adds no second report.
     expect(toasts).toEqual([])
@@ -79,9 +86,8 @@ describe("Launcher", () => {
     launcher.accepted("ses_child")
     await launching
     settle().answer({ error: { name: "MessageAbortedError", data: { message: "aborted" } } } as never)
-    await tick()
+    await vi.waitFor(() => expect(delivered).toHaveLength(1))
     expect(toasts.filter((toast) => toast.variant === "error")).toEqual([])
-    expect(delivered).toHaveLength(1)
     expect(delivered[0]).toContain("(The person interrupted it before it answered.)")
   })
 
@@ -92,7 +98,55 @@ describe("Launcher", () => {
     launcher.accepted("ses_child")
     await launching
     settle().answer({ error: { name: "APIError", data: { message: "model overloaded" } } } as never)
-    await tick()
-    expect(toasts.find((toast) => toast.variant === "error")?.message).toContain("turn failed (APIError: model overloaded)")
+    await vi.waitFor(() => expect(toasts.find((toast) => toast.variant === "error")?.message).toContain("turn failed (APIError: model overloaded)"))
+  })
+})
+
+describe("Launcher with maxRunning", () => {
+  /** A fake server whose prompts the test ends one by one; `prompted` lists the sessions asked. */
+  function limited(maxRunning: number) {
+    const prompted: string[] = []
+    const ends = new Map<string, () => void>()
+    const opencode = {
+      prompt: (sessionID: string) => {
+        prompted.push(sessionID)
+        return new Promise((resolve) => ends.set(sessionID, () => resolve({ info: { role: "assistant" }, parts: [{ type: "text", text: `${sessionID} done` }] })))
+      },
+      messages: async () => [],
+      toast: async () => undefined,
+      log: async () => undefined,
+    } as unknown as Opencode
+    const book = new HandoffBook(8)
+    const notifier = new Notifier(opencode, false)
+    const lineage = new LineageStore(opencode)
+    const launcher = new Launcher(opencode, book, lineage, new Reporter(opencode, book, lineage, new Delivery(opencode, book, notifier), notifier), notifier, maxRunning)
+    const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Go.", report: "none" }
+    const launch = async (id: string) => {
+      const launching = launcher.launch(call, "fork", { id, title: `Fork · plan: ${id}` } as Session)
+      await tick()
+      launcher.accepted(id)
+      return launching
+    }
+    return { launcher, launch, prompted, end: (id: string) => ends.get(id)!() }
+  }
+
+  it("makes every session at once, runs at most maxRunning, and starts the waiting ones in call order as others end", async () => {
+    const { launcher, launch, prompted, end } = limited(2)
+    expect(await launch("ses_a")).toMatch(/^Started session ses_a/)
+    expect(await launch("ses_b")).toMatch(/^Started session ses_b/)
+    expect(await launch("ses_c")).toMatch(/^Waiting to start: session ses_c .*You already run 2 sessions \(the limit\)/)
+    expect(await launch("ses_d")).toMatch(/^Waiting to start: session ses_d/)
+    expect(prompted).toEqual(["ses_a", "ses_b"])
+    expect(launcher.waitingFor("ses_parent")).toEqual(["ses_c", "ses_d"])
+
+    end("ses_b")
+    await vi.waitFor(() => expect(prompted).toEqual(["ses_a", "ses_b", "ses_c"]))
+    launcher.accepted("ses_c")
+    expect(launcher.waitingFor("ses_parent")).toEqual(["ses_d"])
+
+    end("ses_a")
+    await vi.waitFor(() => expect(prompted).toEqual(["ses_a", "ses_b", "ses_c", "ses_d"]))
+    launcher.accepted("ses_d")
+    expect(launcher.waitingFor("ses_parent")).toEqual([])
   })
 })

@@ -1,48 +1,92 @@
 import type { AssistantMessage, Part, Session } from "@opencode-ai/sdk"
-import type { Delivery } from "./delivery.js"
-import { describeError, SessionToolError } from "./errors.js"
 import type { HandoffBook } from "../core/book.js"
-import { handoffText, markerMetadata } from "../core/format.js"
-import type { Sender, StartedSession } from "../core/types.js"
+import { handoffText, startMetadata } from "../core/format.js"
+import { outcomeOf, type Outcome, type StartMarker, type Stored } from "../core/lineage.js"
+import type { Call } from "../core/types.js"
+import { describeError, SessionToolError } from "./errors.js"
+import type { LineageStore } from "./lineage-store.js"
 import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
-import type { Call } from "../core/types.js"
+import type { Reporter } from "./reporter.js"
 
 const ACCEPT_TIMEOUT_MS = 30_000
 
 type Answer = { info: AssistantMessage; parts: Part[] }
-type TurnOutcome = { ok: true; answer: Answer } | { ok: false; error: unknown }
+
+/** A started session whose first turn has not begun: its caller already runs as many as allowed. */
+type Waiting = { call: Call; session: Session; marker: StartMarker }
 
 /**
  * Runs the first turn of a session started by `new` or `fork` without making the caller wait
- * for its answer: the tool returns once the session has accepted its first message. When that
- * turn ends, its final answer can be sent back to the caller (`report`).
+ * for its answer: the tool returns once the session has accepted its first message. A caller
+ * runs at most `maxRunning` such sessions at once; further ones are made at once (a fork holds
+ * the history as it was at the call) and start, in call order, as others finish.
  */
 export class Launcher {
-  private readonly waiting = new Map<string, () => void>()
+  private readonly accepting = new Map<string, () => void>()
+  private readonly running = new Map<string, Set<string>>()
+  private readonly waiting = new Map<string, Waiting[]>()
 
   constructor(
     private readonly opencode: Opencode,
     private readonly book: HandoffBook,
-    private readonly delivery: Delivery,
+    private readonly lineage: LineageStore,
+    private readonly reporter: Reporter,
     private readonly notifier: Notifier,
+    private readonly maxRunning: number,
   ) {}
 
   /** Called from the `chat.message` hook: a session has stored a new user message. */
   accepted(sessionID: string): void {
-    this.waiting.get(sessionID)?.()
+    this.accepting.get(sessionID)?.()
+  }
+
+  /** Sessions `callerID` started that wait for a free place, in the order they will start. */
+  waitingFor(callerID: string): string[] {
+    return (this.waiting.get(callerID) ?? []).map((entry) => entry.session.id)
   }
 
   async launch(call: Call, mode: "new" | "fork", session: Session): Promise<string> {
-    const from: Sender = { agent: call.callerAgent, sessionID: call.sessionID }
     this.book.inheritCount(call.sessionID, session.id)
-    const accepted = new Promise<void>((resolve) => this.waiting.set(session.id, resolve))
-    const run: Promise<TurnOutcome> = this.opencode
+    const marker: StartMarker = {
+      kind: "start",
+      fromAgent: call.callerAgent,
+      fromSession: call.sessionID,
+      mode,
+      agent: call.agent,
+      report: call.report,
+      call: call.messageID,
+      title: session.title,
+    }
+    this.lineage.remember(session.id, marker)
+    const running = this.running.get(call.sessionID)?.size ?? 0
+    const what = `session ${session.id} "${session.title}" (agent ${call.agent}, ${mode === "fork" ? "with this conversation's history" : "no history"})`
+    const report = call.report === "none" ? " Use mode status to see how it goes." : call.report === "each" ? " Its final answer will be sent back to you here." : " Its final answer will be sent back to you here, with the others of this turn."
+    if (running >= this.maxRunning) {
+      this.waiting.set(call.sessionID, [...(this.waiting.get(call.sessionID) ?? []), { call, session, marker }])
+      this.notifier.info(`${call.callerAgent} queued ${call.agent}: ${session.title} (${running} running)`)
+      return (
+        `Waiting to start: ${what}. You already run ${running} sessions (the limit); it starts when one finishes, in call order.` +
+        `${report}`
+      )
+    }
+    await this.start({ call, session, marker })
+    this.notifier.info(`${call.callerAgent} ${mode === "fork" ? "forked" : "started"} ${call.agent}: ${session.title}`)
+    return `Started ${what}. It runs on its own; the person can open it from the session list (/sessions).${report}`
+  }
+
+  /** Sends the first message and resolves once the session has accepted it (its turn runs on). */
+  private async start({ call, session, marker }: Waiting): Promise<void> {
+    const caller = call.sessionID
+    const running = this.running.get(caller) ?? new Set<string>()
+    this.running.set(caller, running.add(session.id))
+    const accepted = new Promise<void>((resolve) => this.accepting.set(session.id, resolve))
+    const turn = this.opencode
       .prompt(session.id, {
         agent: call.agent,
-        text: handoffText({ kind: "message", from, text: call.text }),
+        text: handoffText({ kind: "message", from: { agent: call.callerAgent, sessionID: caller }, text: call.text }),
         model: call.model,
-        metadata: markerMetadata({ kind: "message", from }),
+        metadata: startMetadata(marker),
       })
       .then(
         (answer) => ({ ok: true as const, answer }),
@@ -52,7 +96,7 @@ export class Launcher {
     try {
       await Promise.race([
         accepted,
-        run.then((outcome) => {
+        turn.then((outcome) => {
           if (!outcome.ok) throw outcome.error
         }),
         new Promise<never>((_, reject) => {
@@ -63,30 +107,56 @@ export class Launcher {
         }),
       ])
     } catch (error) {
+      this.ended(caller, session.id)
+      this.lineage.forget(session.id)
       await this.discard(session.id)
       throw error
     } finally {
       clearTimeout(timer)
-      this.waiting.delete(session.id)
+      this.accepting.delete(session.id)
     }
+    void turn.then((outcome) => this.finished(caller, session, outcome.ok ? this.outcome(session, outcome.answer) : this.failure(session, outcome.error)))
+  }
 
-    const started: StartedSession = {
-      sessionID: session.id,
-      mode,
-      agent: call.agent,
-      title: session.title,
-      callerAgent: call.callerAgent,
-      report: call.report,
-    }
-    this.book.recordStarted(call.sessionID, started)
-    void run.then((outcome) => (outcome.ok ? this.finished(started, outcome.answer) : this.failed(started, outcome.error)))
+  private outcome(session: Session, answer: Answer): Outcome {
+    // The prompt's answer is the turn's last assistant message.
+    const outcome = outcomeOf([{ ...answer, info: { ...answer.info, role: "assistant" } } as unknown as Stored], false)
+    if (outcome.state === "failed") this.notifier.error(`${session.title}: turn failed (${outcome.error})`, { sessionID: session.id })
+    return outcome
+  }
 
-    this.notifier.info(`${call.callerAgent} ${mode === "fork" ? "forked" : "started"} ${call.agent}: ${session.title}`)
-    const report = call.report ? " Its final answer will be sent back to you here." : " Use mode status to see how it goes."
-    return (
-      `Started session ${session.id} "${session.title}" (agent ${call.agent}, ${mode === "fork" ? "with this conversation's history" : "no history"}). ` +
-      `It runs on its own; the person can open it from the session list (/sessions).${report}`
+  private failure(session: Session, error: unknown): Outcome {
+    this.notifier.error(`${session.title}: its turn failed: ${describeError(error)}`, { sessionID: session.id })
+    return { state: "failed", error: describeError(error) }
+  }
+
+  private finished(caller: string, session: Session, outcome: Outcome): void {
+    this.lineage.settle(session.id, outcome)
+    this.ended(caller, session.id)
+    if (this.lineage.known(session.id)?.report !== "none") this.reporter.decide(caller)
+  }
+
+  /** A place is free: the next waiting session of that caller starts (its failure is reported, not thrown). */
+  private ended(caller: string, sessionID: string): void {
+    const running = this.running.get(caller)
+    running?.delete(sessionID)
+    if (running?.size === 0) this.running.delete(caller)
+    const queue = this.waiting.get(caller)
+    const next = queue?.shift()
+    if (queue?.length === 0) this.waiting.delete(caller)
+    if (!next) return
+    this.start(next).then(
+      () => this.notifier.info(`${next.call.callerAgent}'s waiting session started: ${next.session.title}`),
+      (error: unknown) => {
+        this.notifier.error(`${next.session.title} could not start: ${describeError(error)}`, { sessionID: next.session.id })
+      },
     )
+  }
+
+  /** The caller was deleted: its waiting sessions never start (they stay, empty, for the person). */
+  forget(sessionID: string): void {
+    this.waiting.delete(sessionID)
+    this.running.delete(sessionID)
   }
 
   /** A session whose first message was never accepted is removed, so nothing half-made is left. */
@@ -96,44 +166,5 @@ export class Launcher {
     } catch (error) {
       this.notifier.error(`Could not remove the unused session ${sessionID}: ${describeError(error)}`, { sessionID })
     }
-  }
-
-  private finished(started: StartedSession, answer: Answer): void {
-    const error = answer.info.error
-    const interrupted = error?.name === "MessageAbortedError"
-    if (error && !interrupted) {
-      this.notifier.error(`${started.title}: turn failed (${error.name}: ${describeError(error)})`, { sessionID: started.sessionID })
-    }
-    if (!started.report) return
-    const text = interrupted
-      ? "(The person interrupted it before it answered.)"
-      : error
-        ? `(The turn failed: ${error.name}: ${describeError(error)})`
-        : answer.parts
-            .filter((part): part is Extract<Part, { type: "text" }> => part.type === "text" && !part.synthetic)
-            .map((part) => part.text)
-            .join("\n")
-            .trim() || "(It finished without a text answer.)"
-    this.sendReport(started, text)
-  }
-
-  private failed(started: StartedSession, error: unknown): void {
-    this.notifier.error(`${started.title}: its turn failed: ${describeError(error)}`, { sessionID: started.sessionID })
-    if (started.report) this.sendReport(started, `(The turn failed: ${describeError(error)})`)
-  }
-
-  private sendReport(started: StartedSession, text: string): void {
-    const origin = this.book.startedBy(started.sessionID)
-    if (!origin) return // the calling session was deleted meanwhile: nobody to report to
-    const parentAgent = origin.started.callerAgent
-    this.book.enqueue({
-      kind: "report",
-      sessionID: origin.parentID,
-      agent: parentAgent,
-      text,
-      from: { agent: started.agent, sessionID: started.sessionID, title: started.title },
-    })
-    this.notifier.info(`Report: ${started.agent} (${started.title}) → ${parentAgent}`)
-    this.delivery.kick(origin.parentID)
   }
 }

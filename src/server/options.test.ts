@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest"
-import { DEFAULT_MAX_AUTOMATIC_HANDOFFS, readOptions } from "./options.js"
+import { DEFAULT_MAX_AUTOMATIC_HANDOFFS, DEFAULT_MAX_RUNNING, readOptions } from "./options.js"
 
-const DEFAULTS = { maxAutomaticHandoffs: DEFAULT_MAX_AUTOMATIC_HANDOFFS, toasts: true, report: false }
-const VALID_SHAPE = "{ maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean }"
+const DEFAULTS = { maxAutomaticHandoffs: DEFAULT_MAX_AUTOMATIC_HANDOFFS, toasts: true, report: false, reports: "together", maxRunning: DEFAULT_MAX_RUNNING }
+const VALID_SHAPE = '{ maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64 }'
 
 describe("readOptions", () => {
   it.each([undefined, null, {}])("uses the defaults without a problem when given %s", (raw) => {
@@ -10,8 +10,8 @@ describe("readOptions", () => {
   })
 
   it("accepts valid values, including the bounds of maxAutomaticHandoffs", () => {
-    expect(readOptions({ maxAutomaticHandoffs: 3, toasts: false, report: true })).toEqual({
-      options: { maxAutomaticHandoffs: 3, toasts: false, report: true },
+    expect(readOptions({ maxAutomaticHandoffs: 3, toasts: false, report: true, reports: "each", maxRunning: 2 })).toEqual({
+      options: { maxAutomaticHandoffs: 3, toasts: false, report: true, reports: "each", maxRunning: 2 },
     })
     expect(readOptions({ maxAutomaticHandoffs: 1 }).options.maxAutomaticHandoffs).toBe(1)
     expect(readOptions({ maxAutomaticHandoffs: 1000 }).options.maxAutomaticHandoffs).toBe(1000)
@@ -27,6 +27,8 @@ describe("readOptions", () => {
     ["maxAutomaticHandoffs: 2.5", { maxAutomaticHandoffs: 2.5 }, "maxAutomaticHandoffs"],
     ['toasts: "yes"', { toasts: "yes" }, "toasts"],
     ['report: "true"', { report: "true" }, "report"],
+    ['reports: "all"', { reports: "all" }, "reports"],
+    ["maxRunning: 0", { maxRunning: 0 }, "maxRunning"],
     ["an unknown key", { maxHandoffs: 3 }, "maxHandoffs"],
   ])("with %s returns the defaults and a problem naming the key and the valid shape", (_label, raw, key) => {
     const { options, problem } = readOptions(raw)

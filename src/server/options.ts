@@ -3,6 +3,7 @@ import { tool } from "@opencode-ai/plugin"
 const z = tool.schema
 
 export const DEFAULT_MAX_AUTOMATIC_HANDOFFS = 8
+export const DEFAULT_MAX_RUNNING = 4
 
 /** Options given as `"plugin": [["opencode-sessions", { ... }]]` in opencode.json. */
 export const OptionsSchema = z
@@ -13,6 +14,10 @@ export const OptionsSchema = z
     toasts: z.boolean().default(true),
     /** Default of `report` for `new` and `fork`. */
     report: z.boolean().default(false),
+    /** How reports of one turn come back: together in one message, or each on its own. */
+    reports: z.enum(["together", "each"]).default("together"),
+    /** Sessions one caller's `new`/`fork` may run at once; further ones wait their turn. */
+    maxRunning: z.number().int().min(1).max(64).default(DEFAULT_MAX_RUNNING),
   })
   .strict()
 
@@ -48,6 +53,6 @@ export function readOptions(raw: unknown): ReadOptions {
 function explain(problems: string[]): string {
   return (
     `opencode-sessions: invalid plugin options (${problems.join("; ")}). Using the defaults for those instead. ` +
-    `Valid: { maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean }.`
+    `Valid: { maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64 }.`
   )
 }

@@ -6,10 +6,12 @@ import { handleEvent } from "./events.js"
 import { HandoffBook } from "../core/book.js"
 import { isPluginMessage } from "../core/format.js"
 import { Launcher } from "./launcher.js"
+import { LineageStore } from "./lineage-store.js"
 import { HostCapabilities } from "./host/capabilities.js"
 import { Notifier } from "./notify.js"
 import { Opencode } from "./opencode/client.js"
 import { readOptions } from "./options.js"
+import { Reporter } from "./reporter.js"
 import { PermissionGate } from "./permission/gate.js"
 import { toolDescription } from "./tool/description.js"
 import { sessionTool } from "./tool/session-tool.js"
@@ -25,13 +27,15 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
   const book = new HandoffBook(options.maxAutomaticHandoffs)
   const catalog = new AgentCatalog(opencode, (error) => notifier.error(`Could not refresh the agent list: ${describeError(error)}`))
   const delivery = new Delivery(opencode, book, notifier)
-  const launcher = new Launcher(opencode, book, delivery, notifier)
+  const lineage = new LineageStore(opencode)
+  const reporter = new Reporter(opencode, book, lineage, delivery, notifier)
+  const launcher = new Launcher(opencode, book, lineage, reporter, notifier, options.maxRunning)
   const host = new HostCapabilities(notifier)
   const permissions = new PermissionGate(opencode, { directory: input.directory, worktree: input.worktree, env: process.env }, host, notifier)
   let optionsProblem = problem
 
   return {
-    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, options, host, permissions }) },
+    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, lineage, options, host, permissions }) },
 
     async "tool.definition"({ toolID }, output) {
       if (toolID !== "session") return
@@ -65,7 +69,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
 
     async event({ event }) {
       try {
-        handleEvent(event, book, delivery, opencode)
+        handleEvent(event, { book, delivery, reporter, lineage, launcher, opencode })
       } catch (error) {
         notifier.error(`opencode-sessions: handling ${event.type} failed: ${describeError(error)}`)
       }

@@ -2,6 +2,7 @@ import type { HandoffBook } from "../core/book.js"
 import type { AgentCatalog } from "./agents.js"
 import type { HostCapabilities } from "./host/capabilities.js"
 import type { Launcher } from "./launcher.js"
+import type { LineageStore } from "./lineage-store.js"
 import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
 import type { Options } from "./options.js"
@@ -14,6 +15,7 @@ export type Services = {
   catalog: AgentCatalog
   notifier: Notifier
   launcher: Launcher
+  lineage: LineageStore
   options: Options
   host: HostCapabilities
   permissions: PermissionGate

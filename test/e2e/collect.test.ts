@@ -85,11 +85,11 @@ describe("report", () => {
     expect(shape(messages).slice(-2)).toEqual(["user:alpha", "assistant:alpha"])
   })
 
-  it("delivers reports that arrive together once each, in the order they arrived", async () => {
+  it('report: "each" delivers reports that arrive together once each, in the order they arrived', async () => {
     const id = await oc.startSession(
       lines(
         "Compare three approaches.",
-        ...["A", "B", "C"].map((name, i) => callSession({ mode: "fork", agent: "beta", report: true, text: lines(`Approach ${name}`, `@delay ${300 * i}`, `@say Result ${name}`) })),
+        ...["A", "B", "C"].map((name, i) => callSession({ mode: "fork", agent: "beta", report: "each", text: lines(`Approach ${name}`, `@delay ${300 * i}`, `@say Result ${name}`) })),
       ),
       "alpha",
     )

@@ -67,6 +67,8 @@ export type Harness = {
   /** Waits until the session is idle and has no more hand-offs queued (quiet for `settleMs`). */
   waitIdle(sessionID: string, timeoutMs?: number): Promise<void>
   transcript(sessionIDs?: string[]): Promise<string>
+  /** Stops OpenCode and starts it again on the same data, port and project (its memory is gone). */
+  restart(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -120,43 +122,64 @@ export async function startOpencode(options: HarnessOptions = {}): Promise<Harne
     XDG_STATE_HOME: xdg("state"),
     XDG_CACHE_HOME: join(REPO_ROOT, ".scratch", "xdg-cache"),
   }
-  // `--port 0` makes OpenCode fall back to 4096, so pick a free port ourselves.
+  // `--port 0` makes OpenCode fall back to 4096, so pick a free port ourselves. A restart
+  // reuses it, so the client and URL stay valid.
   const port = await freePort()
-  const server: ChildProcess = spawn(OPENCODE_BIN, ["serve", "--port", String(port), "--hostname", "127.0.0.1", "--print-logs", "--log-level", options.logLevel ?? "INFO"], {
-    cwd: project,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  })
   const output: string[] = []
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`opencode serve did not print its address:\n${output.join("")}`)), 60_000)
-    const onData = (data: Buffer) => {
-      const text = data.toString()
-      output.push(text)
-      if (options.verbose) process.stderr.write(text)
-      const found = /listening on (http:\/\/[\d.]+:\d+)/.exec(output.join(""))
-      if (found?.[1]) {
-        clearTimeout(timer)
-        resolveUrl(found[1])
-      }
-    }
-    server.stdout?.on("data", onData)
-    server.stderr?.on("data", onData)
-    server.once("exit", (code) => reject(new Error(`opencode serve exited (${code}):\n${output.join("")}`)))
-  })
-
-  const client = createOpencodeClient({ baseUrl: url, directory: project })
-  await waitUntilServing(url, project)
-
   const events: Event[] = []
   const listeners = new Set<() => void>()
   const notify = () => listeners.forEach((listener) => listener())
-  const subscription = new AbortController()
-  const eventsReady = subscribeEvents(url, project, subscription.signal, (event) => {
-    events.push(event)
-    notify()
-  })
-  await eventsReady
+
+  const halt = async ({ server, subscription }: { server: ChildProcess; subscription: AbortController }) => {
+    subscription.abort()
+    await new Promise<void>((resolveExit) => {
+      if (server.exitCode !== null) return resolveExit()
+      server.once("exit", () => resolveExit())
+      server.kill("SIGTERM")
+      setTimeout(() => server.kill("SIGKILL"), 5_000).unref()
+    })
+  }
+
+  const launch = async () => {
+    const server: ChildProcess = spawn(OPENCODE_BIN, ["serve", "--port", String(port), "--hostname", "127.0.0.1", "--print-logs", "--log-level", options.logLevel ?? "INFO"], {
+      cwd: project,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    })
+    const printedBefore = output.length
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      const timer = setTimeout(() => reject(new Error(`opencode serve did not print its address:\n${output.join("")}`)), 60_000)
+      const onData = (data: Buffer) => {
+        const text = data.toString()
+        output.push(text)
+        if (options.verbose) process.stderr.write(text)
+        const found = /listening on (http:\/\/[\d.]+:\d+)/.exec(output.slice(printedBefore).join(""))
+        if (found?.[1]) {
+          clearTimeout(timer)
+          resolveUrl(found[1])
+        }
+      }
+      server.stdout?.on("data", onData)
+      server.stderr?.on("data", onData)
+      server.once("exit", (code) => reject(new Error(`opencode serve exited (${code}):\n${output.join("")}`)))
+    })
+    const subscription = new AbortController()
+    try {
+      await waitUntilServing(url, project)
+      await subscribeEvents(url, project, subscription.signal, (event) => {
+        events.push(event)
+        notify()
+      })
+    } catch (error) {
+      await halt({ server, subscription })
+      throw error
+    }
+    return { server, url, subscription }
+  }
+
+  let running = await launch()
+  const url = running.url
+  const client = createOpencodeClient({ baseUrl: url, directory: project })
 
   const waitFor: Harness["waitFor"] = (description, check, timeoutMs = 30_000) =>
     new Promise((resolveWait, reject) => {
@@ -243,14 +266,12 @@ export async function startOpencode(options: HarnessOptions = {}): Promise<Harne
       await waitFor(`session ${sessionID} idle`, () => isIdle(sessionID), timeoutMs)
     },
     transcript: (sessionIDs) => renderTranscript(client, sessionIDs),
+    async restart() {
+      await halt(running)
+      running = await launch()
+    },
     async stop() {
-      subscription.abort()
-      await new Promise<void>((resolveExit) => {
-        if (server.exitCode !== null) return resolveExit()
-        server.once("exit", () => resolveExit())
-        server.kill("SIGTERM")
-        setTimeout(() => server.kill("SIGKILL"), 5_000).unref()
-      })
+      await halt(running)
       await model.close()
       rmSync(root, { recursive: true, force: true })
     },
@@ -290,7 +311,16 @@ async function waitUntilServing(url: string, directory: string) {
 
 /** Reads the server's SSE event stream; resolves once the stream is connected. */
 async function subscribeEvents(url: string, directory: string, signal: AbortSignal, onEvent: (event: Event) => void) {
-  const response = await fetch(`${url}/event?directory=${encodeURIComponent(directory)}`, { signal })
+  // Right after a start the first connection can be reset while the project boots: try again.
+  let response: Response | undefined
+  for (let attempt = 1; !response; attempt++) {
+    try {
+      response = await fetch(`${url}/event?directory=${encodeURIComponent(directory)}`, { signal })
+    } catch (error) {
+      if (attempt >= 5 || signal.aborted) throw error
+      await new Promise((resolveRetry) => setTimeout(resolveRetry, 250))
+    }
+  }
   if (!response.ok || !response.body) throw new Error(`event stream failed: HTTP ${response.status}`)
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
   let buffer = ""

@@ -8,7 +8,7 @@ function isFinalAnswer(message: StoredMessage): boolean {
 
 /** A message the plugin delivered (its first line says who handed over), not the person's. */
 export function isHandoff(message: StoredMessage): boolean {
-  return message.info.role === "user" && /^\[(Handed over by|Report from) /.test(textOf(message))
+  return message.info.role === "user" && /^\[(Handed over by|Reports? from) /.test(textOf(message))
 }
 
 /** Resolves with the session's messages once it holds `count` finished answers. */

@@ -6,7 +6,7 @@ import type { Notifier } from "../notify.js"
 import type { Services } from "../services.js"
 import { fork } from "./fork.js"
 
-const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Try it.", report: false }
+const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Try it.", report: "none" }
 
 /** Fork mode on a release whose fork route answers with `status`. */
 function servicesAnswering(status: number) {

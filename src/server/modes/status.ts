@@ -1,45 +1,42 @@
-import type { Part } from "@opencode-ai/sdk"
-import { describeError } from "../errors.js"
 import { excerpt } from "../../core/format.js"
-import type { StartedSession } from "../../core/types.js"
+import { reportedIn, type Outcome, type Stored } from "../../core/lineage.js"
+import type { StartedView } from "../lineage-store.js"
 import type { Services } from "../services.js"
 
-type Seen = { state: "working" | "idle" | "failed"; latest: string }
-
-/** What became of the sessions this one started, and what is still queued here. Read-only. */
-export async function status({ opencode, book }: Services, sessionID: string): Promise<string> {
-  const started = book.started(sessionID)
+/**
+ * What became of every session this one started (read back from OpenCode's store, so it holds
+ * across restarts), and what is still queued here. Read-only.
+ */
+export async function status({ opencode, book, lineage, launcher }: Services, sessionID: string): Promise<string> {
+  const messages = (await opencode.messages(sessionID)) as unknown as Stored[]
+  const views = await lineage.view(sessionID, messages, (id) => book.isBusy(id))
+  const reported = reportedIn(messages)
+  const queuedReports = new Set(book.pending(sessionID).flatMap((handoff) => (handoff.covers ?? []).map((sender) => sender.sessionID)))
+  const waiting = new Set(launcher.waitingFor(sessionID))
   const pending = book.pending(sessionID)
-  const statuses = started.length > 0 ? await opencode.statuses() : {}
-  const seen = await Promise.all(started.map((session) => look(opencode, session, statuses[session.sessionID]?.type)))
 
   const lines: string[] = []
-  lines.push(started.length ? `Sessions you started (${started.length}):` : "Sessions you started: none.")
-  started.forEach((session, index) => {
-    const { state, latest } = seen[index]!
-    lines.push(`- ${session.sessionID} "${session.title}" ${session.mode}, agent ${session.agent}, ${state}${latest ? `: ${latest}` : ""}`)
-  })
+  lines.push(views.length ? `Sessions you started (${views.length}):` : "Sessions you started: none.")
+  for (const view of views) {
+    const report = view.report === "none" ? "" : reported.has(view.sessionID) ? ", reported" : queuedReports.has(view.sessionID) ? ", report queued" : ", report due"
+    lines.push(`- ${view.sessionID} "${view.title}" ${view.mode}, agent ${view.agent}, ${stateOf(view, waiting)}${report}${latest(view.outcome)}`)
+  }
   lines.push(pending.length ? `Queued here (${pending.length}):` : "Queued here: none.")
   for (const handoff of pending) lines.push(`- ${handoff.kind} → ${handoff.agent}: ${excerpt(handoff.text, 60)}`)
-  if (started.length) lines.push("The person can open these from the session list (/sessions).")
+  if (views.length) lines.push("The person can open these from the session list (/sessions).")
   return lines.join("\n")
 }
 
-async function look(opencode: Services["opencode"], session: StartedSession, statusType: string | undefined): Promise<Seen> {
-  let messages
-  try {
-    messages = await opencode.messages(session.sessionID)
-  } catch (error) {
-    return { state: "failed", latest: `(cannot read it: ${describeError(error)})` }
-  }
-  const lastAnswer = [...messages].reverse().find((message) => message.info.role === "assistant")
-  const error = lastAnswer?.info.error as { name?: string } | undefined
-  const text = (lastAnswer?.parts ?? [])
-    .filter((part): part is Extract<Part, { type: "text" }> => part.type === "text")
-    .map((part) => part.text)
-    .join(" ")
-  const working = statusType !== undefined && statusType !== "idle"
-  const state = working ? "working" : error ? "failed" : "idle"
-  const latest = error && !working ? `${error.name ?? "error"}` : text ? excerpt(text, 120) : ""
-  return { state, latest }
+function stateOf(view: StartedView, waiting: ReadonlySet<string>): string {
+  if (!view.outcome) return "deleted"
+  if (waiting.has(view.sessionID)) return "waiting to start"
+  if (view.outcome.state === "waiting") return "not started"
+  if (view.outcome.state === "stopped") return "stopped mid-turn (resume it to finish)"
+  return view.outcome.state
+}
+
+function latest(outcome: Outcome | undefined): string {
+  if (outcome?.state === "idle" && outcome.answer) return `: ${excerpt(outcome.answer, 120)}`
+  if (outcome?.state === "failed") return `: ${excerpt(outcome.error, 120)}`
+  return ""
 }

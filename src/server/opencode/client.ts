@@ -100,8 +100,12 @@ export class Opencode {
     )
   }
 
-  async messages(sessionID: string): Promise<StoredMessage[]> {
-    return unwrap(`reading messages of session ${sessionID}`, await this.client.session.messages({ path: { id: sessionID } }))
+  /** A session's messages, oldest first; with `limit`, only the newest `limit` of them. */
+  async messages(sessionID: string, limit?: number): Promise<StoredMessage[]> {
+    return unwrap(
+      `reading messages of session ${sessionID}`,
+      await this.client.session.messages({ path: { id: sessionID }, query: limit ? { limit } : undefined }),
+    )
   }
 
   async statuses(): Promise<Record<string, { type: string }>> {

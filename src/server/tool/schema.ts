@@ -12,7 +12,7 @@ export const sessionArgs = {
   text: z.string().optional().describe("For the agent; not for status"),
   agent: z.string().optional().describe("Primary agent; default: you"),
   model: z.string().optional().describe("provider/model"),
-  report: z.boolean().optional(),
+  report: z.union([z.boolean(), z.enum(["each", "together"])]).optional(),
 }
 
 export type SessionArgs = {
@@ -20,5 +20,5 @@ export type SessionArgs = {
   text?: string
   agent?: string
   model?: string
-  report?: boolean
+  report?: boolean | "each" | "together"
 }

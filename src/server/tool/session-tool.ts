@@ -7,6 +7,7 @@ import { fork } from "../modes/fork.js"
 import { message } from "../modes/message.js"
 import { newSession } from "../modes/new.js"
 import { status } from "../modes/status.js"
+import type { ReportStyle } from "../../core/lineage.js"
 import type { Call, ModelRef } from "../../core/types.js"
 import type { Services } from "../services.js"
 import { FALLBACK_DESCRIPTION, toolDescription } from "./description.js"
@@ -92,8 +93,14 @@ async function checkCall(services: Services, args: SessionArgs, mode: SendingMod
     text,
     model,
     callerModel: summaryModel,
-    report: args.report ?? services.options.report,
+    report: reportStyle(args.report, services.options),
   }
+}
+
+/** `report: true` (or the `report` option) means the `reports` option's style. */
+function reportStyle(asked: SessionArgs["report"], options: Services["options"]): ReportStyle {
+  const wanted = asked ?? options.report
+  return wanted === true ? options.reports : wanted === false ? "none" : wanted
 }
 
 /**

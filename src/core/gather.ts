@@ -1,0 +1,47 @@
+/**
+ * Which reports are due, decided from facts alone (what each started session's outcome is,
+ * which answers already reached the caller, whether the caller's turn is over). Pure.
+ */
+import type { Outcome, ReportStyle } from "./lineage.js"
+
+export type Member = {
+  sessionID: string
+  title: string
+  agent: string
+  mode: "new" | "fork"
+  report: ReportStyle
+  /** The caller's turn that started it: `together` sessions of one turn report as one. */
+  turn: string
+  /** Undefined: the session was deleted before it reported. */
+  outcome: Outcome | undefined
+}
+
+/** One report to deliver: one started session's answer, or a whole turn's, in call order. */
+export type DueReport = { members: Member[] }
+
+export function isFinished(outcome: Outcome | undefined): boolean {
+  return outcome === undefined || outcome.state === "idle" || outcome.state === "failed" || outcome.state === "interrupted"
+}
+
+/**
+ * `each` sessions report once finished. A turn's `together` sessions report in one message
+ * once every one of them has finished (failed, interrupted or deleted ones count as finished,
+ * marked as such, so none can hold the rest forever) and the turn is over, since until then
+ * the caller may still start more. Nothing is due twice: `reported` holds what was sent.
+ */
+export function dueReports(members: readonly Member[], reported: ReadonlySet<string>, turnOver: (turn: string) => boolean): DueReport[] {
+  const due: DueReport[] = []
+  const turns = new Map<string, Member[]>()
+  for (const member of members) {
+    if (member.report === "none" || reported.has(member.sessionID)) continue
+    if (member.report === "each") {
+      if (isFinished(member.outcome)) due.push({ members: [member] })
+      continue
+    }
+    turns.set(member.turn, [...(turns.get(member.turn) ?? []), member])
+  }
+  for (const [turn, together] of turns) {
+    if (turnOver(turn) && together.every((member) => isFinished(member.outcome))) due.push({ members: together })
+  }
+  return due
+}

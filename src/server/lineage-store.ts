@@ -1,0 +1,115 @@
+import { outcomeOf, startedIn, startMarkerOf, type Outcome, type Stored, type StartMarker } from "../core/lineage.js"
+import { OpencodeCallError } from "./errors.js"
+import type { Opencode } from "./opencode/client.js"
+
+/** Reads at once, at most this many: status with hundreds of started sessions must not flood the server. */
+const READ_CONCURRENCY = 8
+/** Sessions found not to be started by the tool, remembered so that their idles cost no read. */
+const REMEMBERED_OTHERS = 1000
+
+export type StartedView = StartMarker & { sessionID: string; outcome: Outcome | undefined }
+
+export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length)
+  let next = 0
+  const worker = async () => {
+    for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index]!)
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}
+
+/**
+ * Lineage as OpenCode keeps it (see core/lineage.ts), with what never changes cached: a started
+ * session's marker, and the outcome of a first turn the launcher saw end. Memory is only a
+ * cache: after a restart everything is read back from the store.
+ */
+export class LineageStore {
+  private readonly markers = new Map<string, StartMarker>()
+  private readonly settled = new Map<string, Outcome>()
+  private readonly others = new Set<string>()
+
+  constructor(private readonly opencode: Opencode) {}
+
+  /** The tool just started `sessionID` with this marker on its first message. */
+  remember(sessionID: string, marker: StartMarker): void {
+    this.markers.set(sessionID, marker)
+  }
+
+  /** The started session's first turn ended so: kept until it is read back from the store. */
+  settle(sessionID: string, outcome: Outcome): void {
+    this.settled.set(sessionID, outcome)
+  }
+
+  forget(sessionID: string): void {
+    this.markers.delete(sessionID)
+    this.settled.delete(sessionID)
+    this.others.delete(sessionID)
+  }
+
+  size(): number {
+    return this.markers.size + this.settled.size
+  }
+
+  known(sessionID: string): StartMarker | undefined {
+    return this.markers.get(sessionID)
+  }
+
+  /** Started sessions known in memory whose marker names `parentID` (the store may not show them yet). */
+  knownChildren(parentID: string): string[] {
+    return [...this.markers].filter(([, marker]) => marker.fromSession === parentID).map(([id]) => id)
+  }
+
+  /**
+   * How `sessionID` was started, or undefined if not by the tool (or it is gone). One read,
+   * then cached. `hadTurn`: the session just ran a turn, so a missing marker is final (the tool
+   * sends its marker with the first turn) and the session need never be read again.
+   */
+  async markerOf(sessionID: string, hadTurn = false): Promise<StartMarker | undefined> {
+    const cached = this.markers.get(sessionID)
+    if (cached || this.others.has(sessionID)) return cached
+    const messages = await this.read(sessionID)
+    const marker = messages && startMarkerOf(messages)
+    if (marker) this.markers.set(sessionID, marker)
+    else if (messages && hadTurn) {
+      this.others.add(sessionID)
+      if (this.others.size > REMEMBERED_OTHERS) this.others.delete(this.others.values().next().value!)
+    }
+    return marker
+  }
+
+  /** What became of a started session; undefined once it is deleted. */
+  async outcomeOf(sessionID: string, running: boolean): Promise<Outcome | undefined> {
+    if (!running && this.settled.has(sessionID)) return this.settled.get(sessionID)
+    const messages = await this.read(sessionID, 2)
+    return messages && outcomeOf(messages, running)
+  }
+
+  /** The sessions `parentID` started, in call order: from its stored tool calls, and from memory. */
+  childrenOf(parentID: string, parentMessages: readonly Stored[]): string[] {
+    const ids = startedIn(parentMessages)
+    for (const id of this.knownChildren(parentID)) if (!ids.includes(id)) ids.push(id)
+    return ids
+  }
+
+  /** Every session `parentID` started, with how and what became of it (status, reports, the TUI). */
+  async view(parentID: string, parentMessages: readonly Stored[], running: (sessionID: string) => boolean): Promise<StartedView[]> {
+    const ids = this.childrenOf(parentID, parentMessages)
+    const views = await mapLimited(ids, READ_CONCURRENCY, async (sessionID) => {
+      const marker = await this.markerOf(sessionID)
+      if (!marker) return undefined
+      return { ...marker, sessionID, outcome: await this.outcomeOf(sessionID, running(sessionID)) }
+    })
+    return views.filter((view): view is StartedView => view !== undefined)
+  }
+
+  /** A session's messages (the newest `limit`), or undefined if it no longer exists. */
+  private async read(sessionID: string, limit?: number): Promise<Stored[] | undefined> {
+    try {
+      return (await this.opencode.messages(sessionID, limit)) as unknown as Stored[]
+    } catch (error) {
+      if (error instanceof OpencodeCallError && error.status === 404) return undefined
+      throw error
+    }
+  }
+}

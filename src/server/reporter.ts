@@ -1,0 +1,108 @@
+import { dueReports, type DueReport, type Member } from "../core/gather.js"
+import { reportedIn, reportText, turnOf, type Stored } from "../core/lineage.js"
+import type { HandoffBook } from "../core/book.js"
+import type { Sender } from "../core/types.js"
+import type { Delivery } from "./delivery.js"
+import { describeError } from "./errors.js"
+import type { LineageStore } from "./lineage-store.js"
+import type { Notifier } from "./notify.js"
+import type { Opencode } from "./opencode/client.js"
+
+/**
+ * Sends started sessions' answers back to the session that started them, deciding from what
+ * OpenCode stores (so a report due before a restart still comes): `each` on its own as it
+ * finishes, `together` as one message per turn once all of that turn's have finished. Decisions
+ * for one caller run one at a time, and nothing is reported twice.
+ */
+export class Reporter {
+  /** Started sessions whose answers were queued as reports by this instance. */
+  private readonly sent = new Set<string>()
+  private readonly deciding = new Map<string, Promise<void>>()
+  /** Callers with a decision queued that has not begun: it will see the newest facts anyway. */
+  private readonly queued = new Set<string>()
+
+  constructor(
+    private readonly opencode: Opencode,
+    private readonly book: HandoffBook,
+    private readonly lineage: LineageStore,
+    private readonly delivery: Delivery,
+    private readonly notifier: Notifier,
+  ) {}
+
+  /** A session went idle: a started one may owe a report, a caller's turn may have ended. */
+  idle(sessionID: string): void {
+    void this.lineage.markerOf(sessionID, true).then(
+      (marker) => {
+        if (marker && marker.report !== "none" && !this.sent.has(sessionID)) this.decide(marker.fromSession)
+        if (this.lineage.knownChildren(sessionID).some((child) => this.lineage.known(child)?.report === "together" && !this.sent.has(child))) {
+          this.decide(sessionID)
+        }
+      },
+      (error: unknown) => this.notifier.error(`Could not check session ${sessionID} for a due report: ${describeError(error)}`, { sessionID }),
+    )
+  }
+
+  forget(sessionID: string): void {
+    this.sent.delete(sessionID)
+  }
+
+  /** Decides what `parentID` is owed now; queued behind any decision already running for it. */
+  decide(parentID: string): void {
+    if (this.queued.has(parentID)) return
+    this.queued.add(parentID)
+    const previous = this.deciding.get(parentID) ?? Promise.resolve()
+    const next = previous
+      .then(() => {
+        this.queued.delete(parentID)
+        return this.decideNow(parentID)
+      })
+      .catch((error: unknown) => this.notifier.error(`Could not send reports to ${parentID}: ${describeError(error)}`, { sessionID: parentID }))
+      .finally(() => {
+        if (this.deciding.get(parentID) === next) this.deciding.delete(parentID)
+      })
+    this.deciding.set(parentID, next)
+  }
+
+  private async decideNow(parentID: string): Promise<void> {
+    const parentMessages = (await this.opencode.messages(parentID)) as unknown as Stored[]
+    const reported = reportedIn(parentMessages)
+    for (const id of this.sent) reported.add(id)
+    const views = await this.lineage.view(parentID, parentMessages, (id) => this.book.isBusy(id))
+    const members: Member[] = views
+      .filter((view) => view.report !== "none" && !reported.has(view.sessionID))
+      .map((view) => ({ ...view, turn: turnOf(parentMessages, view.call) }))
+    for (const report of dueReports(members, reported, (turn) => turnOver(parentMessages, turn, this.book.isBusy(parentID)))) {
+      this.send(parentID, report)
+    }
+  }
+
+  private send(parentID: string, report: DueReport): void {
+    const covers: Sender[] = report.members.map((member) => ({ agent: member.agent, sessionID: member.sessionID, title: member.title }))
+    const callerAgent = this.lineage.known(report.members[0]!.sessionID)?.fromAgent ?? report.members[0]!.agent
+    const text =
+      report.members.length === 1
+        ? reportText(report.members[0]!.outcome ?? { state: "failed", error: "the session was deleted" })
+        : report.members
+            .map((member) => `${member.sessionID} "${member.title}" (agent ${member.agent}, ${member.mode}):\n${member.outcome ? reportText(member.outcome) : "(The session was deleted before it answered.)"}`)
+            .join("\n\n")
+    for (const member of report.members) this.sent.add(member.sessionID)
+    this.book.enqueue({ kind: "report", sessionID: parentID, agent: callerAgent, text, from: covers[0]!, covers })
+    const who = report.members.length === 1 ? `${covers[0]!.agent} (${covers[0]!.title})` : `${report.members.length} sessions`
+    this.notifier.info(`Report: ${who} → ${callerAgent}`)
+    this.delivery.kick(parentID)
+  }
+}
+
+/**
+ * A caller's turn is over once it has a final answer (not one that only called tools), or a
+ * later message; until then it may still start sessions that report with the others.
+ */
+export function turnOver(parentMessages: readonly Stored[], turn: string, parentBusy: boolean): boolean {
+  const at = parentMessages.findIndex((message) => message.info.id === turn)
+  if (at < 0) return !parentBusy
+  return parentMessages.slice(at + 1).some(
+    (message) =>
+      (message.info.role === "user" && message.info.id !== turn) ||
+      (message.info.role === "assistant" && message.info.parentID === turn && Boolean(message.info.time?.completed) && (message.info.finish !== "tool-calls" || Boolean(message.info.error))),
+  )
+}

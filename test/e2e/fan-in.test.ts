@@ -1,0 +1,150 @@
+/**
+ * Fan-in that holds, in a real OpenCode: a turn's reports gathered into one message, a bound on
+ * how many started sessions run at once, and lineage and due reports that survive a restart
+ * (read back from what OpenCode stores, not from the plugin's memory).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { startOpencode, type Harness, type StoredMessage } from "./harness.js"
+import { callSession, completedAt, lines, sessionIdIn, sessionToolParts, textOf, toolOutcome } from "./script.js"
+import { answered, answeredBy, isHandoff } from "./waits.js"
+
+const MAX_RUNNING = 2
+let oc: Harness
+
+beforeAll(async () => {
+  oc = await startOpencode({
+    agents: { alpha: { mode: "primary", description: "Compares." }, beta: { mode: "primary", description: "Explores." } },
+    pluginOptions: { maxRunning: MAX_RUNNING },
+  })
+})
+
+afterEach(async (context) => {
+  if (context.task.result?.state === "fail") console.log(`Transcript after "${context.task.name}":\n${await oc.transcript()}`)
+})
+
+afterAll(async () => {
+  await oc?.stop()
+})
+
+const reportsIn = (messages: StoredMessage[]) => messages.filter((m) => isHandoff(m) && textOf(m).startsWith("[Report"))
+const startedBy = (messages: StoredMessage[]) =>
+  sessionToolParts(messages)
+    .map(toolOutcome)
+    .map((outcome) => sessionIdIn(outcome.text))
+    .filter((id): id is string => Boolean(id))
+
+/** The caller's messages once it holds `count` reports and has answered the last one. */
+function reportsAnswered(sessionID: string, count: number, timeoutMs?: number) {
+  return oc.waitFor(
+    `${count} report(s) answered in ${sessionID}`,
+    async () => {
+      const all = await oc.messages(sessionID)
+      const last = all.at(-1)
+      const done = last?.info.role === "assistant" && completedAt(last) < Infinity && reportsIn(all).length >= count
+      return done ? all : undefined
+    },
+    timeoutMs,
+  )
+}
+
+describe("gathered reports", () => {
+  it("three forks of one turn (and a failing one) come back as one report, answered once", async () => {
+    const id = await oc.startSession(
+      lines(
+        "Try three approaches and compare.",
+        callSession({ mode: "fork", agent: "beta", report: true, text: lines("Approach A", "@delay 300", "@say Result A") }),
+        callSession({ mode: "fork", agent: "beta", report: true, text: lines("Approach B", "@delay 2500", "@say Result B") }),
+        callSession({ mode: "new", agent: "beta", report: true, text: lines("Approach C", "@fail") }),
+      ),
+      "alpha",
+    )
+    const children = startedBy(await answered(oc, id, 1))
+    expect(children).toHaveLength(3)
+    const messages = await reportsAnswered(id, 1, 60_000)
+    // Let any stray second report arrive before counting: the person writes and is answered.
+    await oc.say(id, "@say fence", "alpha")
+    const all = await answeredBy(oc, id, "alpha")
+    const reports = reportsIn(all)
+    expect(reports).toHaveLength(1)
+    const report = textOf(reports[0]!)
+    expect(report).toMatch(/^\[Reports from the 3 sessions you started in one turn/)
+    for (const child of children) expect(report).toContain(child)
+    expect(report).toContain("Result A")
+    expect(report).toContain("Result B")
+    expect(report).toMatch(/\(Its turn failed: .*\)/)
+    // Answered once, by the caller's agent, with every answer in view.
+    const at = messages.findIndex((message) => message.info.id === reports[0]!.info.id)
+    expect(at).toBeGreaterThan(0)
+    expect(messages.slice(at + 1).map((m) => m.info.role === "assistant" && m.info.mode)).toEqual(["alpha"])
+    // It came once the slowest had finished, not before.
+    const slowest = Math.max(...(await Promise.all(children.map(async (child) => completedAt((await oc.messages(child)).at(-1)!)))).filter(Number.isFinite))
+    expect(reports[0]!.info.time.created).toBeGreaterThanOrEqual(slowest)
+  })
+})
+
+describe(`bounded fan-out (maxRunning: ${MAX_RUNNING})`, () => {
+  it("runs at most two of four forks at once, says which wait, and all four finish", async () => {
+    const id = await oc.startSession(
+      lines(
+        "Fan out four ways.",
+        ...[1, 2, 3, 4].map((n) => callSession({ mode: "fork", agent: "beta", text: lines(`Way ${n}`, "@delay 1500", `@say Way ${n} done`) })),
+        `@after-tool ${callSession({ mode: "status" })}`,
+      ),
+      "alpha",
+    )
+    const messages = await answered(oc, id, 1)
+    const outcomes = sessionToolParts(messages).map(toolOutcome)
+    expect(outcomes.slice(0, 4).map((o) => o.text.split(":")[0]!.split(" session")[0])).toEqual(["Started", "Started", "Waiting to start", "Waiting to start"])
+    expect(outcomes[2]!.text).toContain("You already run 2 sessions (the limit)")
+    const forks = outcomes.slice(0, 4).map((outcome) => sessionIdIn(outcome.text)!)
+    expect(new Set(forks).size).toBe(4)
+    const status = outcomes[4]!.text
+    expect(status.split("\n").filter((line) => line.includes("waiting to start"))).toHaveLength(2)
+
+    const runs = await Promise.all(
+      forks.map(async (fork) => {
+        const all = await answeredBy(oc, fork, "beta", 30_000)
+        const answer = all.at(-1)!
+        return { start: all.find((m) => m.info.role === "assistant")!.info.time.created, end: completedAt(answer), text: textOf(answer) }
+      }),
+    )
+    expect(runs.map((run) => run.text)).toEqual(["Way 1 done", "Way 2 done", "Way 3 done", "Way 4 done"])
+    // At no moment did more than two run: count the runs in progress at each start.
+    for (const run of runs) {
+      const concurrent = runs.filter((other) => other.start <= run.start && other.end > run.start).length
+      expect(concurrent).toBeLessThanOrEqual(MAX_RUNNING)
+    }
+  })
+})
+
+describe("after a restart", () => {
+  it("status still names the sessions started before it, and a resumed fork's report reaches its caller", async () => {
+    const id = await oc.startSession(
+      lines(
+        "Start two things.",
+        callSession({ mode: "new", agent: "beta", text: lines("Quick job.", "@say Quick job done.") }),
+        callSession({ mode: "fork", agent: "beta", report: true, text: lines("Long job.", "@hang") }),
+      ),
+      "alpha",
+    )
+    const [quick, long] = startedBy(await answered(oc, id, 1))
+    await answeredBy(oc, quick!, "beta")
+    await oc.waitFor("the long job's turn to run", async () => (await oc.messages(long!)).some((m) => m.info.role === "assistant"))
+
+    await oc.restart()
+
+    await oc.say(id, callSession({ mode: "status" }), "alpha")
+    const afterRestart = await answeredBy(oc, id, "alpha")
+    const status = toolOutcome(sessionToolParts(afterRestart).at(-1)!).text
+    expect(status).toContain("Sessions you started (2):")
+    expect(status.split("\n").find((line) => line.includes(quick!))).toMatch(/"New · beta: Quick job\." new, agent beta, idle: Quick job done\./)
+    expect(status.split("\n").find((line) => line.includes(long!))).toMatch(/"Fork · beta: Long job\." fork, agent beta, .*report due/)
+
+    // The person resumes the fork that the restart cut off; when it finishes, its report comes.
+    await oc.say(long!, "@say Long job done after all.", "beta")
+    const messages = await reportsAnswered(id, 1, 30_000)
+    const [report] = reportsIn(messages)
+    expect(textOf(report!)).toContain(long!)
+    expect(textOf(report!)).toContain("Long job done after all.")
+  })
+})
