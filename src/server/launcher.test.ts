@@ -25,7 +25,8 @@ function setup() {
       }
       return new Promise<Answer>((resolve, reject) => {
         settle = {
-          answer: (info, text = "") => resolve({ info, parts: [{ type: "text", text }] } as unknown as Answer),
+          // A finished turn's last message, as OpenCode answers a prompt with it.
+          answer: (info, text = "") => resolve({ info: { time: { created: 1, completed: 2 }, finish: "stop", ...info }, parts: [{ type: "text", text }] } as unknown as Answer),
           fail: reject,
         }
       })
@@ -110,7 +111,7 @@ describe("Launcher with maxRunning", () => {
     const opencode = {
       prompt: (sessionID: string) => {
         prompted.push(sessionID)
-        return new Promise((resolve) => ends.set(sessionID, () => resolve({ info: { role: "assistant" }, parts: [{ type: "text", text: `${sessionID} done` }] })))
+        return new Promise((resolve) => ends.set(sessionID, () => resolve({ info: { role: "assistant", time: { created: 1, completed: 2 }, finish: "stop" }, parts: [{ type: "text", text: `${sessionID} done` }] })))
       },
       messages: async () => [],
       toast: async () => undefined,
