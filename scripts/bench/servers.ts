@@ -19,8 +19,11 @@ export const EXTRA_AGENTS = {
 
 export const PRIMARY_AGENTS = ["build", "plan", ...Object.keys(EXTRA_AGENTS)]
 
-/** Figures 1–4: the six primary agents, default plugin options, INFO logs. */
-export const MAIN_SERVER: HarnessOptions = { agents: EXTRA_AGENTS }
+/**
+ * Figures 1–4: the six primary agents, INFO logs, default plugin options but `maxRunning`,
+ * raised so that the fan-out figure measures all of its N forks running at once.
+ */
+export const MAIN_SERVER: HarnessOptions = { agents: EXTRA_AGENTS, pluginOptions: { maxRunning: 16 } }
 
 /** Figure 6: the plugin's debug log line on every session.deleted tells what it still holds. */
 export const MEMORY_SERVER: HarnessOptions = { agents: EXTRA_AGENTS, logLevel: "DEBUG" }

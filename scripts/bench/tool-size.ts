@@ -6,7 +6,7 @@
 import type { Measured } from "./report.js"
 import { PRIMARY_AGENTS, type Server } from "./servers.js"
 
-const MAX_CHARS = 1_200
+const MAX_CHARS = 1_000
 
 export async function toolSize({ oc }: Server): Promise<Measured> {
   const tool = oc.model.lastSessionTool()

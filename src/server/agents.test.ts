@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest"
-import { AgentCatalog, checkTarget, handoffTargets } from "./agents.js"
+import { AgentCatalog, REFRESH_AFTER_MS, checkTarget, handoffTargets } from "./agents.js"
 import { InvalidAgentError } from "./errors.js"
 import type { AgentInfo, Opencode } from "./opencode/client.js"
 
@@ -100,14 +100,21 @@ describe("AgentCatalog.recent", () => {
     expect((await first).map((a) => a.name)).toEqual(["build"])
   })
 
-  it("afterwards answers from the cache at once and refreshes in the background", async () => {
+  it("afterwards answers from the cache at once; asks again in the background once the list is a second old", async () => {
     const server = fakeServer()
-    const catalog = new AgentCatalog(server.opencode, () => {})
+    let clock = 0
+    const catalog = new AgentCatalog(server.opencode, () => {}, () => clock)
     const first = catalog.recent()
     server.calls[0]?.resolve([agent("build", "primary")])
     await first
 
-    // The refresh is still pending, yet recent() answers with the cached list.
+    // Fresh: answered from the cache, nothing asked.
+    await catalog.recent()
+    catalog.known()
+    expect(server.agents).toHaveBeenCalledTimes(1)
+
+    // A second later: the refresh is still pending, yet recent() answers with the cached list.
+    clock += REFRESH_AFTER_MS
     const second = await catalog.recent()
     expect(second.map((a) => a.name)).toEqual(["build"])
     expect(server.agents).toHaveBeenCalledTimes(2)
@@ -127,11 +134,13 @@ describe("AgentCatalog.recent", () => {
     try {
       const server = fakeServer()
       const onRefreshError = vi.fn()
-      const catalog = new AgentCatalog(server.opencode, onRefreshError)
+      let clock = 0
+      const catalog = new AgentCatalog(server.opencode, onRefreshError, () => clock)
       const first = catalog.recent()
       server.calls[0]?.resolve([agent("build", "primary")])
       await first
 
+      clock += REFRESH_AFTER_MS
       await catalog.recent()
       const failure = new Error("server gone")
       server.calls[1]?.reject(failure)

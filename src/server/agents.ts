@@ -22,13 +22,22 @@ export function checkTarget(agents: readonly AgentInfo[], name: string): AgentIn
  * tool description, rebuilt before every model request, uses the last answer and refreshes
  * it in the background so no model request waits for it.
  */
+/**
+ * How old the last list may be before a read asks again in the background. Every model request
+ * reads it (for the tool's description): without this, a fan-out of 16 sessions would ask the
+ * server for its agents on nearly every step. A target missing from the list is asked for anyway.
+ */
+export const REFRESH_AFTER_MS = 1_000
+
 export class AgentCatalog {
   private last: AgentInfo[] | undefined
+  private lastAt = 0
   private asking: Promise<AgentInfo[]> | undefined
 
   constructor(
     private readonly opencode: Opencode,
     private readonly onRefreshError: (error: unknown) => void,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** The list as the server reports it now. Calls made while one is on its way share its answer. */
@@ -37,6 +46,7 @@ export class AgentCatalog {
       (agents) => {
         this.asking = undefined
         this.last = agents
+        this.lastAt = this.now()
         return agents
       },
       (error: unknown) => {
@@ -60,9 +70,9 @@ export class AgentCatalog {
     return this.last
   }
 
-  /** At most one request at a time: a failed refresh is reported once, however many asked. */
+  /** At most one request at a time, and none while the list is fresh: a failed refresh is reported once. */
   private refreshInBackground(): void {
-    if (this.asking) return
+    if (this.asking || this.now() - this.lastAt < REFRESH_AFTER_MS) return
     this.current().catch(this.onRefreshError)
   }
 }

@@ -55,7 +55,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
       }
       // Releases without the tool.definition hook read the description from the last known
       // agent list: ask for it now, before this message's model request is built.
-      catalog.known()
+      if (!host.used("live-description")) catalog.known()
       if (isPluginMessage(output.parts)) launcher.accepted(sessionID)
       else book.personWrote(sessionID)
     },

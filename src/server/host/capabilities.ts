@@ -58,6 +58,11 @@ export class HostCapabilities {
     this.seen.add(feature)
   }
 
+  /** The host has been seen using `feature`. */
+  used(feature: Feature): boolean {
+    return this.seen.has(feature)
+  }
+
   /** By now the host would have used `feature` if it offered it. */
   expect(feature: Feature, why: string): void {
     if (!this.seen.has(feature)) this.lacks(feature, why)

@@ -73,7 +73,7 @@ describe("toolDescription", () => {
 
   it("describes every mode", () => {
     const description = toolDescription(SIX)
-    for (const mode of ["message=", "new=", "compact=", "fork=", "status="]) expect(description).toContain(mode)
+    for (const mode of ["message (", "new (", "compact (", "fork (", "status ("]) expect(description).toContain(mode)
   })
 
   it("names an agent without a description by its name alone", () => {

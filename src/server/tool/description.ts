@@ -5,15 +5,11 @@ import type { AgentInfo } from "../opencode/client.js"
  * paid for again and again: it stays short, and names the valid agents with a few words each.
  */
 const MODES =
-  "Hand work to an agent. mode: " +
-  "message=after your turn, agent continues here with text; " +
-  "new=fresh session, no history; " +
-  "compact=after your turn, summarize, then agent continues; " +
-  "fork=new session with this history; " +
-  "status=sessions you started, queued hand-offs. " +
-  "new/fork return at once; report:true sends their answer back."
+  "Hand work to an agent. mode: message (agent continues here after your turn), compact (same, summarized first), " +
+  "new (fresh session), fork (with this history), status (what you started). " +
+  'new/fork run apart; report sends answers back, together per turn ("each": one by one).'
 
-const AGENT_WORDS = 5
+const AGENT_WORDS = 4
 
 export function shortDescription(text: string | undefined, words = AGENT_WORDS): string {
   const all = (text ?? "").replace(/\s+/g, " ").trim().split(" ").filter(Boolean)

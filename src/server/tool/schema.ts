@@ -9,10 +9,10 @@ export type SendingMode = Exclude<Mode, "status">
 // Every `describe` text is sent with every model request: keep them few and short.
 export const sessionArgs = {
   mode: z.enum(MODES),
-  text: z.string().optional().describe("For the agent; not for status"),
-  agent: z.string().optional().describe("Primary agent; default: you"),
+  text: z.string().optional(),
+  agent: z.string().optional().describe("default: you"),
   model: z.string().optional().describe("provider/model"),
-  report: z.union([z.boolean(), z.enum(["each", "together"])]).optional(),
+  report: z.union([z.boolean(), z.literal("each")]).optional(),
 }
 
 export type SessionArgs = {
@@ -20,5 +20,5 @@ export type SessionArgs = {
   text?: string
   agent?: string
   model?: string
-  report?: boolean | "each" | "together"
+  report?: boolean | "each"
 }
