@@ -13,6 +13,8 @@
  *   4. fan-out                             scripts/bench/fan-out.ts
  *   5. plugin start-up                     scripts/bench/startup.ts
  *   6. memory over time                    scripts/bench/memory.ts
+ *   7. gathering                           scripts/bench/gathering.ts
+ *   8. status with 200 started sessions    scripts/bench/status-many.ts
  */
 import { loadavg } from "node:os"
 import { callerTurn } from "./bench/caller-turn.js"
@@ -20,6 +22,8 @@ import { fanOut } from "./bench/fan-out.js"
 import { handoffLatency } from "./bench/handoff-latency.js"
 import { memory } from "./bench/memory.js"
 import { missed, renderTable, writeResults, type FigureResult, type Measured } from "./bench/report.js"
+import { gathering } from "./bench/gathering.js"
+import { statusMany } from "./bench/status-many.js"
 import { MAIN_SERVER, MEMORY_SERVER, startServer, stopAll, stopServer, warmUp, type Server } from "./bench/servers.js"
 import { startup } from "./bench/startup.js"
 import { toolSize } from "./bench/tool-size.js"
@@ -63,7 +67,7 @@ async function main(): Promise<void> {
 
   log("starting two OpenCode servers (figures 1–4; figure 6 with DEBUG logs)…")
   // Started together to save a start-up; the second one idles while the first is measured.
-  const mainWanted = ["1", "2", "3", "4"].some(wanted)
+  const mainWanted = ["1", "2", "3", "4", "7", "8"].some(wanted)
   const skipped = () => Promise.reject(new Error("not started: its figures were not asked for"))
   const [main, mem] = await Promise.allSettled([
     mainWanted ? startServer(MAIN_SERVER) : skipped(),
@@ -78,6 +82,9 @@ async function main(): Promise<void> {
     await figure("2", "Caller turn for new and fork", () => callerTurn(need(main)))
     await figure("3", "Tool definition size", () => toolSize(need(main)))
     await figure("4", "Fan-out", () => fanOut(need(main)))
+    await figure("7", "Gathering", () => gathering(need(main)))
+    // Last on this server: it restarts OpenCode, and leaves 200 sessions behind.
+    await figure("8", "Status with 200 started sessions", () => statusMany(need(main)))
     await stopServer(main.status === "fulfilled" ? main.value : undefined)
     await figure("6", "Memory over time", () => memory(need(mem)))
   } finally {

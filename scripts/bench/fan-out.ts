@@ -22,7 +22,7 @@ const FAN_OUT = [
   { n: 4, repeats: 9 },
   { n: 16, repeats: 3 },
 ]
-const MAX_RATIO = 1.5
+const MAX_RATIO = 1.2
 const TIMEOUT_MS = 120_000
 
 type Done = { lastForked: number; lastStored: number; lastAnswered: number }

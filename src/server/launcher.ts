@@ -131,6 +131,8 @@ export class Launcher {
   }
 
   private finished(caller: string, session: Session, outcome: Outcome): void {
+    // Its prompt has answered, so its turn is over, though the idle event may still be on its way.
+    this.book.markIdle(session.id)
     this.lineage.settle(session.id, outcome)
     this.ended(caller, session.id)
     if (this.lineage.known(session.id)?.report !== "none") this.reporter.decide(caller)

@@ -28,8 +28,9 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
   const catalog = new AgentCatalog(opencode, (error) => notifier.error(`Could not refresh the agent list: ${describeError(error)}`))
   const delivery = new Delivery(opencode, book, notifier)
   const lineage = new LineageStore(opencode)
-  const reporter = new Reporter(opencode, book, lineage, delivery, notifier)
-  const launcher = new Launcher(opencode, book, lineage, reporter, notifier, options.maxRunning)
+  // The launcher, made next, is asked only later, while deciding.
+  const reporter: Reporter = new Reporter(opencode, book, lineage, delivery, notifier, (callerID): string[] => launcher.waitingFor(callerID))
+  const launcher: Launcher = new Launcher(opencode, book, lineage, reporter, notifier, options.maxRunning)
   const host = new HostCapabilities(notifier)
   const permissions = new PermissionGate(opencode, { directory: input.directory, worktree: input.worktree, env: process.env }, host, notifier)
   let optionsProblem = problem

@@ -1,5 +1,5 @@
 import { dueReports, type DueReport, type Member } from "../core/gather.js"
-import { reportedIn, reportText, turnOf, type Stored } from "../core/lineage.js"
+import { reportedIn, reportText, turnOf, type Outcome, type Stored } from "../core/lineage.js"
 import type { HandoffBook } from "../core/book.js"
 import type { Sender } from "../core/types.js"
 import type { Delivery } from "./delivery.js"
@@ -27,6 +27,8 @@ export class Reporter {
     private readonly lineage: LineageStore,
     private readonly delivery: Delivery,
     private readonly notifier: Notifier,
+    /** Sessions a caller started that wait for a free place in this instance (the launcher's queue). */
+    private readonly waitingFor: (callerID: string) => readonly string[],
   ) {}
 
   /** A session went idle: a started one may owe a report, a caller's turn may have ended. */
@@ -68,9 +70,10 @@ export class Reporter {
     const reported = reportedIn(parentMessages)
     for (const id of this.sent) reported.add(id)
     const views = await this.lineage.view(parentID, parentMessages, (id) => this.book.isBusy(id))
+    const waiting = this.waitingFor(parentID)
     const members: Member[] = views
       .filter((view) => view.report !== "none" && !reported.has(view.sessionID))
-      .map((view) => ({ ...view, turn: turnOf(parentMessages, view.call) }))
+      .map((view) => ({ ...view, outcome: neverStarted(view.sessionID, view.outcome, waiting), turn: turnOf(parentMessages, view.call) }))
     for (const report of dueReports(members, reported, (turn) => turnOver(parentMessages, turn, this.book.isBusy(parentID)))) {
       this.send(parentID, report)
     }
@@ -91,6 +94,15 @@ export class Reporter {
     this.notifier.info(`Report: ${who} → ${callerAgent}`)
     this.delivery.kick(parentID)
   }
+}
+
+/**
+ * A session with no turn at all that no launcher here is about to start was left waiting when
+ * OpenCode stopped: it will not start by itself, so it must not hold its turn's report.
+ */
+function neverStarted(sessionID: string, outcome: Outcome | undefined, waiting: readonly string[]): Outcome | undefined {
+  if (outcome?.state !== "waiting" || waiting.includes(sessionID)) return outcome
+  return { state: "failed", error: "it never started: OpenCode stopped while it waited for a free place (send it a message to run it)" }
 }
 
 /**

@@ -30,7 +30,7 @@ export async function status({ opencode, book, lineage, launcher }: Services, se
 function stateOf(view: StartedView, waiting: ReadonlySet<string>): string {
   if (!view.outcome) return "deleted"
   if (waiting.has(view.sessionID)) return "waiting to start"
-  if (view.outcome.state === "waiting") return "not started"
+  if (view.outcome.state === "waiting") return "not started (OpenCode stopped before its turn: send it a message to run it)"
   if (view.outcome.state === "stopped") return "stopped mid-turn (resume it to finish)"
   return view.outcome.state
 }
