@@ -224,7 +224,7 @@ describe("tool description", () => {
     const tool = oc.model.lastSessionTool()!
     const description = tool.function.description!
     for (const name of ["alpha", "beta", "build", "plan", "scribe"]) expect(description).toContain(`${name}`)
-    expect(description).toContain("alpha (Writes the first draft of…)")
+    expect(description).toContain("alpha (Writes the first draft…)")
     expect(description).toContain("scribe (Keeps the minutes)")
     for (const name of ["helper", "retired", "compaction", "explore", "general"]) expect(description).not.toContain(name)
   })
