@@ -74,7 +74,10 @@ async function main() {
     await answeredBy(oc, long, "plan")
     await printTranscript(oc, [long])
 
-    chapter("fork + report", "build forks two approaches (plan and build each take one); their answers come back to build to compare.")
+    chapter(
+      "fork + report",
+      "build forks two approaches (plan and build each take one); once both have answered, their answers come back to build together, in one message, to compare.",
+    )
     const explorer = await oc.startSession(
       lines("Which cache should we use? We know the constraints already.", "@say Constraints: low latency, small memory."),
       "build",
@@ -92,11 +95,11 @@ async function main() {
       "build",
     )
     const forks = await startedSessions(oc, explorer)
-    await oc.waitFor("both reports to be answered", async () => {
+    await oc.waitFor("the gathered report to be answered", async () => {
       const messages = await oc.messages(explorer)
-      const reports = messages.filter((m) => m.info.role === "user" && textOf(m).startsWith("[Report from"))
+      const reports = messages.filter((m) => m.info.role === "user" && textOf(m).startsWith("[Reports from the 2 sessions"))
       const last = messages.at(-1)
-      return reports.length === 2 && last?.info.role === "assistant" && last.info.time.completed
+      return reports.length === 1 && last?.info.role === "assistant" && last.info.time.completed
     })
     await printTranscript(oc, [explorer, ...forks])
 
