@@ -24,3 +24,17 @@ describe("turnOver", () => {
     expect(turnOver([], "u1", false)).toBe(true)
   })
 })
+
+describe("ReportClaims", () => {
+  it("claims a report's sessions all or none, so a second instance cannot send the same report", async () => {
+    const { ReportClaims, processReportClaims } = await import("./report-claims.js")
+    const claims = new ReportClaims()
+    expect(claims.claim(["a", "b"])).toBe(true)
+    expect(claims.claim(["b", "c"])).toBe(false)
+    expect(claims.has("c")).toBe(false)
+    claims.forget("b")
+    expect(claims.claim(["b", "c"])).toBe(true)
+    // One registry per process, whoever asks for it.
+    expect(processReportClaims()).toBe(processReportClaims())
+  })
+})

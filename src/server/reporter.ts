@@ -7,6 +7,7 @@ import { describeError } from "./errors.js"
 import type { LineageStore } from "./lineage-store.js"
 import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
+import { processReportClaims, type ReportClaims } from "./report-claims.js"
 
 /**
  * Sends started sessions' answers back to the session that started them, deciding from what
@@ -15,8 +16,6 @@ import type { Opencode } from "./opencode/client.js"
  * for one caller run one at a time, and nothing is reported twice.
  */
 export class Reporter {
-  /** Started sessions whose answers were queued as reports by this instance. */
-  private readonly sent = new Set<string>()
   private readonly deciding = new Map<string, Promise<void>>()
   /** Callers with a decision queued that has not begun: it will see the newest facts anyway. */
   private readonly queued = new Set<string>()
@@ -29,14 +28,15 @@ export class Reporter {
     private readonly notifier: Notifier,
     /** Sessions a caller started that wait for a free place in this instance (the launcher's queue). */
     private readonly waitingFor: (callerID: string) => readonly string[],
+    private readonly claims: ReportClaims = processReportClaims(),
   ) {}
 
   /** A session went idle: a started one may owe a report, a caller's turn may have ended. */
   idle(sessionID: string): void {
     void this.lineage.markerOf(sessionID, true).then(
       (marker) => {
-        if (marker && marker.report !== "none" && !this.sent.has(sessionID)) this.decide(marker.fromSession)
-        if (this.lineage.knownChildren(sessionID).some((child) => this.lineage.known(child)?.report === "together" && !this.sent.has(child))) {
+        if (marker && marker.report !== "none" && !this.claims.has(sessionID)) this.decide(marker.fromSession)
+        if (this.lineage.knownChildren(sessionID).some((child) => this.lineage.known(child)?.report === "together" && !this.claims.has(child))) {
           this.decide(sessionID)
         }
       },
@@ -45,7 +45,7 @@ export class Reporter {
   }
 
   forget(sessionID: string): void {
-    this.sent.delete(sessionID)
+    this.claims.forget(sessionID)
   }
 
   /** Decides what `parentID` is owed now; queued behind any decision already running for it. */
@@ -68,11 +68,10 @@ export class Reporter {
   private async decideNow(parentID: string): Promise<void> {
     const parentMessages = (await this.opencode.messages(parentID)) as unknown as Stored[]
     const reported = reportedIn(parentMessages)
-    for (const id of this.sent) reported.add(id)
     const views = await this.lineage.view(parentID, parentMessages, (id) => this.book.isBusy(id))
     const waiting = this.waitingFor(parentID)
     const members: Member[] = views
-      .filter((view) => view.report !== "none" && !reported.has(view.sessionID))
+      .filter((view) => view.report !== "none" && !reported.has(view.sessionID) && !this.claims.has(view.sessionID))
       .map((view) => ({ ...view, outcome: neverStarted(view.sessionID, view.outcome, waiting), turn: turnOf(parentMessages, view.call) }))
     for (const report of dueReports(members, reported, (turn) => turnOver(parentMessages, turn, this.book.isBusy(parentID)))) {
       this.send(parentID, report)
@@ -88,7 +87,8 @@ export class Reporter {
         : report.members
             .map((member) => `${member.sessionID} "${member.title}" (agent ${member.agent}, ${member.mode}):\n${member.outcome ? reportText(member.outcome) : "(The session was deleted before it answered.)"}`)
             .join("\n\n")
-    for (const member of report.members) this.sent.add(member.sessionID)
+    // Another instance of the plugin in this process may have sent it a moment ago.
+    if (!this.claims.claim(report.members.map((member) => member.sessionID))) return
     this.book.enqueue({ kind: "report", sessionID: parentID, agent: callerAgent, text, from: covers[0]!, covers })
     const who = report.members.length === 1 ? `${covers[0]!.agent} (${covers[0]!.title})` : `${report.members.length} sessions`
     this.notifier.info(`Report: ${who} → ${callerAgent}`)

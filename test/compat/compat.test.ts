@@ -99,6 +99,30 @@ describe(`OpenCode ${version}: the modes`, () => {
     expect(textOf(fork.at(-1)!)).toBe("Forked.")
   })
 
+  it("report: two sessions started in one turn come back as one report, answered by the caller", async () => {
+    const id = await oc.startSession(
+      lines(
+        "Try two ways.",
+        callSession({ mode: "fork", agent: "alpha", report: true, text: "@say Way one works." }),
+        callSession({ mode: "new", agent: "alpha", report: true, text: lines("@delay 500", "@say Way two works.") }),
+      ),
+      "alpha",
+    )
+    const messages = await oc.waitFor("the gathered report, answered", async () => {
+      const all = await oc.messages(id)
+      const last = all.at(-1)
+      const reports = all.filter((message) => message.info.role === "user" && textOf(message).startsWith("[Reports from the 2 sessions"))
+      return reports.length === 1 && last?.info.role === "assistant" && last.info.time.completed ? all : undefined
+    })
+    const report = messages.find((message) => message.info.role === "user" && textOf(message).startsWith("[Reports from"))!
+    expect(textOf(report)).toContain("Way one works.")
+    expect(textOf(report)).toContain("Way two works.")
+    const answer = messages.at(-1)!.info
+    expect(answer.role === "assistant" && answer.mode).toBe("alpha")
+    // Once: a single report message, whichever plugin instance sent it.
+    expect(messages.filter((message) => message.info.role === "user" && textOf(message).startsWith("[Report")).length).toBe(1)
+  })
+
   it("an unknown agent is refused with the valid ones, and nothing is created", async () => {
     const before = await sessionCount()
     const id = await oc.startSession(callSession({ mode: "new", agent: "nobody", text: "hello" }), "alpha")

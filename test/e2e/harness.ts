@@ -135,16 +135,19 @@ export async function startOpencode(options: HarnessOptions = {}): Promise<Harne
     await new Promise<void>((resolveExit) => {
       if (server.exitCode !== null) return resolveExit()
       server.once("exit", () => resolveExit())
-      server.kill("SIGTERM")
-      setTimeout(() => server.kill("SIGKILL"), 5_000).unref()
+      signalGroup(server, "SIGTERM")
+      setTimeout(() => signalGroup(server, "SIGKILL"), 5_000).unref()
     })
   }
 
   const launch = async () => {
+    // Its own process group: some releases' `opencode` is a launcher that starts the real
+    // binary as a child, and stopping only the launcher would leave that server running.
     const server: ChildProcess = spawn(OPENCODE_BIN, ["serve", "--port", String(port), "--hostname", "127.0.0.1", "--print-logs", "--log-level", options.logLevel ?? "INFO"], {
       cwd: project,
       env,
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     })
     const printedBefore = output.length
     const url = await new Promise<string>((resolveUrl, reject) => {
@@ -277,6 +280,17 @@ export async function startOpencode(options: HarnessOptions = {}): Promise<Harne
     },
   }
   return harness
+}
+
+/** Signals the server and everything it started (its process group); falls back to the server alone. */
+function signalGroup(server: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (server.pid) process.kill(-server.pid, signal)
+    else server.kill(signal)
+  } catch (error) {
+    // ESRCH: the group is gone already. Anything else: at least stop the server itself.
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") server.kill(signal)
+  }
 }
 
 function freePort(): Promise<number> {
