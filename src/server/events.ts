@@ -24,7 +24,7 @@ export type EventTargets = {
  * still running.
  */
 export function handleEvent(event: Event, targets: EventTargets): void {
-  const { book, delivery, reporter } = targets
+  const { book, reporter } = targets
   switch (event.type) {
     case "session.status":
       if (event.properties.status.type !== "idle") {
@@ -41,12 +41,12 @@ export function handleEvent(event: Event, targets: EventTargets): void {
     // both are watched; cancelling twice drops nothing the second time.
     case "message.updated": {
       const info = event.properties.info
-      if (info.role === "assistant" && info.error?.name === "MessageAbortedError") delivery.cancel(info.sessionID)
+      if (info.role === "assistant" && info.error?.name === "MessageAbortedError") interrupted(info.sessionID, targets)
       return
     }
     case "session.error":
       if (event.properties.sessionID && event.properties.error?.name === "MessageAbortedError") {
-        delivery.cancel(event.properties.sessionID)
+        interrupted(event.properties.sessionID, targets)
       }
       return
     case "session.deleted": {
@@ -63,6 +63,12 @@ export function handleEvent(event: Event, targets: EventTargets): void {
       return
     }
   }
+}
+
+/** The person interrupted a turn: what that session queued, and its waiting starts, are dropped. */
+function interrupted(sessionID: string, { delivery, launcher }: EventTargets): void {
+  delivery.cancel(sessionID)
+  launcher.cancelWaiting(sessionID)
 }
 
 function idle(sessionID: string, { book, delivery, reporter }: EventTargets): void {

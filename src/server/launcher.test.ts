@@ -151,4 +151,16 @@ describe("Launcher with maxRunning", () => {
     launcher.accepted("ses_d")
     expect(launcher.waitingFor("ses_parent")).toEqual([])
   })
+
+  it("drops the waiting sessions when the person interrupts the caller: they never start", async () => {
+    const { launcher, launch, prompted, end } = limited(1)
+    await launch("ses_a")
+    expect(await launch("ses_b")).toMatch(/^Waiting to start: session ses_b/)
+    expect(launcher.cancelWaiting("ses_parent")).toEqual(["ses_b"])
+    expect(launcher.waitingFor("ses_parent")).toEqual([])
+    end("ses_a")
+    await tick()
+    await tick()
+    expect(prompted).toEqual(["ses_a"])
+  })
 })

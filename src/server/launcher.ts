@@ -155,6 +155,22 @@ export class Launcher {
     )
   }
 
+  /**
+   * The person interrupted the caller: like its queued hand-offs, its sessions still waiting for a
+   * place will not start. They stay, without a turn, for the person to run or delete.
+   */
+  cancelWaiting(callerID: string): string[] {
+    const dropped = (this.waiting.get(callerID) ?? []).map((entry) => entry.session.id)
+    this.waiting.delete(callerID)
+    if (dropped.length > 0) {
+      this.notifier.warn(
+        `Interrupted: ${dropped.length} waiting session${dropped.length > 1 ? "s" : ""} will not start (${dropped.join(", ")}); send one a message to run it.`,
+        { sessionID: callerID },
+      )
+    }
+    return dropped
+  }
+
   /** The caller was deleted: its waiting sessions never start (they stay, empty, for the person). */
   forget(sessionID: string): void {
     this.waiting.delete(sessionID)

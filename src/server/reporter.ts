@@ -98,11 +98,12 @@ export class Reporter {
 
 /**
  * A session with no turn at all that no launcher here is about to start was left waiting when
- * OpenCode stopped: it will not start by itself, so it must not hold its turn's report.
+ * OpenCode stopped or the person interrupted: it will not start by itself, so it must not hold
+ * its turn's report.
  */
 function neverStarted(sessionID: string, outcome: Outcome | undefined, waiting: readonly string[]): Outcome | undefined {
   if (outcome?.state !== "waiting" || waiting.includes(sessionID)) return outcome
-  return { state: "failed", error: "it never started: OpenCode stopped while it waited for a free place (send it a message to run it)" }
+  return { state: "failed", error: "it never started: it was waiting for a free place when OpenCode stopped or the person interrupted (send it a message to run it)" }
 }
 
 /**

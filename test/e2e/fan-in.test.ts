@@ -117,6 +117,37 @@ describe(`bounded fan-out (maxRunning: ${MAX_RUNNING})`, () => {
   })
 })
 
+describe("interrupting the caller", () => {
+  it("drops its sessions still waiting for a place: they never start, and a toast says so", async () => {
+    const since = oc.events.length
+    const id = await oc.startSession(
+      lines(
+        "Fan out, then keep working.",
+        ...[1, 2, 3].map((n) => callSession({ mode: "fork", agent: "beta", text: lines(`Slow way ${n}`, "@delay 3000", `@say Slow way ${n} done`) })),
+        "@after-tool @hang",
+      ),
+      "alpha",
+    )
+    const outcomes = await oc.waitFor("the three calls answered", async () => {
+      const done = sessionToolParts(await oc.messages(id)).map(toolOutcome).filter((o) => o.status === "completed")
+      return done.length === 3 ? done : undefined
+    })
+    const waiting = sessionIdIn(outcomes.find((o) => o.text.startsWith("Waiting to start"))!.text)!
+    await oc.client.session.abort({ path: { id } })
+    await oc.waitFor("a toast naming the dropped session", () =>
+      oc.events.slice(since).find((e) => e.type === "tui.toast.show" && (e.properties as { message: string }).message.includes(waiting)),
+    )
+    // Both running forks finish; the waiting one never gets a turn.
+    const running = outcomes.map((o) => sessionIdIn(o.text)!).filter((fork) => fork !== waiting)
+    for (const fork of running) await answeredBy(oc, fork, "beta", 15_000)
+    await oc.waitIdle(id)
+    // It holds the copied history only: no hand-off was sent to it, and beta never answered there.
+    const kept = await oc.messages(waiting)
+    expect(kept.filter((m) => isHandoff(m))).toEqual([])
+    expect(kept.some((m) => m.info.role === "assistant" && m.info.mode === "beta")).toBe(false)
+  })
+})
+
 describe("after a restart", () => {
   it("status still names the sessions started before it, and a resumed fork's report reaches its caller", async () => {
     const id = await oc.startSession(
