@@ -11,9 +11,9 @@ export async function status({ opencode, book, lineage, launcher }: Services, se
   const messages = (await opencode.messages(sessionID)) as unknown as Stored[]
   const views = await lineage.view(sessionID, messages, (id) => book.isBusy(id))
   const reported = reportedIn(messages)
-  const queuedReports = new Set(book.pending(sessionID).flatMap((handoff) => (handoff.covers ?? []).map((sender) => sender.sessionID)))
-  const waiting = new Set(launcher.waitingFor(sessionID))
   const pending = book.pending(sessionID)
+  const queuedReports = new Set(pending.flatMap((handoff) => (handoff.covers ?? []).map((sender) => sender.sessionID)))
+  const waiting = new Set(launcher.waitingFor(sessionID))
 
   const lines: string[] = []
   lines.push(views.length ? `Sessions you started (${views.length}):` : "Sessions you started: none.")
