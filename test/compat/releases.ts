@@ -48,7 +48,7 @@ export function supportTable(): string {
   const rows = RELEASES.map((release) => {
     const permissions = release.permissions === "opencode" ? "OpenCode asks (allow / ask / deny)" : "the plugin applies them (allow / deny; ask refuses)"
     const options = release.options ? "yes" : "no: name only"
-    return `| ${lineOf(release.version)} (${release.version}) | message, new, compact, fork | ${permissions} | ${options} | ${release.notes} |`
+    return `| ${lineOf(release.version)} (${release.version}) | message, new, compact, fork, report | ${permissions} | ${options} | ${release.notes} |`
   })
-  return ["| OpenCode (tested) | modes | `permission.session` rules | options | notes |", "| --- | --- | --- | --- | --- |", ...rows].join("\n")
+  return ["| OpenCode (tested) | works (tested) | `permission.session` rules | options | notes |", "| --- | --- | --- | --- | --- |", ...rows].join("\n")
 }
