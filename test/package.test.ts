@@ -1,5 +1,6 @@
 /** The published package: what npm would ship, and how OpenCode reads the module. */
 import { execFileSync } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { describe, expect, it } from "vitest"
@@ -11,7 +12,7 @@ describe("package", () => {
   it("ships the built plugin with its type declarations, and no sources or tests", () => {
     const output = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO_ROOT, encoding: "utf8" })
     const files = (JSON.parse(output) as Array<{ files: PackedFile[] }>)[0]!.files.map((file) => file.path)
-    expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.d.ts"]))
+    expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.d.ts", "dist/tui/index.jsx"]))
     expect(files.filter((file) => !file.startsWith("dist/") && !["package.json", "README.md", "LICENSE"].includes(file))).toEqual([])
     expect(files.filter((file) => /\.test\.|\.map$/.test(file))).toEqual([])
   })
@@ -21,6 +22,18 @@ describe("package", () => {
     const module = (await import(pathToFileURL(join(REPO_ROOT, "dist", "index.js")).href)) as Record<string, unknown>
     expect(Object.keys(module)).toEqual(["default"])
     expect(typeof module.default).toBe("function")
+  })
+
+  it("has a TUI entry OpenCode's TUI reads: exports ./tui, a default { id, tui } without server", async () => {
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { exports: Record<string, { import: string }> }
+    expect(manifest.exports["./tui"]?.import).toBe("./dist/tui/index.jsx")
+    expect(manifest.exports["./server"]?.import).toBe("./dist/index.js")
+    // OpenCode compiles the .jsx with its own Solid runtime, so it is read here as text.
+    const entry = readFileSync(join(REPO_ROOT, "dist", "tui", "index.jsx"), "utf8")
+    expect(entry).toMatch(/id: "opencode-sessions"/)
+    expect(entry).toMatch(/async tui\(api\)/)
+    expect(entry).toMatch(/export default plugin;?\s*$/)
+    expect(entry).not.toMatch(/\bserver\s*[:(]/)
   })
 
   it("never throws into OpenCode while loading: a plugin that cannot start leaves no hooks and says why", async () => {

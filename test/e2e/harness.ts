@@ -79,8 +79,10 @@ function freshScratch(): { root: string; project: string } {
   return { root, project }
 }
 
-export async function startOpencode(options: HarnessOptions = {}): Promise<Harness> {
-  const model = await startScriptedModel()
+/** A scratch project for a test OpenCode: its config (scripted model, this plugin), and the environment that keeps every XDG folder in scratch space. */
+export type ScratchProject = { root: string; project: string; env: NodeJS.ProcessEnv }
+
+export function prepareProject(model: ScriptedModel, options: HarnessOptions = {}): ScratchProject {
   const { root, project } = freshScratch()
   const models = options.models ?? ["model-1"]
   // The package as npm would ship it, when a run asks for that (test:compat), else this checkout.
@@ -122,6 +124,12 @@ export async function startOpencode(options: HarnessOptions = {}): Promise<Harne
     XDG_STATE_HOME: xdg("state"),
     XDG_CACHE_HOME: join(REPO_ROOT, ".scratch", "xdg-cache"),
   }
+  return { root, project, env }
+}
+
+export async function startOpencode(options: HarnessOptions = {}): Promise<Harness> {
+  const model = await startScriptedModel()
+  const { root, project, env } = prepareProject(model, options)
   // `--port 0` makes OpenCode fall back to 4096, so pick a free port ourselves. A restart
   // reuses it, so the client and URL stay valid.
   const port = await freePort()

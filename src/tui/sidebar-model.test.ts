@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest"
+import { MARKER } from "../core/format.js"
+import type { Stored } from "../core/lineage.js"
+import { handoffHint, sidebarLines, sidebarModel, type ChildFacts } from "./sidebar-model.js"
+
+const text = (value: string, marker?: Record<string, unknown>) => ({ type: "text", text: value, metadata: marker && { [MARKER]: marker } })
+const user = (id: string, agent: string, marker?: Record<string, unknown>): Stored =>
+  ({ info: { id, role: "user", agent }, parts: [text(id, marker)] }) as unknown as Stored
+const answer = (id: string, words: string): Stored => ({ info: { id, role: "assistant", time: { created: 1, completed: 2 }, finish: "stop" }, parts: [text(words)] })
+const call = (mode: string, output: string): Stored => ({
+  info: { id: `call-${output.slice(0, 12)}`, role: "assistant", time: { created: 1, completed: 2 }, finish: "tool-calls" },
+  parts: [{ type: "tool", tool: "session", state: { status: "completed", input: { mode }, output } }],
+})
+const start = (fromSession: string, report = "none", mode = "fork") => ({ kind: "start", fromAgent: "build", fromSession, mode, agent: "plan", report, call: "a1", title: `Fork · plan: ${fromSession}` })
+
+describe("sidebarModel", () => {
+  const caller = [user("u1", "build"), call("fork", 'Started session ses_A "…"'), call("new", "Waiting to start: session ses_B …"), answer("a2", "ok")]
+  const children = new Map<string, ChildFacts | undefined>([
+    ["ses_A", { messages: [user("c1", "plan", start("ses_caller", "together")), answer("c2", "done")], running: false }],
+    ["ses_B", { messages: [user("d1", "plan", { ...start("ses_caller", "none", "new"), title: "New · plan: b" })], running: true }],
+  ])
+
+  it("lists the started sessions with agent, state and whether their report is due, from the same facts status reads", () => {
+    const model = sidebarModel(caller, children)
+    expect(model.started).toEqual([
+      { sessionID: "ses_A", title: "Fork · plan: ses_caller", agent: "plan", mode: "fork", state: "idle", report: "due" },
+      { sessionID: "ses_B", title: "New · plan: b", agent: "plan", mode: "new", state: "working", report: "none" },
+    ])
+    const reported = sidebarModel([...caller, user("u2", "build", { kind: "report", sessions: ["ses_A"] })], children)
+    expect(reported.started[0]?.report).toBe("sent")
+  })
+
+  it("leaves out deleted sessions, and names who started a started session", () => {
+    expect(sidebarModel(caller, new Map([["ses_A", undefined]])).started).toEqual([])
+    const own = sidebarModel([user("c1", "plan", start("ses_caller"))], new Map(), "Planning the cache")
+    expect(own.startedBy).toEqual({ sessionID: "ses_caller", title: "Planning the cache", agent: "build", mode: "fork" })
+  })
+
+  it("shows nothing at all when there is nothing to show, and short lines otherwise", () => {
+    expect(sidebarLines({ started: [] })).toEqual([])
+    const lines = sidebarLines(sidebarModel(caller, children), 20)
+    expect(lines).toEqual(["Started here (2)", "• Fork · plan: ses_ca…", "  plan · idle · report due", "• New · plan: b", "  plan · working"])
+  })
+})
+
+describe("handoffHint", () => {
+  it("says who took the hand-off and where the prompt stays when they differ", () => {
+    const messages = [user("u1", "build"), answer("a1", "ok"), user("h1", "plan", { kind: "message", fromAgent: "build" }), answer("a2", "plan here")]
+    expect(handoffHint(messages)).toBe("plan took the hand-off · the prompt stays on build: Tab to answer plan")
+  })
+
+  it("says nothing after the person's own message, a report, or a hand-off to the person's own agent", () => {
+    expect(handoffHint([user("u1", "build"), answer("a1", "ok")])).toBeUndefined()
+    expect(handoffHint([user("u1", "build"), user("r1", "build", { kind: "report", sessions: [] })])).toBeUndefined()
+    expect(handoffHint([user("u1", "build"), user("h1", "build", { kind: "message" })])).toBeUndefined()
+  })
+})

@@ -1,0 +1,98 @@
+/**
+ * What the TUI shows for the session on screen, decided from what OpenCode stores — the same
+ * facts `status` reads (core/lineage.ts) — so the two faces tell the same story. Pure.
+ */
+import { MARKER } from "../core/format.js"
+import { outcomeOf, reportedIn, startedIn, startMarkerOf, type Outcome, type Stored, type StartMarker } from "../core/lineage.js"
+
+export type ChildFacts = { messages: readonly Stored[]; running: boolean }
+
+export type StartedRow = {
+  sessionID: string
+  title: string
+  agent: string
+  mode: "new" | "fork"
+  state: string
+  report: "due" | "sent" | "none"
+}
+
+export type SidebarModel = {
+  /** The session that started this one, when the tool did. */
+  startedBy?: { sessionID: string; title: string; agent: string; mode: "new" | "fork" }
+  started: StartedRow[]
+}
+
+export function stateOf(outcome: Outcome): string {
+  switch (outcome.state) {
+    case "working":
+      return "working"
+    case "waiting":
+      return "waiting"
+    case "idle":
+      return "idle"
+    case "failed":
+      return "failed"
+    case "interrupted":
+      return "interrupted"
+    case "stopped":
+      return "stopped"
+  }
+}
+
+/** The model for one session: its own messages, and each started session's (undefined: deleted). */
+export function sidebarModel(
+  messages: readonly Stored[],
+  children: ReadonlyMap<string, ChildFacts | undefined>,
+  parentTitle?: string,
+): SidebarModel {
+  const reported = reportedIn(messages)
+  const started: StartedRow[] = []
+  for (const sessionID of startedIn(messages)) {
+    const facts = children.get(sessionID)
+    const marker = facts && startMarkerOf(facts.messages)
+    if (!facts || !marker) continue
+    started.push({
+      sessionID,
+      title: marker.title,
+      agent: marker.agent,
+      mode: marker.mode,
+      state: stateOf(outcomeOf(facts.messages, facts.running)),
+      report: marker.report === "none" ? "none" : reported.has(sessionID) ? "sent" : "due",
+    })
+  }
+  const own: StartMarker | undefined = startMarkerOf(messages)
+  const startedBy = own && { sessionID: own.fromSession, title: parentTitle ?? own.fromSession, agent: own.fromAgent, mode: own.mode }
+  return startedBy ? { startedBy, started } : { started }
+}
+
+/** The sidebar's text, a line each (the sidebar is narrow); nothing when there is nothing to show. */
+export function sidebarLines(model: SidebarModel, maxTitle = 30): string[] {
+  const cut = (text: string) => (text.length > maxTitle ? `${text.slice(0, maxTitle - 1)}…` : text)
+  const lines: string[] = []
+  if (model.startedBy) lines.push(`Started by ${model.startedBy.agent} (${model.startedBy.mode}) in`, `  ${cut(model.startedBy.title)}`)
+  if (model.started.length) {
+    lines.push(`Started here (${model.started.length})`)
+    for (const row of model.started) {
+      const report = row.report === "due" ? " · report due" : row.report === "sent" ? " · reported" : ""
+      lines.push(`• ${cut(row.title)}`, `  ${row.agent} · ${row.state}${report}`)
+    }
+  }
+  return lines
+}
+
+/**
+ * Where the person's next words go after a hand-off landed on screen. OpenCode's TUI takes the
+ * prompt's agent from a session's last user message only when it opens the session, so after
+ * a hand-off the prompt still shows the person's agent while another agent answered: say so.
+ */
+export function handoffHint(messages: readonly Stored[]): string | undefined {
+  const users = messages.filter((message) => message.info.role === "user")
+  const last = users.at(-1)
+  const marker = last?.parts.find((part) => part.type === "text" && part.metadata?.[MARKER])?.metadata?.[MARKER] as { kind?: string } | undefined
+  if (!last || !marker || (marker.kind !== "message" && marker.kind !== "compact")) return undefined
+  const took = (last.info as { agent?: string }).agent
+  const person = [...users].reverse().find((message) => !message.parts.some((part) => part.type === "text" && part.metadata?.[MARKER]))
+  const yours = (person?.info as { agent?: string } | undefined)?.agent
+  if (!took || took === yours) return undefined
+  return `${took} took the hand-off · the prompt stays on ${yours ?? "your agent"}: Tab to answer ${took}`
+}

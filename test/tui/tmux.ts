@@ -1,0 +1,72 @@
+/**
+ * The real OpenCode TUI in a tmux session: a scratch project with this package as both its
+ * server plugin (opencode.json) and TUI plugin (tui.json), and the scripted model. Waits read
+ * the screen (capture-pane) until the text appears, never a fixed sleep.
+ */
+import { execFileSync } from "node:child_process"
+import { rmSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { OPENCODE_BIN, prepareProject, REPO_ROOT, type HarnessOptions } from "../e2e/harness.js"
+import { startScriptedModel, type ScriptedModel } from "../e2e/scripted-model.js"
+
+export type Tui = {
+  screen(): string
+  type(text: string): void
+  keys(...keys: string[]): void
+  waitFor(what: string | RegExp, timeoutMs?: number): Promise<string>
+  waitGone(what: string, timeoutMs?: number): Promise<void>
+  stop(): Promise<void>
+}
+
+function tmux(...args: string[]): string {
+  return execFileSync("tmux", args, { encoding: "utf8" })
+}
+
+export async function startTui(options: HarnessOptions = {}): Promise<Tui> {
+  try {
+    tmux("-V")
+  } catch {
+    throw new Error("tmux is needed for the TUI test: install it (apt-get install tmux)")
+  }
+  const model: ScriptedModel = await startScriptedModel()
+  const { root, project, env } = prepareProject(model, options)
+  writeFileSync(join(project, "tui.json"), JSON.stringify({ $schema: "https://opencode.ai/tui.json", plugin: [`file://${REPO_ROOT}`] }))
+  const name = `opencode-sessions-${process.pid}-${Date.now()}`
+  const exports = Object.entries(env)
+    .filter(([key]) => key.startsWith("XDG_") || key.startsWith("OPENCODE_"))
+    .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+    .join(" ")
+  // Wide enough for the sidebar; the TUI's own log stays in the scratch data folder.
+  tmux("new-session", "-d", "-s", name, "-x", "180", "-y", "48", "-c", project, `env ${exports} ${OPENCODE_BIN}`)
+  const screen = () => tmux("capture-pane", "-p", "-t", name)
+  const tui: Tui = {
+    screen,
+    type: (text) => void tmux("send-keys", "-t", name, "-l", text),
+    keys: (...keys) => void tmux("send-keys", "-t", name, ...keys),
+    async waitFor(what, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const shown = screen()
+        if (typeof what === "string" ? shown.includes(what) : what.test(shown)) return shown
+        if (Date.now() > deadline) throw new Error(`the TUI never showed ${String(what)} within ${timeoutMs} ms. Screen:\n${shown}`)
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      }
+    },
+    async waitGone(what, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs
+      while (screen().includes(what)) {
+        if (Date.now() > deadline) throw new Error(`the TUI still shows ${what} after ${timeoutMs} ms. Screen:\n${screen()}`)
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      }
+    },
+    async stop() {
+      try {
+        tmux("kill-session", "-t", name)
+      } finally {
+        await model.close()
+        rmSync(root, { recursive: true, force: true })
+      }
+    },
+  }
+  return tui
+}
