@@ -141,3 +141,34 @@ export function reportText(outcome: Outcome): string {
       return "(It has not finished.)"
   }
 }
+
+/** A hand-off the caller queued in its own session that has not been delivered yet. */
+export type QueuedCall = { mode: "message" | "compact"; agent: string; text: string }
+
+/**
+ * The `message`/`compact` hand-offs queued in a session and not yet delivered, as the store
+ * shows them: each completed call, less the hand-offs delivered since (in order), less what an
+ * interruption dropped. Only while a turn runs: once the session is idle the plugin delivers
+ * them at once, so an idle session's undelivered calls are gone (an abort, or a restart).
+ */
+export function queuedIn(messages: readonly Stored[], running: boolean): QueuedCall[] {
+  if (!running) return []
+  let queued: QueuedCall[] = []
+  for (const message of messages) {
+    if (message.info.role === "assistant") {
+      if (message.info.error?.name === "MessageAbortedError") queued = []
+      for (const part of message.parts) {
+        const input = part.state?.input
+        const mode = input?.mode
+        if (part.type !== "tool" || part.tool !== "session" || part.state?.status !== "completed") continue
+        if (mode !== "message" && mode !== "compact") continue
+        const agent = typeof input?.agent === "string" && input.agent ? input.agent : ((message.info as { agent?: string }).agent ?? "")
+        queued.push({ mode, agent, text: typeof input?.text === "string" ? input.text : "" })
+      }
+      continue
+    }
+    const marker = markerOf(message)
+    if (marker && (marker.kind === "message" || marker.kind === "compact")) queued.shift()
+  }
+  return queued
+}

@@ -38,7 +38,8 @@ async function loadModel(api: Api, sessionID: string): Promise<SidebarModel> {
   )
   const parentID = first.startedBy?.sessionID
   const parentTitle = parentID ? api.state.session.get(parentID)?.title : undefined
-  return sidebarModel(messages, children, parentTitle)
+  const status = api.state.session.status(sessionID)?.type
+  return sidebarModel(messages, children, parentTitle, status === "busy" || status === "retry")
 }
 
 /** Tells the person once per distinct problem, never in a loop on every refresh. */
@@ -53,7 +54,7 @@ function reporter(api: Api) {
 }
 
 function SidebarSection(props: { api: Api; sessionID: string; report: ReturnType<typeof reporter> }) {
-  const [model, setModel] = createSignal<SidebarModel>({ started: [] })
+  const [model, setModel] = createSignal<SidebarModel>({ started: [], queued: [] })
   let timer: ReturnType<typeof setTimeout> | undefined
   const refresh = () => {
     clearTimeout(timer)

@@ -37,9 +37,29 @@ describe("sidebarModel", () => {
   })
 
   it("shows nothing at all when there is nothing to show, and short lines otherwise", () => {
-    expect(sidebarLines({ started: [] })).toEqual([])
+    expect(sidebarLines({ started: [], queued: [] })).toEqual([])
     const lines = sidebarLines(sidebarModel(caller, children), 20)
     expect(lines).toEqual(["Started here (2)", "• Fork · plan: ses_ca…", "  plan · idle · report due", "• New · plan: b", "  plan · working"])
+  })
+})
+
+describe("queued hand-offs", () => {
+  const handoff = (id: string, agent: string) => user(id, agent, { kind: "message", fromAgent: "build", fromSession: "ses_caller" })
+  const handoffCalls = (agents: string[]): Stored => ({
+    info: { id: "calls", role: "assistant", time: { created: 1, completed: 2 }, finish: "tool-calls" },
+    parts: agents.map((agent) => ({ type: "tool", tool: "session", state: { status: "completed", input: { mode: "message", agent, text: `for ${agent}` } } })),
+  })
+
+  it("lists what the running turn queued, less what was delivered since, and nothing once idle", () => {
+    const messages = [user("u1", "build"), handoffCalls(["plan", "docs"]), answer("a1", "done"), handoff("h1", "plan")]
+    expect(sidebarModel(messages, new Map(), undefined, true).queued).toEqual([{ mode: "message", agent: "docs", text: "for docs" }])
+    expect(sidebarModel(messages, new Map(), undefined, false).queued).toEqual([])
+    expect(sidebarLines(sidebarModel(messages, new Map(), undefined, true))).toEqual(["Queued here (1)", "• message → docs: for docs"])
+  })
+
+  it("drops what an interruption dropped", () => {
+    const aborted: Stored = { info: { id: "a1", role: "assistant", error: { name: "MessageAbortedError" } }, parts: [] }
+    expect(sidebarModel([user("u1", "build"), handoffCalls(["plan"]), aborted], new Map(), undefined, true).queued).toEqual([])
   })
 })
 

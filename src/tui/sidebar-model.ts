@@ -3,7 +3,8 @@
  * facts `status` reads (core/lineage.ts) — so the two faces tell the same story. Pure.
  */
 import { MARKER } from "../core/format.js"
-import { outcomeOf, reportedIn, startedIn, startMarkerOf, type Outcome, type Stored, type StartMarker } from "../core/lineage.js"
+import { excerpt } from "../core/format.js"
+import { outcomeOf, queuedIn, reportedIn, startedIn, startMarkerOf, type Outcome, type QueuedCall, type Stored, type StartMarker } from "../core/lineage.js"
 
 export type ChildFacts = { messages: readonly Stored[]; running: boolean }
 
@@ -20,6 +21,8 @@ export type SidebarModel = {
   /** The session that started this one, when the tool did. */
   startedBy?: { sessionID: string; title: string; agent: string; mode: "new" | "fork" }
   started: StartedRow[]
+  /** Hand-offs queued here, delivered when the running turn ends. */
+  queued: QueuedCall[]
 }
 
 export function stateOf(outcome: Outcome): string {
@@ -44,6 +47,7 @@ export function sidebarModel(
   messages: readonly Stored[],
   children: ReadonlyMap<string, ChildFacts | undefined>,
   parentTitle?: string,
+  running = false,
 ): SidebarModel {
   const reported = reportedIn(messages)
   const started: StartedRow[] = []
@@ -62,7 +66,8 @@ export function sidebarModel(
   }
   const own: StartMarker | undefined = startMarkerOf(messages)
   const startedBy = own && { sessionID: own.fromSession, title: parentTitle ?? own.fromSession, agent: own.fromAgent, mode: own.mode }
-  return startedBy ? { startedBy, started } : { started }
+  const queued = queuedIn(messages, running)
+  return startedBy ? { startedBy, started, queued } : { started, queued }
 }
 
 /** The sidebar's text, a line each (the sidebar is narrow); nothing when there is nothing to show. */
@@ -76,6 +81,10 @@ export function sidebarLines(model: SidebarModel, maxTitle = 30): string[] {
       const report = row.report === "due" ? " · report due" : row.report === "sent" ? " · reported" : ""
       lines.push(`• ${cut(row.title)}`, `  ${row.agent} · ${row.state}${report}`)
     }
+  }
+  if (model.queued.length) {
+    lines.push(`Queued here (${model.queued.length})`)
+    for (const call of model.queued) lines.push(`• ${call.mode} → ${call.agent}: ${excerpt(call.text, maxTitle - call.mode.length - call.agent.length - 3)}`)
   }
   return lines
 }

@@ -53,6 +53,17 @@ describe("the TUI part", () => {
     await tui.waitFor("Started here (2)")
   })
 
+  it("shows a hand-off queued here while the turn that queued it still runs", async () => {
+    tui.type(callSession({ mode: "message", agent: "plan", text: "@say Queued one delivered." }))
+    tui.keys("C-j") // a new line in the prompt: the caller keeps working after its call
+    tui.type("@after-tool @delay 4000")
+    tui.keys("Enter")
+    const screen = await tui.waitFor("Queued here (1)")
+    expect(screen).toContain("• message → plan: @say Queued one")
+    await tui.waitGone("Queued here (1)", 20_000)
+    await tui.waitFor("Queued one delivered.")
+  })
+
   it("after a hand-off to plan, says beside the prompt that plan took it and where the next message goes", async () => {
     say(callSession({ mode: "message", agent: "plan", text: "@say Plan took it." }))
     const screen = await tui.waitFor("plan took the hand-off")
