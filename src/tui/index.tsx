@@ -6,7 +6,7 @@
  */
 import type { TuiPluginApi, TuiPluginModule } from "@opencode-ai/plugin/tui"
 import { createEffect, createSignal, For, onCleanup, Show } from "solid-js"
-import { startedIn, type Stored } from "../core/lineage.js"
+import { startedIn, startMarkerOf, type Stored } from "../core/lineage.js"
 import { handoffHint, sidebarLines, sidebarModel, type ChildFacts, type SidebarModel } from "./sidebar-model.js"
 
 const STARTED_COMMAND = "opencode-sessions.started"
@@ -27,7 +27,6 @@ async function messagesOf(api: Api, sessionID: string): Promise<Stored[] | undef
 
 async function loadModel(api: Api, sessionID: string): Promise<SidebarModel> {
   const messages = (await messagesOf(api, sessionID)) ?? []
-  const first = sidebarModel(messages, new Map())
   const children = new Map<string, ChildFacts | undefined>()
   await Promise.all(
     startedIn(messages).map(async (id) => {
@@ -36,7 +35,7 @@ async function loadModel(api: Api, sessionID: string): Promise<SidebarModel> {
       children.set(id, childMessages && { messages: childMessages, running: status === "busy" || status === "retry" })
     }),
   )
-  const parentID = first.startedBy?.sessionID
+  const parentID = startMarkerOf(messages)?.fromSession
   const parentTitle = parentID ? api.state.session.get(parentID)?.title : undefined
   const status = api.state.session.status(sessionID)?.type
   return sidebarModel(messages, children, parentTitle, status === "busy" || status === "retry")

@@ -4,7 +4,7 @@
  */
 import { MARKER } from "../core/format.js"
 import { excerpt } from "../core/format.js"
-import { outcomeOf, queuedIn, reportedIn, startedIn, startMarkerOf, type Outcome, type QueuedCall, type Stored, type StartMarker } from "../core/lineage.js"
+import { outcomeOf, queuedIn, reportedIn, startedIn, startMarkerOf, type QueuedCall, type Stored, type StartMarker } from "../core/lineage.js"
 
 export type ChildFacts = { messages: readonly Stored[]; running: boolean }
 
@@ -25,23 +25,6 @@ export type SidebarModel = {
   queued: QueuedCall[]
 }
 
-export function stateOf(outcome: Outcome): string {
-  switch (outcome.state) {
-    case "working":
-      return "working"
-    case "waiting":
-      return "waiting"
-    case "idle":
-      return "idle"
-    case "failed":
-      return "failed"
-    case "interrupted":
-      return "interrupted"
-    case "stopped":
-      return "stopped"
-  }
-}
-
 /** The model for one session: its own messages, and each started session's (undefined: deleted). */
 export function sidebarModel(
   messages: readonly Stored[],
@@ -60,7 +43,7 @@ export function sidebarModel(
       title: marker.title,
       agent: marker.agent,
       mode: marker.mode,
-      state: stateOf(outcomeOf(facts.messages, facts.running)),
+      state: outcomeOf(facts.messages, facts.running).state,
       report: marker.report === "none" ? "none" : reported.has(sessionID) ? "sent" : "due",
     })
   }
