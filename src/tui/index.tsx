@@ -25,20 +25,60 @@ async function messagesOf(api: Api, sessionID: string): Promise<Stored[] | undef
   return (result.data ?? []) as unknown as Stored[]
 }
 
-async function loadModel(api: Api, sessionID: string): Promise<SidebarModel> {
-  const messages = (await messagesOf(api, sessionID)) ?? []
-  const children = new Map<string, ChildFacts | undefined>()
-  await Promise.all(
-    startedIn(messages).map(async (id) => {
-      const childMessages = await messagesOf(api, id)
-      const status = api.state.session.status(id)?.type
-      children.set(id, childMessages && { messages: childMessages, running: status === "busy" || status === "retry" })
-    }),
-  )
-  const parentID = startMarkerOf(messages)?.fromSession
-  const parentTitle = parentID ? api.state.session.get(parentID)?.title : undefined
+function isRunning(api: Api, sessionID: string): boolean {
   const status = api.state.session.status(sessionID)?.type
-  return sidebarModel(messages, children, parentTitle, status === "busy" || status === "retry")
+  return status === "busy" || status === "retry"
+}
+
+/**
+ * What the sidebar knows of one session on screen. A refresh reads the session itself, and of
+ * the sessions it started only those not read yet or named by an event since: a session that
+ * started hundreds costs hundreds of reads once, not on every event.
+ */
+class SessionView {
+  private readonly children = new Map<string, ChildFacts | undefined>()
+  private readonly stale = new Set<string>()
+  private parentID: string | undefined
+
+  constructor(
+    private readonly api: Api,
+    readonly sessionID: string,
+  ) {}
+
+  /** The sessions whose events matter here: this one, the ones it started, the one that started it. */
+  concerns(sessionID: string): boolean {
+    return sessionID === this.sessionID || this.children.has(sessionID) || sessionID === this.parentID
+  }
+
+  changed(sessionID: string): void {
+    if (this.children.has(sessionID)) this.stale.add(sessionID)
+  }
+
+  async load(): Promise<SidebarModel> {
+    const messages = (await messagesOf(this.api, this.sessionID)) ?? []
+    const ids = startedIn(messages).filter((id) => !this.children.has(id) || this.stale.has(id))
+    await Promise.all(
+      ids.map(async (id) => {
+        this.stale.delete(id)
+        const childMessages = await messagesOf(this.api, id)
+        this.children.set(id, childMessages && { messages: childMessages, running: isRunning(this.api, id) })
+      }),
+    )
+    for (const [id, facts] of this.children) if (facts) facts.running = isRunning(this.api, id)
+    this.parentID = startMarkerOf(messages)?.fromSession
+    const parentTitle = this.parentID ? this.api.state.session.get(this.parentID)?.title : undefined
+    return sidebarModel(messages, this.children, parentTitle, isRunning(this.api, this.sessionID))
+  }
+}
+
+/** The session an event is about, whatever its shape. */
+function sessionOf(event: { properties?: unknown }): string | undefined {
+  const properties = event.properties as { sessionID?: string; info?: { sessionID?: string; id?: string } } | undefined
+  return properties?.sessionID ?? properties?.info?.sessionID ?? properties?.info?.id
+}
+
+async function loadModel(api: Api, sessionID: string): Promise<SidebarModel> {
+  return new SessionView(api, sessionID).load()
 }
 
 /** Tells the person once per distinct problem, never in a loop on every refresh. */
@@ -54,16 +94,25 @@ function reporter(api: Api) {
 
 function SidebarSection(props: { api: Api; sessionID: string; report: ReturnType<typeof reporter> }) {
   const [model, setModel] = createSignal<SidebarModel>({ started: [], queued: [] })
+  let view: SessionView | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
   const refresh = () => {
     clearTimeout(timer)
     const sessionID = props.sessionID
+    if (view?.sessionID !== sessionID) view = new SessionView(props.api, sessionID)
+    const current = view
     timer = setTimeout(() => {
-      loadModel(props.api, sessionID).then(setModel, (error: unknown) => props.report("could not read the sessions started here", error))
+      current.load().then(setModel, (error: unknown) => props.report("could not read the sessions started here", error))
     }, 150)
   }
   createEffect(refresh)
-  const offs = CHANGES.map((type) => props.api.event.on(type, refresh))
+  const onEvent = (event: { properties?: unknown }) => {
+    const sessionID = sessionOf(event)
+    if (!view || !sessionID || !view.concerns(sessionID)) return
+    view.changed(sessionID)
+    refresh()
+  }
+  const offs = CHANGES.map((type) => props.api.event.on(type, onEvent))
   onCleanup(() => {
     clearTimeout(timer)
     for (const off of offs) off()
