@@ -18,17 +18,17 @@ export function checkTarget(agents: readonly AgentInfo[], name: string): AgentIn
 }
 
 /**
- * The live list of agents, as OpenCode reports it. Validation always asks the server; the
- * tool description, rebuilt before every model request, uses the last answer and refreshes
- * it in the background so no model request waits for it.
- */
-/**
  * How old the last list may be before a read asks again in the background. Every model request
  * reads it (for the tool's description): without this, a fan-out of 16 sessions would ask the
  * server for its agents on nearly every step. A target missing from the list is asked for anyway.
  */
 export const REFRESH_AFTER_MS = 1_000
 
+/**
+ * The live list of agents, as OpenCode reports it. Validation always asks the server; the
+ * tool description, rebuilt before every model request, uses the last answer and refreshes
+ * it in the background so no model request waits for it.
+ */
 export class AgentCatalog {
   private last: AgentInfo[] | undefined
   private lastAt = 0
