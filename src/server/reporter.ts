@@ -79,21 +79,24 @@ export class Reporter {
   }
 
   private send(parentID: string, report: DueReport): void {
+    // Another instance of the plugin in this process may have sent it a moment ago.
+    if (!this.claims.claim(report.members.map((member) => member.sessionID))) return
     const covers: Sender[] = report.members.map((member) => ({ agent: member.agent, sessionID: member.sessionID, title: member.title }))
     const callerAgent = this.lineage.known(report.members[0]!.sessionID)?.fromAgent ?? report.members[0]!.agent
     const text =
       report.members.length === 1
-        ? reportText(report.members[0]!.outcome ?? { state: "failed", error: "the session was deleted" })
-        : report.members
-            .map((member) => `${member.sessionID} "${member.title}" (agent ${member.agent}, ${member.mode}):\n${member.outcome ? reportText(member.outcome) : "(The session was deleted before it answered.)"}`)
-            .join("\n\n")
-    // Another instance of the plugin in this process may have sent it a moment ago.
-    if (!this.claims.claim(report.members.map((member) => member.sessionID))) return
+        ? answerOf(report.members[0]!)
+        : report.members.map((member) => `${member.sessionID} "${member.title}" (agent ${member.agent}, ${member.mode}):\n${answerOf(member)}`).join("\n\n")
     this.book.enqueue({ kind: "report", sessionID: parentID, agent: callerAgent, text, from: covers[0]!, covers })
     const who = report.members.length === 1 ? `${covers[0]!.agent} (${covers[0]!.title})` : `${report.members.length} sessions`
     this.notifier.info(`Report: ${who} → ${callerAgent}`)
     this.delivery.kick(parentID)
   }
+}
+
+/** A member's answer as the report shows it; a deleted session has none. */
+function answerOf(member: Member): string {
+  return member.outcome ? reportText(member.outcome) : "(The session was deleted before it answered.)"
 }
 
 /**
