@@ -28,6 +28,7 @@ export class LineageStore {
   private readonly markers = new Map<string, StartMarker>()
   private readonly settled = new Map<string, Outcome>()
   private readonly others = new Set<string>()
+  private readonly readingMarkers = new Map<string, Promise<Stored[] | undefined>>()
 
   constructor(private readonly opencode: Opencode) {}
 
@@ -68,14 +69,30 @@ export class LineageStore {
   async markerOf(sessionID: string, hadTurn = false): Promise<StartMarker | undefined> {
     const cached = this.markers.get(sessionID)
     if (cached || this.others.has(sessionID)) return cached
-    const messages = await this.read(sessionID)
-    const marker = messages && startMarkerOf(messages)
-    if (marker) this.markers.set(sessionID, marker)
-    else if (messages && hadTurn) {
-      this.others.add(sessionID)
-      if (this.others.size > REMEMBERED_OTHERS) this.others.delete(this.others.values().next().value!)
+    return startMarkerOf((await this.readForMarker(sessionID, hadTurn)) ?? [])
+  }
+
+  /**
+   * A session's whole history, read to find its marker (cached from it). Idle arrives twice,
+   * so a read already on its way is shared rather than made again.
+   */
+  private readForMarker(sessionID: string, hadTurn: boolean): Promise<Stored[] | undefined> {
+    let reading = this.readingMarkers.get(sessionID)
+    if (!reading) {
+      reading = this.read(sessionID)
+        .then((messages) => {
+          const marker = messages && startMarkerOf(messages)
+          if (marker) this.markers.set(sessionID, marker)
+          else if (messages && hadTurn) {
+            this.others.add(sessionID)
+            if (this.others.size > REMEMBERED_OTHERS) this.others.delete(this.others.values().next().value!)
+          }
+          return messages
+        })
+        .finally(() => this.readingMarkers.delete(sessionID))
+      this.readingMarkers.set(sessionID, reading)
     }
-    return marker
+    return reading
   }
 
   /** What became of a started session; undefined once it is deleted. */
@@ -96,9 +113,15 @@ export class LineageStore {
   async view(parentID: string, parentMessages: readonly Stored[], running: (sessionID: string) => boolean): Promise<StartedView[]> {
     const ids = this.childrenOf(parentID, parentMessages)
     const views = await mapLimited(ids, READ_CONCURRENCY, async (sessionID) => {
-      const marker = await this.markerOf(sessionID)
+      const cached = this.markers.get(sessionID)
+      if (cached) return { ...cached, sessionID, outcome: await this.outcomeOf(sessionID, running(sessionID)) }
+      if (this.others.has(sessionID)) return undefined
+      // Not seen yet (after a restart): the one read that finds its marker also tells its outcome.
+      const messages = await this.readForMarker(sessionID, false)
+      const marker = messages && startMarkerOf(messages)
       if (!marker) return undefined
-      return { ...marker, sessionID, outcome: await this.outcomeOf(sessionID, running(sessionID)) }
+      const settled = running(sessionID) ? undefined : this.settled.get(sessionID)
+      return { ...marker, sessionID, outcome: settled ?? outcomeOf(messages, running(sessionID)) }
     })
     return views.filter((view): view is StartedView => view !== undefined)
   }
