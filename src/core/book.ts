@@ -102,6 +102,27 @@ export class HandoffBook {
     return next
   }
 
+  /**
+   * The next hand-off, if it may join the turn running in this session now, counted as an
+   * automatic turn: a `message` queued by an earlier step of that turn (`messageID` is the
+   * step whose text just ended), while no delivery chain runs here.
+   */
+  takeJoinable(sessionID: string, messageID: string): Handoff | undefined {
+    const entry = this.sessions.get(sessionID)
+    const next = entry?.queue[0]
+    if (!entry || entry.delivering || next?.kind !== "message" || next.call === messageID) return undefined
+    entry.queue.shift()
+    entry.automaticTurns += 1
+    return next
+  }
+
+  /** A hand-off that could not join goes back to the head of its queue, for the idle signal to deliver. */
+  putBack(handoff: Handoff): void {
+    const entry = this.entry(handoff.sessionID)
+    entry.queue.unshift(handoff)
+    entry.automaticTurns = Math.max(0, entry.automaticTurns - 1)
+  }
+
   /** Ends a chain; the next idle signal (or report) starts a new one if anything is queued. */
   release(sessionID: string): void {
     const entry = this.sessions.get(sessionID)
@@ -115,6 +136,16 @@ export class HandoffBook {
     const entry = this.sessions.get(sessionID)
     if (!entry) return []
     const dropped = entry.queue.splice(0)
+    this.dropIfEmpty(sessionID)
+    return dropped
+  }
+
+  /** Drops the reports queued in `sessionID` that hold only answers of `covered` (they reached it otherwise). */
+  dropReports(sessionID: string, covered: ReadonlySet<string>): Handoff[] {
+    const entry = this.sessions.get(sessionID)
+    if (!entry) return []
+    const dropped = entry.queue.filter((handoff) => handoff.kind === "report" && (handoff.covers ?? [handoff.from]).every((sender) => covered.has(sender.sessionID)))
+    entry.queue = entry.queue.filter((handoff) => !dropped.includes(handoff))
     this.dropIfEmpty(sessionID)
     return dropped
   }

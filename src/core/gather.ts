@@ -2,7 +2,7 @@
  * Which reports are due, decided from facts alone (what each started session's outcome is,
  * which answers already reached the caller, whether the caller's turn is over). Pure.
  */
-import type { Outcome, ReportStyle } from "./lineage.js"
+import { reportText, type Outcome, type ReportStyle } from "./lineage.js"
 
 export type Member = {
   sessionID: string
@@ -44,4 +44,17 @@ export function dueReports(members: readonly Member[], reported: ReadonlySet<str
     if (turnOver(turn) && together.every((member) => isFinished(member.outcome))) due.push({ members: together })
   }
   return due
+}
+
+/** What a report or a wait shows of one started session. */
+export type Answered = Pick<Member, "sessionID" | "title" | "agent" | "mode" | "outcome">
+
+/** A session's answer as a report or a wait shows it; a deleted session has none. */
+export function answerOf(session: Answered): string {
+  return session.outcome ? reportText(session.outcome) : "(The session was deleted before it answered.)"
+}
+
+/** One session's answer among several, headed by what it is. */
+export function answerBlock(session: Answered): string {
+  return `${session.sessionID} "${session.title}" (agent ${session.agent}, ${session.mode}):\n${answerOf(session)}`
 }

@@ -82,12 +82,27 @@ export function startMarkerOf(messages: readonly Stored[]): StartMarker | undefi
   return found
 }
 
-/** The started sessions whose answers already reached the caller, by the reports' markers. */
+const COLLECTED = /^Finished: \d+ of \d+ \(([^)]*)\)/
+
+/** The first line of a `wait` result: it names the sessions whose answers the result holds. */
+export function collectedLine(finished: readonly string[], of: number): string {
+  return `Finished: ${finished.length} of ${of} (${finished.join(", ")}).`
+}
+
+/**
+ * The started sessions whose answers already reached the caller: by the reports' markers, and
+ * by the first lines of its completed waits.
+ */
 export function reportedIn(callerMessages: readonly Stored[]): Set<string> {
   const reported = new Set<string>()
   for (const message of callerMessages) {
     const marker = message.info.role === "user" ? markerOf(message) : undefined
     if (marker?.kind === "report" && Array.isArray(marker.sessions)) for (const id of marker.sessions) reported.add(String(id))
+    for (const part of message.parts) {
+      if (part.type !== "tool" || part.tool !== "session" || part.state?.status !== "completed" || part.state.input?.mode !== "wait") continue
+      const ids = COLLECTED.exec(part.state.output ?? "")?.[1]
+      for (const id of ids ? ids.split(", ") : []) if (id) reported.add(id)
+    }
   }
   return reported
 }

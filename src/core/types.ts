@@ -19,6 +19,8 @@ export type Handoff = {
   summaryModel?: ModelRef
   /** For `report`: the started sessions whose answers it holds (one, or a whole turn's). */
   covers?: Sender[]
+  /** For `message` and `compact`: the caller's assistant message that made the call. */
+  call?: string
 }
 
 export type HandoffRequest = Omit<Handoff, "id">

@@ -6,6 +6,7 @@ import type { Launcher } from "./launcher.js"
 import type { LineageStore } from "./lineage-store.js"
 import type { Opencode } from "./opencode/client.js"
 import type { Reporter } from "./reporter.js"
+import type { Waits } from "./waits.js"
 
 /** The parts of the plugin that OpenCode's events drive. */
 export type EventTargets = {
@@ -15,6 +16,7 @@ export type EventTargets = {
   lineage: LineageStore
   launcher: Launcher
   opencode: Opencode
+  waits: Waits
 }
 
 /**
@@ -44,17 +46,21 @@ export function handleEvent(event: Event, targets: EventTargets): void {
       if (info.role === "assistant" && info.error?.name === "MessageAbortedError") interrupted(info.sessionID, targets)
       return
     }
-    case "session.error":
-      if (event.properties.sessionID && event.properties.error?.name === "MessageAbortedError") {
-        interrupted(event.properties.sessionID, targets)
-      }
+    case "session.error": {
+      const { sessionID, error } = event.properties
+      if (!sessionID || !error) return
+      if (error.name === "MessageAbortedError") interrupted(sessionID, targets)
+      else targets.delivery.failed(sessionID, error)
       return
+    }
     case "session.deleted": {
       const sessionID = event.properties.info.id
+      const parentID = targets.lineage.known(sessionID)?.fromSession
       book.forget(sessionID)
       targets.lineage.forget(sessionID)
       targets.launcher.forget(sessionID)
       reporter.forget(sessionID)
+      if (parentID) targets.waits.wake(parentID)
       // What the plugin still holds, for anyone checking it does not grow (see the benchmark).
       const held = { sessionID, ...book.size(), started: targets.lineage.size(), held: book.heldSessions().join(",") }
       targets.opencode.log("debug", "session deleted; state released", held).catch(
@@ -71,8 +77,11 @@ function interrupted(sessionID: string, { delivery, launcher }: EventTargets): v
   launcher.cancelWaiting(sessionID)
 }
 
-function idle(sessionID: string, { book, delivery, reporter }: EventTargets): void {
+function idle(sessionID: string, { book, delivery, reporter, lineage, waits }: EventTargets): void {
   book.markIdle(sessionID)
   delivery.kick(sessionID)
   reporter.idle(sessionID)
+  // A started session the person resumed (after a restart, say) ends here, not in the launcher.
+  const parentID = lineage.known(sessionID)?.fromSession
+  if (parentID) waits.wake(parentID)
 }

@@ -8,6 +8,7 @@ import type { LineageStore } from "./lineage-store.js"
 import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
 import type { Reporter } from "./reporter.js"
+import type { Waits } from "./waits.js"
 
 const ACCEPT_TIMEOUT_MS = 30_000
 
@@ -33,12 +34,19 @@ export class Launcher {
     private readonly lineage: LineageStore,
     private readonly reporter: Reporter,
     private readonly notifier: Notifier,
+    private readonly waits: Waits,
     private readonly maxRunning: number,
   ) {}
 
   /** Called from the `chat.message` hook: a session has stored a new user message. */
   accepted(sessionID: string): void {
     this.accepting.get(sessionID)?.()
+  }
+
+  /** The tool started this session's first turn here, and it has not ended yet. */
+  isRunning(sessionID: string): boolean {
+    for (const sessions of this.running.values()) if (sessions.has(sessionID)) return true
+    return false
   }
 
   /** Sessions `callerID` started that wait for a free place, in the order they will start. */
@@ -135,6 +143,7 @@ export class Launcher {
     this.book.markIdle(session.id)
     this.lineage.settle(session.id, outcome)
     this.ended(caller, session.id)
+    this.waits.wake(caller)
     if (this.lineage.known(session.id)?.report !== "none") this.reporter.decide(caller)
   }
 

@@ -1,8 +1,17 @@
 import { describe, expect, it } from "vitest"
+import { DEFAULT_WAIT_SECONDS } from "../core/wait.js"
 import { DEFAULT_MAX_AUTOMATIC_HANDOFFS, DEFAULT_MAX_RUNNING, readOptions } from "./options.js"
 
-const DEFAULTS = { maxAutomaticHandoffs: DEFAULT_MAX_AUTOMATIC_HANDOFFS, toasts: true, report: false, reports: "together", maxRunning: DEFAULT_MAX_RUNNING }
-const VALID_SHAPE = '{ maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64 }'
+const DEFAULTS = {
+  maxAutomaticHandoffs: DEFAULT_MAX_AUTOMATIC_HANDOFFS,
+  toasts: true,
+  report: false,
+  reports: "together",
+  maxRunning: DEFAULT_MAX_RUNNING,
+  waitTimeout: DEFAULT_WAIT_SECONDS,
+}
+const VALID_SHAPE =
+  '{ maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64, waitTimeout: seconds 1–7200 }'
 
 describe("readOptions", () => {
   it.each([undefined, null, {}])("uses the defaults without a problem when given %s", (raw) => {
@@ -10,8 +19,8 @@ describe("readOptions", () => {
   })
 
   it("accepts valid values, including the bounds of maxAutomaticHandoffs", () => {
-    expect(readOptions({ maxAutomaticHandoffs: 3, toasts: false, report: true, reports: "each", maxRunning: 2 })).toEqual({
-      options: { maxAutomaticHandoffs: 3, toasts: false, report: true, reports: "each", maxRunning: 2 },
+    expect(readOptions({ maxAutomaticHandoffs: 3, toasts: false, report: true, reports: "each", maxRunning: 2, waitTimeout: 30 })).toEqual({
+      options: { maxAutomaticHandoffs: 3, toasts: false, report: true, reports: "each", maxRunning: 2, waitTimeout: 30 },
     })
     expect(readOptions({ maxAutomaticHandoffs: 1 }).options.maxAutomaticHandoffs).toBe(1)
     expect(readOptions({ maxAutomaticHandoffs: 1000 }).options.maxAutomaticHandoffs).toBe(1000)
@@ -28,6 +37,7 @@ describe("readOptions", () => {
     ['toasts: "yes"', { toasts: "yes" }, "toasts"],
     ['report: "true"', { report: "true" }, "report"],
     ['reports: "all"', { reports: "all" }, "reports"],
+    ["waitTimeout: 0", { waitTimeout: 0 }, "waitTimeout"],
     ["maxRunning: 0", { maxRunning: 0 }, "maxRunning"],
     ["an unknown key", { maxHandoffs: 3 }, "maxHandoffs"],
   ])("with %s returns the defaults and a problem naming the key and the valid shape", (_label, raw, key) => {

@@ -1,4 +1,5 @@
 import { tool } from "@opencode-ai/plugin"
+import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS } from "../core/wait.js"
 
 const z = tool.schema
 
@@ -18,6 +19,8 @@ export const OptionsSchema = z
     reports: z.enum(["together", "each"]).default("together"),
     /** Sessions one caller's `new`/`fork` may run at once; further ones wait their turn. */
     maxRunning: z.number().int().min(1).max(64).default(DEFAULT_MAX_RUNNING),
+    /** How long `wait` waits, in seconds, when the call does not say. */
+    waitTimeout: z.number().int().min(1).max(MAX_WAIT_SECONDS).default(DEFAULT_WAIT_SECONDS),
   })
   .strict()
 
@@ -53,6 +56,6 @@ export function readOptions(raw: unknown): ReadOptions {
 function explain(problems: string[]): string {
   return (
     `opencode-sessions: invalid plugin options (${problems.join("; ")}). Using the defaults for those instead. ` +
-    `Valid: { maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64 }.`
+    `Valid: { maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64, waitTimeout: seconds 1–${MAX_WAIT_SECONDS} }.`
   )
 }

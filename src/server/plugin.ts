@@ -6,6 +6,7 @@ import { handleEvent } from "./events.js"
 import { HandoffBook } from "../core/book.js"
 import { isPluginMessage } from "../core/format.js"
 import { Launcher } from "./launcher.js"
+import { Waits } from "./waits.js"
 import { LineageStore } from "./lineage-store.js"
 import { HostCapabilities } from "./host/capabilities.js"
 import { Notifier } from "./notify.js"
@@ -30,13 +31,14 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
   const lineage = new LineageStore(opencode)
   // The launcher, made next, is asked only later, while deciding.
   const reporter: Reporter = new Reporter(opencode, book, lineage, delivery, notifier, (callerID): string[] => launcher.waitingFor(callerID))
-  const launcher: Launcher = new Launcher(opencode, book, lineage, reporter, notifier, options.maxRunning)
+  const waits = new Waits()
+  const launcher: Launcher = new Launcher(opencode, book, lineage, reporter, notifier, waits, options.maxRunning)
   const host = new HostCapabilities(notifier)
   const permissions = new PermissionGate(opencode, { directory: input.directory, worktree: input.worktree, env: process.env }, host, notifier)
   let optionsProblem = problem
 
   return {
-    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, lineage, options, host, permissions }) },
+    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, lineage, options, host, permissions, reporter, waits }) },
 
     async "tool.definition"({ toolID }, output) {
       if (toolID !== "session") return
@@ -61,6 +63,11 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
       else book.personWrote(sessionID)
     },
 
+    // Awaited by OpenCode inside the turn, at the end of each text part of an answer.
+    async "experimental.text.complete"({ sessionID, messageID }) {
+      await delivery.join(sessionID, messageID)
+    },
+
     // OpenCode disposes the instance (on a config change, or on exit): queued hand-offs go
     // with it, so say which instead of losing them quietly.
     async dispose() {
@@ -70,7 +77,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
 
     async event({ event }) {
       try {
-        handleEvent(event, { book, delivery, reporter, lineage, launcher, opencode })
+        handleEvent(event, { book, delivery, reporter, lineage, launcher, opencode, waits })
       } catch (error) {
         notifier.error(`opencode-sessions: handling ${event.type} failed: ${describeError(error)}`)
       }

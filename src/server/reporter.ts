@@ -1,5 +1,5 @@
-import { dueReports, type DueReport, type Member } from "../core/gather.js"
-import { reportedIn, reportText, turnOf, type Outcome, type Stored } from "../core/lineage.js"
+import { answerBlock, answerOf, dueReports, type DueReport, type Member } from "../core/gather.js"
+import { reportedIn, turnOf, type Outcome, type Stored } from "../core/lineage.js"
 import type { HandoffBook } from "../core/book.js"
 import type { Sender } from "../core/types.js"
 import type { Delivery } from "./delivery.js"
@@ -48,6 +48,16 @@ export class Reporter {
     this.claims.forget(sessionID)
   }
 
+  /**
+   * A wait returned these sessions' answers to `parentID`: they are not reported again (the
+   * wait's stored result says so after a restart), and a report of only them still queued
+   * there is dropped.
+   */
+  collected(parentID: string, sessionIDs: readonly string[]): void {
+    for (const id of sessionIDs) this.claims.claim([id])
+    this.book.dropReports(parentID, new Set(sessionIDs))
+  }
+
   /** Decides what `parentID` is owed now; queued behind any decision already running for it. */
   decide(parentID: string): void {
     if (this.queued.has(parentID)) return
@@ -86,7 +96,7 @@ export class Reporter {
     const text =
       report.members.length === 1
         ? answerOf(report.members[0]!)
-        : report.members.map((member) => `${member.sessionID} "${member.title}" (agent ${member.agent}, ${member.mode}):\n${answerOf(member)}`).join("\n\n")
+        : report.members.map(answerBlock).join("\n\n")
     this.book.enqueue({ kind: "report", sessionID: parentID, agent: callerAgent, text, from: covers[0]!, covers })
     const who = report.members.length === 1 ? `${covers[0]!.agent} (${covers[0]!.title})` : `${report.members.length} sessions`
     this.notifier.info(`Report: ${who} → ${callerAgent}`)
@@ -94,17 +104,12 @@ export class Reporter {
   }
 }
 
-/** A member's answer as the report shows it; a deleted session has none. */
-function answerOf(member: Member): string {
-  return member.outcome ? reportText(member.outcome) : "(The session was deleted before it answered.)"
-}
-
 /**
  * A session with no turn at all that no launcher here is about to start was left waiting when
  * OpenCode stopped or the person interrupted: it will not start by itself, so it must not hold
  * its turn's report.
  */
-function neverStarted(sessionID: string, outcome: Outcome | undefined, waiting: readonly string[]): Outcome | undefined {
+export function neverStarted(sessionID: string, outcome: Outcome | undefined, waiting: readonly string[]): Outcome | undefined {
   if (outcome?.state !== "waiting" || waiting.includes(sessionID)) return outcome
   return { state: "failed", error: "it never started: it was waiting for a free place when OpenCode stopped or the person interrupted (send it a message to run it)" }
 }

@@ -7,6 +7,8 @@ import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
 import type { Options } from "./options.js"
 import type { PermissionGate } from "./permission/gate.js"
+import type { Reporter } from "./reporter.js"
+import type { Waits } from "./waits.js"
 
 /** What the tool and its modes work with: built once per OpenCode instance by the plugin. */
 export type Services = {
@@ -19,4 +21,6 @@ export type Services = {
   options: Options
   host: HostCapabilities
   permissions: PermissionGate
+  reporter: Reporter
+  waits: Waits
 }

@@ -42,9 +42,16 @@ describe("message", () => {
     expect(toolOutcome(call!).status).toBe("completed")
     expect(toolOutcome(call!).text).toContain("Queued for agent beta")
     expect(toolOutcome(call!).text).not.toContain("ignored")
-    // The caller answered its tool result, and finished, before the hand-off arrived.
+    // The caller answered its tool result before the hand-off arrived: the hand-off joins the
+    // caller's running turn once the answer's text has ended, so no idle falls between.
     expect(textOf(messages[2]!)).toContain("Done.")
-    expect(completedAt(messages[2]!)).toBeLessThanOrEqual(messages[3]!.info.time.created)
+    expect(messages[2]!.parts.some((part) => part.type === "text" && part.time?.start && part.time.start <= messages[3]!.info.time.created)).toBe(true)
+    const handedOver = oc.events.findIndex((event) => event.type === "message.updated" && event.properties.info.id === messages[3]!.info.id)
+    expect(handedOver).toBeGreaterThan(0)
+    const idleBefore = oc.events
+      .slice(0, handedOver)
+      .some((event) => (event.type === "session.idle" && event.properties.sessionID === id) || (event.type === "session.status" && event.properties.sessionID === id && event.properties.status.type === "idle"))
+    expect(idleBefore).toBe(false)
     // The target can tell who handed over, and that the person did not type it.
     expect(textOf(messages[3]!)).toMatch(/Handed over by agent "alpha".*not typed by the person/)
     expect(textOf(messages[3]!)).toContain("Review the draft.")
@@ -224,7 +231,7 @@ describe("tool description", () => {
     const tool = oc.model.lastSessionTool()!
     const description = tool.function.description!
     for (const name of ["alpha", "beta", "build", "plan", "scribe"]) expect(description).toContain(`${name}`)
-    expect(description).toContain("alpha (Writes the first draft…)")
+    expect(description).toContain("alpha (Writes the first…)")
     expect(description).toContain("scribe (Keeps the minutes)")
     for (const name of ["helper", "retired", "compaction", "explore", "general"]) expect(description).not.toContain(name)
   })

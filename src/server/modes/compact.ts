@@ -12,6 +12,7 @@ export function compact({ book, notifier }: Services, call: Call): string {
     model: call.model,
     summaryModel: call.callerModel,
     from: { agent: call.callerAgent, sessionID: call.sessionID },
+    call: call.messageID,
   })
   notifier.info(`${call.callerAgent} → compact → ${call.agent}: ${excerpt(call.text, 50)}`)
   return (

@@ -11,6 +11,7 @@ export function message({ book, notifier }: Services, call: Call): string {
     text: call.text,
     model: call.model,
     from: { agent: call.callerAgent, sessionID: call.sessionID },
+    call: call.messageID,
   })
   notifier.info(`${call.callerAgent} → ${call.agent}: ${excerpt(call.text, 60)}`)
   const position = book.pending(call.sessionID).length

@@ -93,6 +93,23 @@ export class Opencode {
     return unwrap(`delivering to session ${sessionID} (agent ${input.agent})`, result)
   }
 
+  /**
+   * Stores a message without starting a turn. Into a running turn it joins that turn: OpenCode's
+   * loop reads the session again after each step and goes on while a newer user message waits.
+   */
+  async store(sessionID: string, input: PromptInput): Promise<void> {
+    const result = await this.client.session.prompt({
+      path: { id: sessionID },
+      body: {
+        agent: input.agent,
+        model: input.model,
+        noReply: true,
+        parts: [{ type: "text", text: input.text, metadata: input.metadata }],
+      },
+    })
+    unwrap(`handing over in session ${sessionID} (agent ${input.agent})`, result)
+  }
+
   async summarize(sessionID: string, model: ModelRef): Promise<void> {
     unwrap(
       `compacting session ${sessionID}`,

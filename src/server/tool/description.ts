@@ -5,11 +5,11 @@ import type { AgentInfo } from "../opencode/client.js"
  * paid for again and again: it stays short, and names the valid agents with a few words each.
  */
 const MODES =
-  "Hand work to an agent. mode: message (agent continues here after your turn), compact (same, summarized first), " +
-  "new (fresh session), fork (with this history), status (what you started). " +
-  'new/fork run apart; report sends answers back, together per turn ("each": one by one).'
+  "Hand work to an agent. mode: message (it continues here after your turn), compact (same, summary first), " +
+  'new (blank session) and fork (this history) run apart, report sends answers back, together per turn or "each" alone; ' +
+  "status; wait (until they finish; session, timeout s)."
 
-const AGENT_WORDS = 4
+const AGENT_WORDS = 3
 
 export function shortDescription(text: string | undefined, words = AGENT_WORDS): string {
   const all = (text ?? "").replace(/\s+/g, " ").trim().split(" ").filter(Boolean)

@@ -2,17 +2,19 @@ import { tool } from "@opencode-ai/plugin"
 
 const z = tool.schema
 
-export const MODES = ["message", "new", "compact", "fork", "status"] as const
+export const MODES = ["message", "new", "compact", "fork", "status", "wait"] as const
 export type Mode = (typeof MODES)[number]
-export type SendingMode = Exclude<Mode, "status">
+export type SendingMode = Exclude<Mode, "status" | "wait">
 
 // Every `describe` text is sent with every model request: keep them few and short.
 export const sessionArgs = {
   mode: z.enum(MODES),
   text: z.string().optional(),
   agent: z.string().optional().describe("default: you"),
-  model: z.string().optional().describe("provider/model"),
+  model: z.string().optional(),
   report: z.union([z.boolean(), z.literal("each")]).optional(),
+  session: z.string().optional(),
+  timeout: z.number().optional(),
 }
 
 export type SessionArgs = {
@@ -21,4 +23,6 @@ export type SessionArgs = {
   agent?: string
   model?: string
   report?: boolean | "each"
+  session?: string
+  timeout?: number
 }

@@ -7,11 +7,12 @@ import { fork } from "../modes/fork.js"
 import { message } from "../modes/message.js"
 import { newSession } from "../modes/new.js"
 import { status } from "../modes/status.js"
+import { wait } from "../modes/wait.js"
 import type { ReportStyle } from "../../core/lineage.js"
 import type { Call, ModelRef } from "../../core/types.js"
 import type { Services } from "../services.js"
 import { FALLBACK_DESCRIPTION, toolDescription } from "./description.js"
-import { sessionArgs, type SendingMode, type SessionArgs } from "./schema.js"
+import { MODES, sessionArgs, type SendingMode, type SessionArgs } from "./schema.js"
 
 export function sessionTool(services: Services) {
   return tool({
@@ -24,7 +25,17 @@ export function sessionTool(services: Services) {
     args: sessionArgs,
     async execute(args, context) {
       services.host.expect("live-description", "it was not called before this model request")
+      // OpenCode does not check the arguments against the schema before calling.
+      if (!MODES.includes(args.mode)) {
+        await report(services, context, String(args.mode), async () => {
+          throw new SessionToolError(`session: unknown mode ${JSON.stringify(args.mode)}. Valid modes: ${MODES.join(", ")}.`)
+        })
+      }
       if (args.mode === "status") return withNotes(services, await report(services, context, args.mode, () => status(services, context.sessionID)))
+      if (args.mode === "wait") {
+        const call = { sessionID: context.sessionID, session: args.session, timeout: args.timeout, abort: context.abort }
+        return withNotes(services, await report(services, context, args.mode, () => wait(services, call)))
+      }
       const mode = args.mode
       const checked = await report(services, context, mode, () => checkCall(services, args, mode, context))
       await services.permissions.check(context, { mode, agent: checked.agent, text: checked.text })

@@ -1,0 +1,82 @@
+import { isFinished, type Answered } from "../../core/gather.js"
+import { reportedIn, type Stored } from "../../core/lineage.js"
+import { allFinished, waitResult, waitSeconds, waitTargets } from "../../core/wait.js"
+import { SessionToolError } from "../errors.js"
+import { neverStarted } from "../reporter.js"
+import type { Services } from "../services.js"
+
+export type WaitCall = { sessionID: string; session?: string; timeout?: number; abort: AbortSignal }
+
+/**
+ * Returns once the sessions this caller started (or the one named) have finished, with their
+ * answers; at the timeout, with those that have and the names of those that still run. The
+ * answers it returns are not reported again.
+ */
+export async function wait(services: Services, call: WaitCall): Promise<string> {
+  const { opencode, lineage, book, launcher, waits, reporter } = services
+  const limit = waitSeconds(call.timeout, services.options.waitTimeout)
+  if (!limit.ok) throw new SessionToolError(`session: wait: ${limit.why}.`)
+  const callerID = call.sessionID
+  const messages = (await opencode.messages(callerID)) as unknown as Stored[]
+  const started = lineage.childrenOf(callerID, messages)
+  const targets = waitTargets(callerID, started, reportedIn(messages), call.session?.trim() || undefined)
+  if (!targets.ok) throw new SessionToolError(`session: wait: ${targets.why}.`)
+  if (targets.sessions.length === 0) {
+    return started.length
+      ? `Nothing to wait for: the answers of all ${started.length} sessions you started have reached you (see status).`
+      : "Nothing to wait for: you have started no sessions (new and fork start them)."
+  }
+
+  const running = (id: string) => book.isBusy(id) || launcher.isRunning(id)
+  const known = new Map<string, Answered>()
+  const look = async (): Promise<Answered[]> => {
+    const views = await lineage.view(callerID, messages, running)
+    const waiting = launcher.waitingFor(callerID)
+    for (const view of views) {
+      if (targets.sessions.includes(view.sessionID)) known.set(view.sessionID, { ...view, outcome: neverStarted(view.sessionID, view.outcome, waiting) })
+    }
+    // A session deleted meanwhile drops out of the lineage: it is finished, without an answer.
+    return targets.sessions.map((id) => (views.some((view) => view.sessionID === id) ? known.get(id)! : { ...(known.get(id) ?? deleted(id)), outcome: undefined }))
+  }
+
+  const deadline = Date.now() + limit.seconds * 1000
+  let sessions: Answered[]
+  let timedOut = false
+  for (;;) {
+    const next = waits.next(callerID)
+    sessions = await look()
+    if (allFinished(sessions)) {
+      next.cancel()
+      break
+    }
+    const ended = await sleep(next.woken, deadline - Date.now(), call.abort)
+    if (ended === "aborted") throw new SessionToolError("session: wait interrupted; the sessions keep running (see status).")
+    if (ended === "timeout") {
+      next.cancel()
+      timedOut = true
+      sessions = await look()
+      break
+    }
+  }
+  reporter.collected(callerID, sessions.filter((session) => isFinished(session.outcome)).map((session) => session.sessionID))
+  return waitResult(sessions, timedOut ? limit.seconds : undefined)
+}
+
+function deleted(sessionID: string): Answered {
+  return { sessionID, title: "(deleted)", agent: "?", mode: "new", outcome: undefined }
+}
+
+function sleep(woken: Promise<void>, ms: number, abort: AbortSignal): Promise<"woken" | "timeout" | "aborted"> {
+  if (abort.aborted) return Promise.resolve("aborted")
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done("timeout"), Math.max(0, ms))
+    const onAbort = () => done("aborted")
+    const done = (how: "woken" | "timeout" | "aborted") => {
+      clearTimeout(timer)
+      abort.removeEventListener("abort", onAbort)
+      resolve(how)
+    }
+    abort.addEventListener("abort", onAbort, { once: true })
+    void woken.then(() => done("woken"))
+  })
+}
