@@ -7,6 +7,7 @@ import type { LineageStore } from "./lineage-store.js"
 import type { Opencode } from "./opencode/client.js"
 import type { Reporter } from "./reporter.js"
 import type { Waits } from "./waits.js"
+import type { HeadlessSessions } from "./host/headless.js"
 
 /** The parts of the plugin that OpenCode's events drive. */
 export type EventTargets = {
@@ -17,6 +18,7 @@ export type EventTargets = {
   launcher: Launcher
   opencode: Opencode
   waits: Waits
+  headless: HeadlessSessions
 }
 
 /**
@@ -60,6 +62,7 @@ export function handleEvent(event: Event, targets: EventTargets): void {
       targets.lineage.forget(sessionID)
       targets.launcher.forget(sessionID)
       reporter.forget(sessionID)
+      targets.headless.forget(sessionID)
       if (parentID) targets.waits.wake(parentID)
       // What the plugin still holds, for anyone checking it does not grow (see the benchmark).
       const held = { sessionID, ...book.size(), started: targets.lineage.size(), held: book.heldSessions().join(",") }

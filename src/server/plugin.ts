@@ -9,6 +9,7 @@ import { Launcher } from "./launcher.js"
 import { Waits } from "./waits.js"
 import { LineageStore } from "./lineage-store.js"
 import { HostCapabilities } from "./host/capabilities.js"
+import { HeadlessSessions } from "./host/headless.js"
 import { Notifier } from "./notify.js"
 import { Opencode } from "./opencode/client.js"
 import { readOptions } from "./options.js"
@@ -34,11 +35,12 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
   const waits = new Waits()
   const launcher: Launcher = new Launcher(opencode, book, lineage, reporter, notifier, waits, options.maxRunning)
   const host = new HostCapabilities(notifier)
+  const headless = new HeadlessSessions(opencode, notifier)
   const permissions = new PermissionGate(opencode, { directory: input.directory, worktree: input.worktree, env: process.env }, host, notifier)
   let optionsProblem = problem
 
   return {
-    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, lineage, options, host, permissions, reporter, waits }) },
+    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, lineage, options, host, permissions, reporter, waits, headless }) },
 
     async "tool.definition"({ toolID }, output) {
       if (toolID !== "session") return
@@ -77,7 +79,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
 
     async event({ event }) {
       try {
-        handleEvent(event, { book, delivery, reporter, lineage, launcher, opencode, waits })
+        handleEvent(event, { book, delivery, reporter, lineage, launcher, opencode, waits, headless })
       } catch (error) {
         notifier.error(`opencode-sessions: handling ${event.type} failed: ${describeError(error)}`)
       }

@@ -1,6 +1,7 @@
 import type { HandoffBook } from "../core/book.js"
 import type { AgentCatalog } from "./agents.js"
 import type { HostCapabilities } from "./host/capabilities.js"
+import type { HeadlessSessions } from "./host/headless.js"
 import type { Launcher } from "./launcher.js"
 import type { LineageStore } from "./lineage-store.js"
 import type { Notifier } from "./notify.js"
@@ -23,4 +24,5 @@ export type Services = {
   permissions: PermissionGate
   reporter: Reporter
   waits: Waits
+  headless: HeadlessSessions
 }

@@ -291,7 +291,7 @@ export async function startOpencode(options: HarnessOptions = {}): Promise<Harne
 }
 
 /** Signals the server and everything it started (its process group); falls back to the server alone. */
-function signalGroup(server: ChildProcess, signal: NodeJS.Signals): void {
+export function signalGroup(server: ChildProcess, signal: NodeJS.Signals): void {
   try {
     if (server.pid) process.kill(-server.pid, signal)
     else server.kill(signal)

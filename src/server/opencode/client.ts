@@ -61,6 +61,11 @@ export class Opencode {
     return typeof info.providerID === "string" && typeof info.modelID === "string" ? { providerID: info.providerID, modelID: info.modelID } : undefined
   }
 
+  /** A session's record; `permission` holds its own rules (OpenCode 1.1 and later; the v1 type omits it). */
+  async session(sessionID: string): Promise<Session & { permission?: unknown }> {
+    return unwrap(`reading session ${sessionID}`, await this.client.session.get({ path: { id: sessionID } }))
+  }
+
   async createSession(title: string): Promise<Session> {
     return unwrap("creating a session", await this.client.session.create({ body: { title } }))
   }

@@ -73,10 +73,19 @@ async function act(services: Services, mode: SendingMode, call: Call): Promise<s
     case "compact":
       return compact(services, call)
     case "new":
-      return newSession(services, call)
+      return (await newSession(services, call)) + (await headlessNote(services, call))
     case "fork":
-      return fork(services, call)
+      return (await fork(services, call)) + (await headlessNote(services, call))
   }
+}
+
+/**
+ * A client that ends with the caller's turn (`opencode run`) would end before a report comes:
+ * said at call time, with the way to have the answer within the turn.
+ */
+async function headlessNote(services: Services, call: Call): Promise<string> {
+  if (call.report === "none" || !(await services.headless.isHeadless(call.sessionID))) return ""
+  return " This session runs headless (as opencode run makes it): the run ends with your turn, before that report can come. To have the answer, call session with mode wait before you finish."
 }
 
 /** Everything that can refuse a call before the person is asked and anything is queued or sent. */
