@@ -104,13 +104,13 @@ export class HandoffBook {
 
   /**
    * The next hand-off, if it may join the turn running in this session now, counted as an
-   * automatic turn: a `message` queued by an earlier step of that turn (`messageID` is the
-   * step whose text just ended), while no delivery chain runs here.
+   * automatic turn: a `message` or `compact` queued by an earlier step of that turn
+   * (`messageID` is the step whose text just ended), while no delivery chain runs here.
    */
   takeJoinable(sessionID: string, messageID: string): Handoff | undefined {
     const entry = this.sessions.get(sessionID)
     const next = entry?.queue[0]
-    if (!entry || entry.delivering || next?.kind !== "message" || next.call === messageID) return undefined
+    if (!entry || entry.delivering || !next || next.kind === "report" || next.summarized || next.call === messageID) return undefined
     entry.queue.shift()
     entry.automaticTurns += 1
     return next

@@ -21,6 +21,8 @@ export type Handoff = {
   covers?: Sender[]
   /** For `message` and `compact`: the caller's assistant message that made the call. */
   call?: string
+  /** For `compact`: the session was compacted already (in the turn it joined); only the message is left. */
+  summarized?: boolean
 }
 
 export type HandoffRequest = Omit<Handoff, "id">

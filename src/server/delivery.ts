@@ -6,60 +6,27 @@ import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
 
 /**
- * Delivers queued hand-offs once a session's turn has ended: one chain per session, one
- * hand-off per turn, in the order they were queued. A chain waits for each delivered turn to
- * end (a blocking prompt) before it sends the next, and stops while any other turn runs in
- * the session (the book's busy flag, from OpenCode's status events), so a hand-off never
- * cuts into a turn.
+ * Delivers queued hand-offs once a session's turn has ended (reports, and hand-offs that could
+ * not join the turn, see joiner.ts): one chain per session, one hand-off per turn, in the order
+ * they were queued. A chain waits for each delivered turn to end (a blocking prompt) before it
+ * sends the next, and stops while any other turn runs in the session (the book's busy flag,
+ * from OpenCode's status events), so a hand-off never cuts into a turn.
  */
 export class Delivery {
-  /** Hand-offs that joined a turn still running: their target's outcome is watched until it ends. */
-  private readonly joined = new Map<string, Handoff>()
-
   constructor(
     private readonly opencode: Opencode,
     private readonly book: HandoffBook,
     private readonly notifier: Notifier,
   ) {}
 
-  /** The turn failed (not interrupted): a hand-off that joined it failed with it, and the person hears of it. */
-  failed(sessionID: string, error: unknown): void {
-    const handoff = this.joined.get(sessionID)
-    if (!handoff) return
-    this.joined.delete(sessionID)
-    this.notifier.error(`${handoff.agent}'s turn after the hand-off failed: ${describeError(error)}`, { sessionID, handoff: handoff.id })
-  }
-
   /** The session went idle, or something was queued for it from elsewhere (a report). */
   kick(sessionID: string): void {
-    this.joined.delete(sessionID)
     if (this.book.claim(sessionID)) void this.drain(sessionID)
   }
 
-  /**
-   * Text of a turn running in `sessionID` just ended (step `messageID`): a message hand-off an
-   * earlier step queued joins that turn now, so OpenCode's loop goes on with the target agent
-   * right after this step instead of going idle. Clients that stop at the first idle (`opencode
-   * run`) see the hand-off answered; the caller's last words come first either way. Never throws.
-   */
-  async join(sessionID: string, messageID: string): Promise<void> {
-    const handoff = this.book.takeJoinable(sessionID, messageID)
-    if (!handoff) return
-    try {
-      await this.opencode.store(sessionID, { agent: handoff.agent, text: handoffText(handoff), model: handoff.model, metadata: markerMetadata(handoff) })
-      this.joined.set(sessionID, handoff)
-    } catch (error) {
-      this.book.putBack(handoff)
-      this.notifier.warn(`Hand-off to ${handoff.agent} could not join the running turn (${describeError(error)}); it is delivered when the turn ends.`, {
-        sessionID,
-      })
-    }
-  }
-
   /** The person aborted a turn: what was queued in that session is dropped, and said so. */
-  cancel(sessionID: string): void {
-    this.joined.delete(sessionID)
-    const dropped = this.book.abort(sessionID)
+  cancel(sessionID: string, alsoDropped: readonly Handoff[] = []): void {
+    const dropped = [...alsoDropped, ...this.book.abort(sessionID)]
     if (dropped.length === 0) return
     const what = dropped.map((handoff) => `${handoff.kind} → ${handoff.agent}`).join(", ")
     this.notifier.warn(`Interrupted: dropped ${dropped.length} queued hand-off${dropped.length > 1 ? "s" : ""} (${what}).`, {
@@ -81,7 +48,7 @@ export class Delivery {
   private async deliver(handoff: Handoff): Promise<void> {
     const { sessionID } = handoff
     try {
-      if (handoff.kind === "compact") {
+      if (handoff.kind === "compact" && !handoff.summarized) {
         if (!handoff.summaryModel) throw new Error("no model to write the summary with")
         await this.opencode.summarize(sessionID, handoff.summaryModel)
         this.notifier.info(`Compacted ${sessionID}; ${handoff.agent} continues.`)

@@ -1,6 +1,7 @@
 import type { Event } from "@opencode-ai/sdk"
 import type { HandoffBook } from "../core/book.js"
 import type { Delivery } from "./delivery.js"
+import type { Joiner } from "./joiner.js"
 import { describeError } from "./errors.js"
 import type { Launcher } from "./launcher.js"
 import type { LineageStore } from "./lineage-store.js"
@@ -13,6 +14,7 @@ import type { HeadlessSessions } from "./host/headless.js"
 export type EventTargets = {
   book: HandoffBook
   delivery: Delivery
+  joiner: Joiner
   reporter: Reporter
   lineage: LineageStore
   launcher: Launcher
@@ -52,7 +54,7 @@ export function handleEvent(event: Event, targets: EventTargets): void {
       const { sessionID, error } = event.properties
       if (!sessionID || !error) return
       if (error.name === "MessageAbortedError") interrupted(sessionID, targets)
-      else targets.delivery.failed(sessionID, error)
+      else targets.joiner.failed(sessionID, error)
       return
     }
     case "session.deleted": {
@@ -75,12 +77,13 @@ export function handleEvent(event: Event, targets: EventTargets): void {
 }
 
 /** The person interrupted a turn: what that session queued, and its waiting starts, are dropped. */
-function interrupted(sessionID: string, { delivery, launcher }: EventTargets): void {
-  delivery.cancel(sessionID)
+function interrupted(sessionID: string, { delivery, joiner, launcher }: EventTargets): void {
+  delivery.cancel(sessionID, joiner.interrupted(sessionID))
   launcher.cancelWaiting(sessionID)
 }
 
-function idle(sessionID: string, { book, delivery, reporter, lineage, waits }: EventTargets): void {
+function idle(sessionID: string, { book, delivery, joiner, reporter, lineage, waits }: EventTargets): void {
+  joiner.ended(sessionID)
   book.markIdle(sessionID)
   delivery.kick(sessionID)
   reporter.idle(sessionID)

@@ -1,6 +1,7 @@
 import type { Hooks, PluginInput } from "@opencode-ai/plugin"
 import { AgentCatalog, handoffTargets } from "./agents.js"
 import { Delivery } from "./delivery.js"
+import { Joiner } from "./joiner.js"
 import { describeError } from "./errors.js"
 import { handleEvent } from "./events.js"
 import { HandoffBook } from "../core/book.js"
@@ -29,6 +30,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
   const book = new HandoffBook(options.maxAutomaticHandoffs)
   const catalog = new AgentCatalog(opencode, (error) => notifier.error(`Could not refresh the agent list: ${describeError(error)}`))
   const delivery = new Delivery(opencode, book, notifier)
+  const joiner = new Joiner(opencode, book, notifier, (sessionID) => delivery.kick(sessionID))
   const lineage = new LineageStore(opencode)
   // The launcher, made next, is asked only later, while deciding.
   const reporter: Reporter = new Reporter(opencode, book, lineage, delivery, notifier, (callerID): string[] => launcher.waitingFor(callerID))
@@ -67,7 +69,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
 
     // Awaited by OpenCode inside the turn, at the end of each text part of an answer.
     async "experimental.text.complete"({ sessionID, messageID }) {
-      await delivery.join(sessionID, messageID)
+      await joiner.textEnded(sessionID, messageID)
     },
 
     // OpenCode disposes the instance (on a config change, or on exit): queued hand-offs go
@@ -79,7 +81,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
 
     async event({ event }) {
       try {
-        handleEvent(event, { book, delivery, reporter, lineage, launcher, opencode, waits, headless })
+        handleEvent(event, { book, delivery, joiner, reporter, lineage, launcher, opencode, waits, headless })
       } catch (error) {
         notifier.error(`opencode-sessions: handling ${event.type} failed: ${describeError(error)}`)
       }

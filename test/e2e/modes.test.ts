@@ -128,10 +128,18 @@ describe("compact", () => {
     expect(summaryAt).toBeGreaterThan(kinds.lastIndexOf("assistant:alpha"))
     expect(kinds.slice(summaryAt + 1)).toEqual(["user:beta", "assistant:beta"])
     expect(textOf(messages.at(-2)!)).toMatch(/after compacting the conversation/)
-    // The caller answered its tool result before compaction started.
+    // The caller answered its tool result before compaction started, and it all happened in the
+    // caller's turn: no idle between the caller's words and beta's answer.
     const callerLast = messages[kinds.lastIndexOf("assistant:alpha")]!
     expect(textOf(callerLast)).toContain("Done.")
-    expect(completedAt(callerLast)).toBeLessThanOrEqual(messages[summaryAt - 1]!.info.time.created)
+    expect(messages.indexOf(callerLast)).toBeLessThan(summaryAt - 1)
+    const requested = oc.events.findIndex((event) => event.type === "message.updated" && event.properties.info.id === messages[summaryAt - 1]!.info.id)
+    const idleBefore = oc.events
+      .slice(requested)
+      .findIndex((event) => event.type === "session.status" && event.properties.sessionID === id && event.properties.status.type === "idle")
+    const betaStarted = oc.events.slice(requested).findIndex((event) => event.type === "message.updated" && event.properties.info.id === messages.at(-1)!.info.id)
+    expect(betaStarted).toBeGreaterThan(0)
+    expect(idleBefore === -1 || idleBefore > betaStarted).toBe(true)
   })
 })
 

@@ -55,7 +55,24 @@ describe("opencode run --format json", () => {
     // The run's last step is the target's, and it stopped (not cut off).
     const last = run.events.at(-1)
     expect(last?.type === "step_finish" && last.part.reason).toBe("stop")
-    expect(last?.type === "step_finish" && last.part.messageID).toBe(run.events.find((event) => event.type === "text" && event.part.text === "beta reviewed it")?.part.messageID)
+    const answer = run.events.flatMap((event) => (event.type === "text" && event.part.text === "beta reviewed it" ? [event.part.messageID] : []))
+    expect(last?.type === "step_finish" && last.part.messageID).toBe(answer[0])
+  }, RUN_TIMEOUT_MS)
+
+  it("a compact hand-off happens within the run: summary, then the target's answer, before it exits", async () => {
+    const run = await runOpencode(
+      project,
+      lines("Compact, then hand over.", callSession({ mode: "compact", agent: "beta", text: "@say beta continues from the summary" })),
+      { agent: "alpha", timeoutMs: RUN_TIMEOUT_MS },
+    )
+    succeeded(run)
+    const texts = textsOf(run.events)
+    const callerDone = texts.findIndex((text) => text.startsWith("Done. Queued: when your turn ends"))
+    const target = texts.indexOf("beta continues from the summary")
+    expect(callerDone).toBeGreaterThanOrEqual(0)
+    expect(target).toBeGreaterThan(callerDone)
+    const last = run.events.at(-1)
+    expect(last?.type === "step_finish" && last.part.reason).toBe("stop")
   }, RUN_TIMEOUT_MS)
 
   it("two forks followed by wait return both answers in one tool result", async () => {
