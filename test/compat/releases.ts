@@ -12,6 +12,8 @@ export type Release = {
   definitionHook: boolean
   /** Plugin options (`"plugin": [["opencode-sessions", { … }]]`) reach the plugin. */
   options: boolean
+  /** `opencode run` marks its session headless (its own rule denying `question`): a report it cannot wait for is announced. */
+  headless: boolean
   /** What works differently there, in a few words, for the README. */
   notes: string
 }
@@ -19,19 +21,19 @@ export type Release = {
 export const RELEASES: readonly Release[] = [
   {
     version: "1.0.185",
-    permissions: "plugin", definitionHook: false, options: false,
+    permissions: "plugin", definitionHook: false, options: false, headless: false,
     notes: "No permission prompt for plugins and `permission.session` is dropped from the config: the plugin reads the rules from your config files. No `tool.definition` hook: the description is refreshed in the background.",
   },
-  { version: "1.1.65", permissions: "opencode", definitionHook: true, options: false, notes: "–" },
-  { version: "1.2.27", permissions: "opencode", definitionHook: true, options: false, notes: "–" },
-  { version: "1.3.2", permissions: "opencode", definitionHook: true, options: false, notes: "–" },
+  { version: "1.1.65", permissions: "opencode", definitionHook: true, options: false, headless: true, notes: "–" },
+  { version: "1.2.27", permissions: "opencode", definitionHook: true, options: false, headless: true, notes: "–" },
+  { version: "1.3.2", permissions: "opencode", definitionHook: true, options: false, headless: true, notes: "–" },
   {
     version: "1.14.41",
-    permissions: "plugin", definitionHook: true, options: true,
+    permissions: "plugin", definitionHook: true, options: true, headless: true,
     notes: "The tool context's `ask()` returns an effect a plugin cannot run (so do 1.4–1.15.0 by their types): the plugin applies your rules itself.",
   },
-  { version: "1.17.19", permissions: "opencode", definitionHook: true, options: true, notes: "–" },
-  { version: "1.18.33", permissions: "opencode", definitionHook: true, options: true, notes: "Pinned: the whole test suite runs on it." },
+  { version: "1.17.19", permissions: "opencode", definitionHook: true, options: true, headless: true, notes: "–" },
+  { version: "1.18.33", permissions: "opencode", definitionHook: true, options: true, headless: true, notes: "Pinned: the whole test suite runs on it." },
 ]
 
 /** The release line of a version: "1.14.41" → "1.14". */
@@ -48,7 +50,12 @@ export function supportTable(): string {
   const rows = RELEASES.map((release) => {
     const permissions = release.permissions === "opencode" ? "OpenCode asks (allow / ask / deny)" : "the plugin applies them (allow / deny; ask refuses)"
     const options = release.options ? "yes" : "no: name only"
-    return `| ${lineOf(release.version)} (${release.version}) | message, new, compact, fork, report | ${permissions} | ${options} | ${release.notes} |`
+    const run = release.headless ? "hand-offs, wait; report announced" : "hand-offs, wait; report not announced"
+    return `| ${lineOf(release.version)} (${release.version}) | message, new, compact, fork, report, wait | ${run} | ${permissions} | ${options} | ${release.notes} |`
   })
-  return ["| OpenCode (tested) | works (tested) | `permission.session` rules | options | notes |", "| --- | --- | --- | --- | --- |", ...rows].join("\n")
+  return [
+    "| OpenCode (tested) | works (tested) | under `opencode run` | `permission.session` rules | options | notes |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n")
 }
