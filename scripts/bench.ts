@@ -15,6 +15,8 @@
  *   6. memory over time                    scripts/bench/memory.ts
  *   7. gathering                           scripts/bench/gathering.ts
  *   8. status with 200 started sessions    scripts/bench/status-many.ts
+ *   9. wait                                scripts/bench/wait-latency.ts
+ *  10. hand-off under opencode run         scripts/bench/run-handoff.ts
  */
 import { loadavg } from "node:os"
 import { callerTurn } from "./bench/caller-turn.js"
@@ -27,6 +29,8 @@ import { statusMany } from "./bench/status-many.js"
 import { MAIN_SERVER, MEMORY_SERVER, startServer, stopAll, stopServer, warmUp, type Server } from "./bench/servers.js"
 import { startup } from "./bench/startup.js"
 import { toolSize } from "./bench/tool-size.js"
+import { runHandoff } from "./bench/run-handoff.js"
+import { waitLatency } from "./bench/wait-latency.js"
 
 const startedAt = Date.now()
 const loadAtStart = loadavg()
@@ -67,7 +71,7 @@ async function main(): Promise<void> {
 
   log("starting two OpenCode servers (figures 1–4; figure 6 with DEBUG logs)…")
   // Started together to save a start-up; the second one idles while the first is measured.
-  const mainWanted = ["1", "2", "3", "4", "7", "8"].some(wanted)
+  const mainWanted = ["1", "2", "3", "4", "7", "8", "9"].some(wanted)
   const skipped = () => Promise.reject(new Error("not started: its figures were not asked for"))
   const [main, mem] = await Promise.allSettled([
     mainWanted ? startServer(MAIN_SERVER) : skipped(),
@@ -83,16 +87,20 @@ async function main(): Promise<void> {
     await figure("3", "Tool definition size", () => toolSize(need(main)))
     await figure("4", "Fan-out", () => fanOut(need(main)))
     await figure("7", "Gathering", () => gathering(need(main)))
+    await figure("9", "Wait", () => waitLatency(need(main)))
     // Last on this server: it restarts OpenCode, and leaves 200 sessions behind.
     await figure("8", "Status with 200 started sessions", () => statusMany(need(main)))
     await stopServer(main.status === "fulfilled" ? main.value : undefined)
     await figure("6", "Memory over time", () => memory(need(mem)))
+    // Its own project and scripted model: each opencode run is an OpenCode of its own.
+    const serverHandoff = figures.find((f) => f.id === "1")?.details.handoff as { median?: number } | undefined
+    await figure("10", "Hand-off under opencode run", () => runHandoff(serverHandoff?.median))
   } finally {
     log("stopping the servers…")
     await stopAll()
   }
 
-  figures.sort((a, b) => a.id.localeCompare(b.id))
+  figures.sort((a, b) => Number(a.id) - Number(b.id))
   // A partial run (--only) must not overwrite the tracked results of a full one.
   const path = only ? "(not written: --only run)" : writeResults(figures, startedAt, loadAtStart)
   console.log(`\n${renderTable(figures)}\n`)

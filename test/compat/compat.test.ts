@@ -250,12 +250,13 @@ describe(`OpenCode ${version}: opencode run (stops at the first idle)`, () => {
       ),
     )
     const calls = toolUsesOf(result.events, "session")
-    const output = (mode: string) => calls.filter((part) => part.state.input.mode === mode).map((part) => (part.state.status === "completed" ? part.state.output : `(${part.state.status})`))
-    const [waited] = output("wait")
+    const output = (wanted: (input: Record<string, unknown>) => boolean) =>
+      calls.filter((part) => wanted(part.state.input)).map((part) => (part.state.status === "completed" ? part.state.output : `(${part.state.status})`))
+    const [waited] = output((input) => input.mode === "wait")
     expect(waited).toMatch(/^Finished: 2 of 2 \(/)
     expect(waited).toContain("Way A done")
     expect(waited).toContain("Way B done")
-    const [withReport] = output("fork")
+    const [withReport] = output((input) => input.mode === "fork" && input.report === true)
     if (release.headless) expect(withReport).toContain("mode wait before you finish")
     else expect(withReport).not.toContain("headless")
   }, 90_000)
