@@ -38,8 +38,19 @@ export class Joiner {
     private readonly kick: (sessionID: string) => void,
   ) {}
 
-  /** Answer text of step `messageID` just ended in `sessionID`, inside its running turn. Never throws. */
+  /**
+   * Answer text of step `messageID` just ended in `sessionID`, inside its running turn. Never
+   * throws: OpenCode awaits it inside that turn.
+   */
   async textEnded(sessionID: string, messageID: string): Promise<void> {
+    try {
+      await this.joinNext(sessionID, messageID)
+    } catch (error) {
+      this.notifier.error(`Could not hand over within the running turn in ${sessionID}: ${describeError(error)}`, { sessionID })
+    }
+  }
+
+  private async joinNext(sessionID: string, messageID: string): Promise<void> {
     const compacting = this.compacting.get(sessionID)
     if (compacting) {
       // The next text after the step that asked is the summary's.
@@ -98,7 +109,13 @@ export class Joiner {
   private async compact(handoff: Handoff, step: string): Promise<void> {
     const { sessionID } = handoff
     if (!handoff.summaryModel) return this.putBack(handoff)
-    const before = await this.newestID(sessionID)
+    let before: string | undefined
+    try {
+      before = await this.newestID(sessionID)
+    } catch (error) {
+      this.putBack(handoff)
+      throw error
+    }
     this.compacting.set(sessionID, { handoff, step })
     let refused = false
     void this.opencode.summarize(sessionID, handoff.summaryModel).then(
@@ -110,8 +127,13 @@ export class Joiner {
     )
     // A request stored later than this still compacts, in a turn of its own once this one ends.
     const deadline = Date.now() + COMPACTION_STORED_WITHIN_MS
-    while (!refused && (await this.newestID(sessionID)) === before && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, COMPACTION_POLL_MS))
+    try {
+      while (!refused && (await this.newestID(sessionID)) === before && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, COMPACTION_POLL_MS))
+      }
+    } catch (error) {
+      // The request is on its way regardless; if it is stored after this step, it compacts in a turn of its own.
+      this.notifier.warn(`Could not see the compaction request stored in ${sessionID} (${describeError(error)}).`, { sessionID })
     }
   }
 

@@ -58,6 +58,7 @@ describe("Launcher", () => {
     const launching = launcher.launch(call, "new", session)
     await tick()
     launcher.accepted("ses_child")
+    launcher.requested("ses_child")
     expect(await launching).toContain('Started session ses_child "New · plan: Look into it."')
     expect(lineage.knownChildren("ses_parent")).toEqual(["ses_child"])
 
@@ -67,6 +68,18 @@ describe("Launcher", () => {
         'ses_parent build: [Report from session ses_child "New · plan: Look into it." (agent "plan"): its final answer, sent back automatically.] | Found it.',
       ]),
     )
+  })
+
+  it("waits, once accepted, for the started turn's first model request before returning", async () => {
+    const { launcher, call, session } = setup()
+    let returned = false
+    const launching = launcher.launch(call, "new", session).then((result) => ((returned = true), result))
+    await tick()
+    launcher.accepted("ses_child")
+    await tick()
+    expect(returned).toBe(false)
+    launcher.requested("ses_child")
+    expect(await launching).toContain("Started session ses_child")
   })
 
   it("removes the session and records nothing when the first message fails before it is accepted", async () => {
@@ -87,6 +100,7 @@ describe("Launcher", () => {
     const launching = launcher.launch(call, "fork", session)
     await tick()
     launcher.accepted("ses_child")
+    launcher.requested("ses_child")
     await launching
     settle().answer({ error: { name: "MessageAbortedError", data: { message: "aborted" } } } as never)
     await vi.waitFor(() => expect(delivered).toHaveLength(1))
@@ -99,6 +113,7 @@ describe("Launcher", () => {
     const launching = launcher.launch(call, "new", session)
     await tick()
     launcher.accepted("ses_child")
+    launcher.requested("ses_child")
     await launching
     settle().answer({ error: { name: "APIError", data: { message: "model overloaded" } } } as never)
     await vi.waitFor(() => expect(toasts.find((toast) => toast.variant === "error")?.message).toContain("turn failed (APIError: model overloaded)"))
@@ -128,6 +143,7 @@ describe("Launcher with maxRunning", () => {
       const launching = launcher.launch(call, "fork", { id, title: `Fork · plan: ${id}` } as Session)
       await tick()
       launcher.accepted(id)
+      launcher.requested(id)
       return launching
     }
     return { launcher, launch, prompted, end: (id: string) => ends.get(id)!() }
@@ -145,11 +161,13 @@ describe("Launcher with maxRunning", () => {
     end("ses_b")
     await vi.waitFor(() => expect(prompted).toEqual(["ses_a", "ses_b", "ses_c"]))
     launcher.accepted("ses_c")
+    launcher.requested("ses_c")
     expect(launcher.waitingFor("ses_parent")).toEqual(["ses_d"])
 
     end("ses_a")
     await vi.waitFor(() => expect(prompted).toEqual(["ses_a", "ses_b", "ses_c", "ses_d"]))
     launcher.accepted("ses_d")
+    launcher.requested("ses_d")
     expect(launcher.waitingFor("ses_parent")).toEqual([])
   })
 

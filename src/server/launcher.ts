@@ -11,6 +11,8 @@ import type { Reporter } from "./reporter.js"
 import type { Waits } from "./waits.js"
 
 const ACCEPT_TIMEOUT_MS = 30_000
+/** How long, once accepted, the tool waits for the started turn's first model request before returning anyway. */
+const REQUEST_WAIT_MS = 2_000
 
 type Answer = { info: AssistantMessage; parts: Part[] }
 
@@ -25,6 +27,7 @@ type Waiting = { call: Call; session: Session; marker: StartMarker }
  */
 export class Launcher {
   private readonly accepting = new Map<string, () => void>()
+  private readonly requesting = new Map<string, () => void>()
   private readonly running = new Map<string, Set<string>>()
   private readonly waiting = new Map<string, Waiting[]>()
 
@@ -41,6 +44,11 @@ export class Launcher {
   /** Called from the `chat.message` hook: a session has stored a new user message. */
   accepted(sessionID: string): void {
     this.accepting.get(sessionID)?.()
+  }
+
+  /** Called from the `chat.params` hook: a session's turn is about to send a model request. */
+  requested(sessionID: string): void {
+    this.requesting.get(sessionID)?.()
   }
 
   /** The tool started this session's first turn here, and it has not ended yet. */
@@ -83,12 +91,17 @@ export class Launcher {
     return `Started ${what}. It runs on its own; the person can open it from the session list (/sessions).${report}`
   }
 
-  /** Sends the first message and resolves once the session has accepted it (its turn runs on). */
+  /**
+   * Sends the first message and resolves once the session has accepted it and its turn's first
+   * model request is on its way (its turn runs on). The caller's own next step runs on the same
+   * OpenCode thread: returning earlier would let it delay the started session's start.
+   */
   private async start({ call, session, marker }: Waiting): Promise<void> {
     const caller = call.sessionID
     const running = this.running.get(caller) ?? new Set<string>()
     this.running.set(caller, running.add(session.id))
     const accepted = new Promise<void>((resolve) => this.accepting.set(session.id, resolve))
+    const requested = new Promise<void>((resolve) => this.requesting.set(session.id, resolve))
     const turn = this.opencode
       .prompt(session.id, {
         agent: call.agent,
@@ -115,6 +128,7 @@ export class Launcher {
         }),
       ])
     } catch (error) {
+      this.requesting.delete(session.id)
       this.ended(caller, session.id)
       this.lineage.forget(session.id)
       await this.discard(session.id)
@@ -122,6 +136,12 @@ export class Launcher {
     } finally {
       clearTimeout(timer)
       this.accepting.delete(session.id)
+    }
+    try {
+      await Promise.race([requested, turn, new Promise((resolve) => (timer = setTimeout(resolve, REQUEST_WAIT_MS)))])
+    } finally {
+      clearTimeout(timer)
+      this.requesting.delete(session.id)
     }
     void turn.then((outcome) => this.finished(caller, session, outcome.ok ? this.outcome(session, outcome.answer) : this.failure(session, outcome.error)))
   }

@@ -67,6 +67,10 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
       else book.personWrote(sessionID)
     },
 
+    async "chat.params"({ sessionID }) {
+      launcher.requested(sessionID)
+    },
+
     // Awaited by OpenCode inside the turn, at the end of each text part of an answer.
     async "experimental.text.complete"({ sessionID, messageID }) {
       await joiner.textEnded(sessionID, messageID)
