@@ -107,6 +107,21 @@ async function main() {
     await oc.say(explorer, callSession({ mode: "status" }), "build")
     const status = toolOutcome(sessionToolParts(await oc.messages(explorer)).at(-1)!)
     console.log(status.text.replace(/^/gm, "  "))
+
+    chapter("wait", "build forks two more approaches and waits for both in the same turn, then compares (no report needed).")
+    const comparer = await oc.startSession(
+      lines(
+        "Compare two ways to warm the cache, now.",
+        callSession({ mode: "fork", agent: "plan", text: lines("Warm it at start-up.", "@delay 300", "@say Start-up warming: slower boot, no cold misses.") }),
+        callSession({ mode: "fork", agent: "plan", text: lines("Warm it lazily.", "@delay 800", "@say Lazy warming: fast boot, a few cold misses.") }),
+        `@after-tool ${callSession({ mode: "wait" })}`,
+      ),
+      "build",
+      "Cache warming",
+    )
+    await answered(oc, comparer, 1)
+    const waited = toolOutcome(sessionToolParts(await oc.messages(comparer)).at(-1)!)
+    console.log(waited.text.replace(/^/gm, "  "))
     console.log(`\nDone. Sessions created in this run: ${(await oc.client.session.list()).data?.length ?? 0}.`)
   } finally {
     await oc.stop()
