@@ -40,6 +40,8 @@ describe("waitSeconds", () => {
     expect(waitSeconds(undefined, 600)).toEqual({ ok: true, seconds: 600 })
     expect(waitSeconds(5, 600)).toEqual({ ok: true, seconds: 5 })
     for (const bad of [0, -1, MAX_WAIT_SECONDS + 1, Number.NaN]) expect(waitSeconds(bad, 600).ok).toBe(false)
+    const text = waitSeconds("30", 600)
+    expect(!text.ok && text.why).toBe('timeout must be a number of seconds, from 1 to 7200 (got "30")')
   })
 })
 

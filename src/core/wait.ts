@@ -29,9 +29,10 @@ export function waitTargets(
 }
 
 /** The wait's timeout in seconds: the call's, else the option's, kept within 1 s … 2 h. */
-export function waitSeconds(asked: number | undefined, fallback: number): { ok: true; seconds: number } | { ok: false; why: string } {
+export function waitSeconds(asked: unknown, fallback: number): { ok: true; seconds: number } | { ok: false; why: string } {
   if (asked === undefined) return { ok: true, seconds: fallback }
-  if (!Number.isFinite(asked) || asked < 1 || asked > MAX_WAIT_SECONDS) {
+  if (typeof asked !== "number" || !Number.isFinite(asked)) return { ok: false, why: `timeout must be a number of seconds, from 1 to ${MAX_WAIT_SECONDS} (got ${JSON.stringify(asked)})` }
+  if (asked < 1 || asked > MAX_WAIT_SECONDS) {
     return { ok: false, why: `timeout ${asked} is out of range: give seconds from 1 to ${MAX_WAIT_SECONDS}` }
   }
   return { ok: true, seconds: asked }
