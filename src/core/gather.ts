@@ -2,7 +2,7 @@
  * Which reports are due, decided from facts alone (what each started session's outcome is,
  * which answers already reached the caller, whether the caller's turn is over). Pure.
  */
-import { reportText, type Outcome, type ReportStyle } from "./lineage.js"
+import { reportText, type Isolation, type Outcome, type ReportStyle } from "./lineage.js"
 
 export type Member = {
   sessionID: string
@@ -14,6 +14,9 @@ export type Member = {
   turn: string
   /** Undefined: the session was deleted before it reported. */
   outcome: Outcome | undefined
+  /** For a session in its own worktree: where, and what it changed. */
+  changes?: string
+  isolation?: Isolation
 }
 
 /** One report to deliver: one started session's answer, or a whole turn's, in call order. */
@@ -47,11 +50,12 @@ export function dueReports(members: readonly Member[], reported: ReadonlySet<str
 }
 
 /** What a report or a wait shows of one started session. */
-export type Answered = Pick<Member, "sessionID" | "title" | "agent" | "mode" | "outcome">
+export type Answered = Pick<Member, "sessionID" | "title" | "agent" | "mode" | "outcome" | "changes">
 
 /** A session's answer as a report or a wait shows it; a deleted session has none. */
 export function answerOf(session: Answered): string {
-  return session.outcome ? reportText(session.outcome) : "(The session was deleted before it answered.)"
+  const answer = session.outcome ? reportText(session.outcome) : "(The session was deleted before it answered.)"
+  return session.changes ? `${answer}\n[${session.changes}]` : answer
 }
 
 /** One session's answer among several, headed by what it is. */

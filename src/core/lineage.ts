@@ -20,7 +20,16 @@ export type StartMarker = {
   /** The caller's assistant message that made the call: calls of one turn report together. */
   call: string
   title: string
+  /** Set when the session works in a worktree of its own. */
+  isolation?: Isolation
 }
+
+/**
+ * Where an isolated session works: a git worktree of the caller's checkout `root`, on `branch`,
+ * made from `base` (a commit of what the caller saw at the call). `prefix` is the caller's
+ * folder inside the checkout, so the session works in the same folder of its worktree.
+ */
+export type Isolation = { kind: "worktree"; root: string; prefix: string; directory: string; branch: string; base: string }
 
 /** What the plugin writes on a report it delivers: the sessions whose answers it holds. */
 export type ReportMarker = { kind: "report"; fromAgent: string; fromSession: string; sessions: string[] }

@@ -38,4 +38,6 @@ export type Call = {
   model?: ModelRef
   callerModel?: ModelRef
   report: ReportStyle
+  /** `new`/`fork` only: the started session works in a worktree of its own. */
+  isolation?: "worktree"
 }

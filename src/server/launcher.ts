@@ -1,7 +1,7 @@
 import type { AssistantMessage, Part, Session } from "@opencode-ai/sdk"
 import type { HandoffBook } from "../core/book.js"
 import { handoffText, startMetadata } from "../core/format.js"
-import { outcomeOf, type Outcome, type StartMarker, type Stored } from "../core/lineage.js"
+import { outcomeOf, type Isolation, type Outcome, type StartMarker, type Stored } from "../core/lineage.js"
 import type { Call } from "../core/types.js"
 import { describeError, SessionToolError } from "./errors.js"
 import type { LineageStore } from "./lineage-store.js"
@@ -9,6 +9,8 @@ import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
 import type { Reporter } from "./reporter.js"
 import type { Waits } from "./waits.js"
+import type { Worktrees } from "./isolation/worktrees.js"
+import { join } from "node:path"
 
 const ACCEPT_TIMEOUT_MS = 30_000
 /** How long, once accepted, the tool waits for the started turn's first model request before returning anyway. */
@@ -38,6 +40,7 @@ export class Launcher {
     private readonly reporter: Reporter,
     private readonly notifier: Notifier,
     private readonly waits: Waits,
+    private readonly worktrees: Worktrees,
     private readonly maxRunning: number,
   ) {}
 
@@ -62,7 +65,8 @@ export class Launcher {
     return (this.waiting.get(callerID) ?? []).map((entry) => entry.session.id)
   }
 
-  async launch(call: Call, mode: "new" | "fork", session: Session): Promise<string> {
+  /** Starts `session`'s first turn (in its own worktree when `isolation` is given), or queues it behind the caller's running ones. */
+  async launch(call: Call, mode: "new" | "fork", session: Session, isolation?: Isolation): Promise<string> {
     this.book.inheritCount(call.sessionID, session.id)
     const marker: StartMarker = {
       kind: "start",
@@ -73,6 +77,7 @@ export class Launcher {
       report: call.report,
       call: call.messageID,
       title: session.title,
+      ...(isolation ? { isolation } : {}),
     }
     this.lineage.remember(session.id, marker)
     const running = this.running.get(call.sessionID)?.size ?? 0
@@ -86,9 +91,26 @@ export class Launcher {
         `${report}`
       )
     }
+    const started = `${call.callerAgent} ${mode === "fork" ? "forked" : "started"} ${call.agent}: ${session.title}`
+    if (isolation) {
+      this.notifier.info(`${started} (own worktree)`)
+      // Making a worktree takes seconds in a large repository: the caller's turn goes on meanwhile.
+      this.begin({ call, session, marker })
+      return (
+        `Starting ${what} in its own worktree ${join(isolation.directory, isolation.prefix)} (branch ${isolation.branch}), made from what you see now; ` +
+        `your files do not change until you adopt its work (mode adopt, or discard).${report}`
+      )
+    }
     await this.start({ call, session, marker })
-    this.notifier.info(`${call.callerAgent} ${mode === "fork" ? "forked" : "started"} ${call.agent}: ${session.title}`)
+    this.notifier.info(started)
     return `Started ${what}. It runs on its own; the person can open it from the session list (/sessions).${report}`
+  }
+
+  /** Starts a session's first turn in the background: a failure reaches the person, not the caller's tool call. */
+  private begin(entry: Waiting): void {
+    this.start(entry).catch((error: unknown) => {
+      this.notifier.error(`${entry.session.title} could not start: ${describeError(error)}`, { sessionID: entry.session.id })
+    })
   }
 
   /**
@@ -100,6 +122,16 @@ export class Launcher {
     const caller = call.sessionID
     const running = this.running.get(caller) ?? new Set<string>()
     this.running.set(caller, running.add(session.id))
+    if (marker.isolation) {
+      try {
+        await this.worktrees.create(session.id, marker.isolation)
+      } catch (error) {
+        this.ended(caller, session.id)
+        this.lineage.forget(session.id)
+        await this.discard(session.id)
+        throw error
+      }
+    }
     const accepted = new Promise<void>((resolve) => this.accepting.set(session.id, resolve))
     const requested = new Promise<void>((resolve) => this.requesting.set(session.id, resolve))
     const turn = this.opencode
@@ -114,6 +146,14 @@ export class Launcher {
         (error: unknown) => ({ ok: false as const, error }),
       )
     let timer: NodeJS.Timeout | undefined
+    if (marker.isolation) {
+      // Its turn runs in the worktree's own OpenCode instance, whose hooks this plugin copy
+      // does not hear: the prompt's answer (or failure) is what tells how the turn went.
+      this.accepting.delete(session.id)
+      this.requesting.delete(session.id)
+      void turn.then((outcome) => this.finished(caller, session, outcome.ok ? this.outcome(session, outcome.answer) : this.failure(session, outcome.error)))
+      return
+    }
     try {
       await Promise.race([
         accepted,
@@ -176,12 +216,8 @@ export class Launcher {
     const next = queue?.shift()
     if (queue?.length === 0) this.waiting.delete(caller)
     if (!next) return
-    this.start(next).then(
-      () => this.notifier.info(`${next.call.callerAgent}'s waiting session started: ${next.session.title}`),
-      (error: unknown) => {
-        this.notifier.error(`${next.session.title} could not start: ${describeError(error)}`, { sessionID: next.session.id })
-      },
-    )
+    this.notifier.info(`${next.call.callerAgent}'s waiting session starts: ${next.session.title}`)
+    this.begin(next)
   }
 
   /**

@@ -8,10 +8,11 @@ const DEFAULTS = {
   report: false,
   reports: "together",
   maxRunning: DEFAULT_MAX_RUNNING,
+  isolation: "none",
   waitTimeout: DEFAULT_WAIT_SECONDS,
 }
 const VALID_SHAPE =
-  '{ maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64, waitTimeout: seconds 1–7200 }'
+  '{ maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64, isolation: "none" | "worktree", waitTimeout: seconds 1–7200 }'
 
 describe("readOptions", () => {
   it.each([undefined, null, {}])("uses the defaults without a problem when given %s", (raw) => {
@@ -20,7 +21,7 @@ describe("readOptions", () => {
 
   it("accepts valid values, including the bounds of maxAutomaticHandoffs", () => {
     expect(readOptions({ maxAutomaticHandoffs: 3, toasts: false, report: true, reports: "each", maxRunning: 2, waitTimeout: 30 })).toEqual({
-      options: { maxAutomaticHandoffs: 3, toasts: false, report: true, reports: "each", maxRunning: 2, waitTimeout: 30 },
+      options: { maxAutomaticHandoffs: 3, toasts: false, report: true, reports: "each", maxRunning: 2, waitTimeout: 30, isolation: "none" },
     })
     expect(readOptions({ maxAutomaticHandoffs: 1 }).options.maxAutomaticHandoffs).toBe(1)
     expect(readOptions({ maxAutomaticHandoffs: 1000 }).options.maxAutomaticHandoffs).toBe(1000)

@@ -19,6 +19,8 @@ export const OptionsSchema = z
     reports: z.enum(["together", "each"]).default("together"),
     /** Sessions one caller's `new`/`fork` may run at once; further ones wait their turn. */
     maxRunning: z.number().int().min(1).max(64).default(DEFAULT_MAX_RUNNING),
+    /** Default `isolation` for `new` and `fork`: "worktree" gives each its own git worktree. */
+    isolation: z.enum(["none", "worktree"]).default("none"),
     /** How long `wait` waits, in seconds, when the call does not say. */
     waitTimeout: z.number().int().min(1).max(MAX_WAIT_SECONDS).default(DEFAULT_WAIT_SECONDS),
   })
@@ -56,6 +58,6 @@ export function readOptions(raw: unknown): ReadOptions {
 function explain(problems: string[]): string {
   return (
     `opencode-sessions: invalid plugin options (${problems.join("; ")}). Using the defaults for those instead. ` +
-    `Valid: { maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64, waitTimeout: seconds 1–${MAX_WAIT_SECONDS} }.`
+    `Valid: { maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64, isolation: "none" | "worktree", waitTimeout: seconds 1–${MAX_WAIT_SECONDS} }.`
   )
 }

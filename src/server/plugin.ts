@@ -8,6 +8,9 @@ import { HandoffBook } from "../core/book.js"
 import { isPluginMessage } from "../core/format.js"
 import { Launcher } from "./launcher.js"
 import { Waits } from "./waits.js"
+import { Worktrees } from "./isolation/worktrees.js"
+import { worktreeLine } from "./isolation/describe.js"
+import { processReportClaims } from "./report-claims.js"
 import { LineageStore } from "./lineage-store.js"
 import { HostCapabilities } from "./host/capabilities.js"
 import { HeadlessSessions } from "./host/headless.js"
@@ -32,17 +35,27 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
   const delivery = new Delivery(opencode, book, notifier)
   const joiner = new Joiner(opencode, book, notifier, (sessionID) => delivery.kick(sessionID))
   const lineage = new LineageStore(opencode)
-  // The launcher, made next, is asked only later, while deciding.
-  const reporter: Reporter = new Reporter(opencode, book, lineage, delivery, notifier, (callerID): string[] => launcher.waitingFor(callerID))
-  const waits = new Waits()
-  const launcher: Launcher = new Launcher(opencode, book, lineage, reporter, notifier, waits, options.maxRunning)
+  // The launcher, made below, is asked only later, while deciding.
   const host = new HostCapabilities(notifier)
+  const worktrees = new Worktrees(opencode, host)
+  const reporter: Reporter = new Reporter(
+    opencode,
+    book,
+    lineage,
+    delivery,
+    notifier,
+    (callerID): string[] => launcher.waitingFor(callerID),
+    processReportClaims(),
+    (isolation) => worktreeLine(worktrees, isolation),
+  )
+  const waits = new Waits()
+  const launcher: Launcher = new Launcher(opencode, book, lineage, reporter, notifier, waits, worktrees, options.maxRunning)
   const headless = new HeadlessSessions(opencode, notifier)
   const permissions = new PermissionGate(opencode, { directory: input.directory, worktree: input.worktree, env: process.env }, host, notifier)
   let optionsProblem = problem
 
   return {
-    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, lineage, options, host, permissions, reporter, waits, headless }) },
+    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, lineage, options, host, permissions, reporter, waits, headless, worktrees }) },
 
     async "tool.definition"({ toolID }, output) {
       if (toolID !== "session") return

@@ -1,5 +1,5 @@
 import { answerBlock, answerOf, dueReports, type DueReport, type Member } from "../core/gather.js"
-import { reportedIn, turnOf, type Outcome, type Stored } from "../core/lineage.js"
+import { reportedIn, turnOf, type Isolation, type Outcome, type Stored } from "../core/lineage.js"
 import type { HandoffBook } from "../core/book.js"
 import type { Sender } from "../core/types.js"
 import type { Delivery } from "./delivery.js"
@@ -29,6 +29,8 @@ export class Reporter {
     /** Sessions a caller started that wait for a free place in this instance (the launcher's queue). */
     private readonly waitingFor: (callerID: string) => readonly string[],
     private readonly claims: ReportClaims = processReportClaims(),
+    /** For a session in its own worktree: where, and what it changed (see isolation/describe.ts). */
+    private readonly worktreeLine: (isolation: Isolation | undefined) => Promise<string | undefined> = async () => undefined,
   ) {}
 
   /** A session went idle: a started one may owe a report, a caller's turn may have ended. */
@@ -84,6 +86,7 @@ export class Reporter {
       .filter((view) => view.report !== "none" && !reported.has(view.sessionID) && !this.claims.has(view.sessionID))
       .map((view) => ({ ...view, outcome: neverStarted(view.sessionID, view.outcome, waiting), turn: turnOf(parentMessages, view.call) }))
     for (const report of dueReports(members, reported, (turn) => turnOver(parentMessages, turn, this.book.isBusy(parentID)))) {
+      for (const member of report.members) member.changes = await this.worktreeLine(member.isolation)
       this.send(parentID, report)
     }
   }

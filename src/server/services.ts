@@ -10,6 +10,7 @@ import type { Options } from "./options.js"
 import type { PermissionGate } from "./permission/gate.js"
 import type { Reporter } from "./reporter.js"
 import type { Waits } from "./waits.js"
+import type { Worktrees } from "./isolation/worktrees.js"
 
 /** What the tool and its modes work with: built once per OpenCode instance by the plugin. */
 export type Services = {
@@ -25,4 +26,5 @@ export type Services = {
   reporter: Reporter
   waits: Waits
   headless: HeadlessSessions
+  worktrees: Worktrees
 }

@@ -40,6 +40,8 @@ export type HarnessOptions = {
   /** Print the server's output (for debugging a test). */
   verbose?: boolean
   logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR"
+  /** Run on the project folder once its config is written, before OpenCode starts (make it a git repository, say). */
+  prepare?: (project: string) => void
 }
 
 export type StoredMessage = Awaited<ReturnType<OpencodeClient["session"]["messages"]>>["data"] extends
@@ -124,6 +126,7 @@ export function prepareProject(model: ScriptedModel, options: HarnessOptions = {
     XDG_STATE_HOME: xdg("state"),
     XDG_CACHE_HOME: join(REPO_ROOT, ".scratch", "xdg-cache"),
   }
+  options.prepare?.(project)
   return { root, project, env }
 }
 

@@ -239,8 +239,8 @@ describe("tool description", () => {
     const tool = oc.model.lastSessionTool()!
     const description = tool.function.description!
     for (const name of ["alpha", "beta", "build", "plan", "scribe"]) expect(description).toContain(`${name}`)
-    expect(description).toContain("alpha (Writes the first…)")
-    expect(description).toContain("scribe (Keeps the minutes)")
+    expect(description).toContain("alpha (Writes the…)")
+    expect(description).toContain("scribe (Keeps the…)")
     for (const name of ["helper", "retired", "compaction", "explore", "general"]) expect(description).not.toContain(name)
   })
 })

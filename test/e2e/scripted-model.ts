@@ -7,6 +7,8 @@
  *
  *   @session {"mode":"message","agent":"plan","text":"..."}   call the `session` tool
  *                                                             (several lines: parallel calls)
+ *   @bash some command   call OpenCode's `bash` tool with this command (in the same step as
+ *                        any @session calls)
  *   @delay 3000      wait this many milliseconds before answering
  *   @fail            answer with a non-retryable HTTP 400 error
  *   @hang            never answer (until the client hangs up)
@@ -49,6 +51,7 @@ export type ScriptedModel = {
 
 type Directives = {
   sessionCalls: string[]
+  bashCommands: string[]
   delayMs: number
   fail: boolean
   hang: boolean
@@ -62,13 +65,14 @@ export function contentText(message: ChatMessage): string {
 }
 
 export function readDirectives(text: string, afterTool = false): Directives {
-  const directives: Directives = { sessionCalls: [], delayMs: 0, fail: false, hang: false }
+  const directives: Directives = { sessionCalls: [], bashCommands: [], delayMs: 0, fail: false, hang: false }
   for (const raw of text.split("\n")) {
     let line = raw.trim()
     const deferred = line.startsWith("@after-tool ")
     if (deferred !== afterTool) continue
     if (deferred) line = line.slice("@after-tool ".length).trim()
     if (line.startsWith("@session ")) directives.sessionCalls.push(line.slice("@session ".length).trim())
+    else if (line.startsWith("@bash ")) directives.bashCommands.push(line.slice("@bash ".length).trim())
     else if (line.startsWith("@delay ")) directives.delayMs = Number(line.slice("@delay ".length)) || 0
     else if (line === "@fail") directives.fail = true
     else if (line === "@hang") directives.hang = true
@@ -128,13 +132,18 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
       ? readDirectives(contentText(last))
       : readDirectives(last?.role === "tool" && lastUser && toolSteps === 1 ? contentText(lastUser) : "", true)
     const canCallSession = tools.some((t) => t.function.name === "session")
-    const callsSession = canCallSession && directives.sessionCalls.length > 0
+    const canCallBash = tools.some((t) => t.function.name === "bash")
+    const calls = [
+      ...(canCallSession ? directives.sessionCalls.map((args) => ({ name: "session", args })) : []),
+      ...(canCallBash ? directives.bashCommands.map((command) => ({ name: "bash", args: JSON.stringify({ command, description: "scripted command" }) })) : []),
+    ]
+    const callsTools = calls.length > 0
 
     const reply: RecordedRequest["reply"] = directives.hang
       ? "hang"
       : directives.fail
         ? "error"
-        : callsSession
+        : callsTools
           ? "tool_calls"
           : "text"
     requests.push({ at: Date.now(), model: body.model, messages: body.messages, tools, reply })
@@ -155,13 +164,11 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
     const send = (data: object) => res.write(`data: ${JSON.stringify(data)}\n\n`)
     send(chunk(body.model, { role: "assistant", content: "" }))
     if (reply === "tool_calls") {
-      directives.sessionCalls.forEach((args, index) => {
+      calls.forEach(({ name, args }, index) => {
         callCounter += 1
         send(
           chunk(body.model, {
-            tool_calls: [
-              { index, id: `call_${callCounter}`, type: "function", function: { name: "session", arguments: args } },
-            ],
+            tool_calls: [{ index, id: `call_${callCounter}`, type: "function", function: { name, arguments: args } }],
           }),
         )
       })

@@ -6,7 +6,7 @@ import type { Notifier } from "../notify.js"
  * A missing feature with no full fallback is said once to the person (toast and log) and in the
  * next tool result; one with a full fallback only goes to the log.
  */
-export type Feature = "permission-prompt" | "live-description" | "fork" | "caller-model"
+export type Feature = "permission-prompt" | "live-description" | "fork" | "caller-model" | "worktree"
 
 type FeatureInfo = { what: string; instead: string; loud: boolean }
 
@@ -25,6 +25,11 @@ export const FEATURES: Record<Feature, FeatureInfo> = {
   fork: {
     what: "forking a session",
     instead: "mode fork is refused; new starts a session without the history",
+    loud: true,
+  },
+  worktree: {
+    what: "moving a session into another directory (POST /experimental/control-plane/move-session)",
+    instead: 'isolation "worktree" is refused; new and fork work in the caller\'s directory',
     loud: true,
   },
   "caller-model": {

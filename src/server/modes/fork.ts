@@ -11,9 +11,11 @@ function forkRefused(why: string): SessionToolError {
  * Copies this conversation up to, not including, the caller's current message (so the fork
  * never holds a half-finished `session` call), then `text` is the fork's next message.
  */
-export async function fork({ opencode, launcher, notifier, host }: Services, call: Call): Promise<string> {
+export async function fork({ opencode, launcher, notifier, host, worktrees }: Services, call: Call): Promise<string> {
   const missing = host.whyMissing("fork")
   if (missing) throw forkRefused(missing)
+  // Refused before anything is made: outside git, or where OpenCode cannot move a session.
+  const prepared = call.isolation ? await worktrees.prepare(call.sessionID) : undefined
   const session = await opencode.forkSession(call.sessionID, call.messageID).catch((error: unknown) => {
     // A release without the fork route answers 404: say so once, and refuse forks from then on.
     if (!(error instanceof OpencodeCallError) || error.status !== 404) throw error
@@ -21,7 +23,7 @@ export async function fork({ opencode, launcher, notifier, host }: Services, cal
     throw forkRefused(host.whyMissing("fork")!)
   })
   const title = sessionTitle("fork", call.agent, call.text)
-  const result = await launcher.launch(call, "fork", { ...session, title })
+  const result = await launcher.launch(call, "fork", { ...session, title }, prepared && worktrees.plan(session.id, prepared))
   // Titled once its first message is in, off the path of that message. The fork works
   // without our title (OpenCode's own, "… (fork #N)", stays): a failure is only a warning.
   opencode.setTitle(session.id, title).catch((error: unknown) => {

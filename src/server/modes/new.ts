@@ -3,7 +3,8 @@ import type { Call } from "../../core/types.js"
 import type { Services } from "../services.js"
 
 /** Starts a clean session (none of the caller's history) whose first message is `text`. */
-export async function newSession({ opencode, launcher }: Services, call: Call): Promise<string> {
+export async function newSession({ opencode, launcher, worktrees }: Services, call: Call): Promise<string> {
+  const prepared = call.isolation ? await worktrees.prepare(call.sessionID) : undefined
   const session = await opencode.createSession(sessionTitle("new", call.agent, call.text))
-  return launcher.launch(call, "new", session)
+  return launcher.launch(call, "new", session, prepared && worktrees.plan(session.id, prepared))
 }

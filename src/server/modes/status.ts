@@ -2,12 +2,13 @@ import { excerpt } from "../../core/format.js"
 import { reportedIn, type Outcome, type Stored } from "../../core/lineage.js"
 import type { StartedView } from "../lineage-store.js"
 import type { Services } from "../services.js"
+import { worktreeLine } from "../isolation/describe.js"
 
 /**
  * What became of every session this one started (read back from OpenCode's store, so it holds
  * across restarts), and what is still queued here. Read-only.
  */
-export async function status({ opencode, book, lineage, launcher }: Services, sessionID: string): Promise<string> {
+export async function status({ opencode, book, lineage, launcher, worktrees }: Services, sessionID: string): Promise<string> {
   const messages = (await opencode.messages(sessionID)) as unknown as Stored[]
   const views = await lineage.view(sessionID, messages, (id) => book.isBusy(id))
   const reported = reportedIn(messages)
@@ -20,6 +21,8 @@ export async function status({ opencode, book, lineage, launcher }: Services, se
   for (const view of views) {
     const report = view.report === "none" ? "" : reported.has(view.sessionID) ? ", reported" : queuedReports.has(view.sessionID) ? ", report queued" : ", report due"
     lines.push(`- ${view.sessionID} "${view.title}" ${view.mode}, agent ${view.agent}, ${stateOf(view, waiting)}${report}${latest(view.outcome)}`)
+    const worktree = await worktreeLine(worktrees, view.isolation)
+    if (worktree) lines.push(`  ${worktree}`)
   }
   lines.push(pending.length ? `Queued here (${pending.length}):` : "Queued here: none.")
   for (const handoff of pending) lines.push(`- ${handoff.kind} → ${handoff.agent}: ${excerpt(handoff.text, 60)}`)

@@ -66,6 +66,22 @@ export class Opencode {
     return unwrap(`reading session ${sessionID}`, await this.client.session.get({ path: { id: sessionID } }))
   }
 
+  /**
+   * Moves a session to another directory of the same project (a worktree): its tools then run
+   * there. OpenCode 1.17+; the v1 client has no method for the route, so it is posted through
+   * the client's own transport. Never with `moveChanges`, which wipes the source's edits.
+   */
+  async moveSession(sessionID: string, directory: string): Promise<void> {
+    const transport = (this.client as unknown as { _client: { post(options: { url: string; body: unknown; headers: Record<string, string> }): Promise<Result<unknown>> } })._client
+    const result = await transport.post({
+      url: "/experimental/control-plane/move-session",
+      body: { sessionID, destination: { directory } },
+      headers: { "Content-Type": "application/json" },
+    })
+    const status = result.response?.status
+    if (status !== 204 && status !== 200) throw new OpencodeCallError(`moving session ${sessionID} to ${directory} (HTTP ${status ?? "none"})`, result.error ?? "no answer", status)
+  }
+
   async createSession(title: string): Promise<Session> {
     return unwrap("creating a session", await this.client.session.create({ body: { title } }))
   }

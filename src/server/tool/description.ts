@@ -5,11 +5,11 @@ import type { AgentInfo } from "../opencode/client.js"
  * paid for again and again: it stays short, and names the valid agents with a few words each.
  */
 const MODES =
-  "Hand work to an agent. mode: message (it continues here after your turn), compact (same, summary first), " +
-  'new (blank session) and fork (this history) run apart, report sends answers back, together per turn or "each" alone; ' +
-  "status; wait (until they finish; session, timeout s)."
+  "Hand work to an agent. mode: message (goes on here after your turn), compact (same, summarized), " +
+  'new (blank)/fork (this history) run apart; report: answers back (per turn or "each"); isolation "worktree": own git worktree, ' +
+  "then adopt/discard (session); status; wait (session?, timeout s)."
 
-const AGENT_WORDS = 3
+const AGENT_WORDS = 2
 
 export function shortDescription(text: string | undefined, words = AGENT_WORDS): string {
   const all = (text ?? "").replace(/\s+/g, " ").trim().split(" ").filter(Boolean)

@@ -2,9 +2,9 @@ import { tool } from "@opencode-ai/plugin"
 
 const z = tool.schema
 
-export const MODES = ["message", "new", "compact", "fork", "status", "wait"] as const
+export const MODES = ["message", "new", "compact", "fork", "status", "wait", "adopt", "discard"] as const
 export type Mode = (typeof MODES)[number]
-export type SendingMode = Exclude<Mode, "status" | "wait">
+export type SendingMode = Exclude<Mode, "status" | "wait" | "adopt" | "discard">
 
 // Every `describe` text is sent with every model request: keep them few and short.
 export const sessionArgs = {
@@ -15,6 +15,7 @@ export const sessionArgs = {
   report: z.union([z.boolean(), z.literal("each")]).optional(),
   session: z.string().optional(),
   timeout: z.number().optional(),
+  isolation: z.string().optional(),
 }
 
 export type SessionArgs = {
@@ -25,4 +26,5 @@ export type SessionArgs = {
   report?: boolean | "each"
   session?: string
   timeout?: number
+  isolation?: string
 }

@@ -8,6 +8,7 @@ import { message } from "../modes/message.js"
 import { newSession } from "../modes/new.js"
 import { status } from "../modes/status.js"
 import { wait } from "../modes/wait.js"
+import { adopt, discard } from "../modes/adopt.js"
 import type { ReportStyle } from "../../core/lineage.js"
 import type { Call, ModelRef } from "../../core/types.js"
 import type { Services } from "../services.js"
@@ -36,6 +37,8 @@ export function sessionTool(services: Services) {
         const call = { sessionID: context.sessionID, session: args.session, timeout: args.timeout, abort: context.abort }
         return withNotes(services, await report(services, context, args.mode, () => wait(services, call)))
       }
+      if (args.mode === "adopt") return withNotes(services, await report(services, context, args.mode, () => adopt(services, context, args.session)))
+      if (args.mode === "discard") return withNotes(services, await report(services, context, args.mode, () => discard(services, context, args.session)))
       const mode = args.mode
       const checked = await report(services, context, mode, () => checkCall(services, args, mode, context))
       await services.permissions.check(context, { mode, agent: checked.agent, text: checked.text })
@@ -105,6 +108,7 @@ async function checkCall(services: Services, args: SessionArgs, mode: SendingMod
   }
   const admission = services.book.admit(context.sessionID)
   if (!admission.ok) throw new LoopGuardError(admission.limit)
+  const isolation = isolationOf(args, mode, services.options)
   return {
     sessionID: context.sessionID,
     messageID: context.messageID,
@@ -114,7 +118,22 @@ async function checkCall(services: Services, args: SessionArgs, mode: SendingMod
     model,
     callerModel: summaryModel,
     report: reportStyle(args.report, services.options),
+    isolation,
   }
+}
+
+/** `isolation` as asked, or the option's default for new and fork; refused where it cannot apply. */
+function isolationOf(args: SessionArgs, mode: SendingMode, options: Services["options"]): "worktree" | undefined {
+  const asked = args.isolation?.trim() || undefined
+  if (asked !== undefined && asked !== "worktree" && asked !== "none") {
+    throw new SessionToolError(`session: unknown isolation ${JSON.stringify(asked)}. Valid: "worktree" (new and fork only), or leave it out.`)
+  }
+  if (mode !== "new" && mode !== "fork") {
+    if (asked === "worktree") throw new SessionToolError(`session: isolation "worktree" applies to new and fork only; mode ${mode} continues in this conversation and its directory.`)
+    return undefined
+  }
+  const wanted = asked ?? options.isolation
+  return wanted === "worktree" ? "worktree" : undefined
 }
 
 /** `report: true` (or the `report` option) means the `reports` option's style. */

@@ -1,0 +1,21 @@
+import type { Isolation } from "../../core/lineage.js"
+import { describeError } from "../errors.js"
+import { fileList } from "../modes/adopt.js"
+import type { Worktrees } from "./worktrees.js"
+
+/**
+ * What an isolated session's worktree holds, in one line for status, reports and waits: where
+ * it is, its branch, and the files it changed with +/− counts, so approaches can be compared.
+ */
+export async function worktreeLine(worktrees: Worktrees, isolation: Isolation | undefined): Promise<string | undefined> {
+  if (!isolation) return undefined
+  const where = `worktree ${isolation.directory} (branch ${isolation.branch})`
+  try {
+    const files = await worktrees.changed(isolation)
+    if (files === undefined) return "its worktree is removed (adopted or discarded)"
+    if (files.length === 0) return `${where}: no changes`
+    return `${where}: ${files.length} file${files.length === 1 ? "" : "s"} changed — ${fileList(files)}`
+  } catch (error) {
+    return `${where}: its changes could not be read (${describeError(error)})`
+  }
+}

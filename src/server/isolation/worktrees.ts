@@ -1,0 +1,130 @@
+import { existsSync } from "node:fs"
+import { homedir } from "node:os"
+import { join } from "node:path"
+import type { Isolation } from "../../core/lineage.js"
+import { OpencodeCallError, SessionToolError } from "../errors.js"
+import type { HostCapabilities } from "../host/capabilities.js"
+import type { Opencode } from "../opencode/client.js"
+import { addWorktree, apply, changes, checkoutOf, differing, keep, patch, removeWorktree, snapshot, type FileChange } from "./git.js"
+
+/** What a call with isolation found before anything is made: the checkout, and the commit of what the caller sees. */
+export type Prepared = { root: string; prefix: string; base: string }
+
+export type Adopted = { files: FileChange[] }
+export type Discarded = { files: FileChange[]; kept?: string }
+
+/** Where the plugin's worktrees live: beside OpenCode's own, under its data folder, out of the repository. */
+function worktreesHome(): string {
+  return join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "opencode", "worktree", "opencode-sessions")
+}
+
+export const refs = {
+  base: (sessionID: string) => `refs/opencode-sessions/base/${sessionID}`,
+  adopted: (sessionID: string) => `refs/opencode-sessions/adopted/${sessionID}`,
+  discarded: (sessionID: string) => `refs/opencode-sessions/discarded/${sessionID}`,
+}
+
+/**
+ * Isolated sessions' worktrees: made from what the caller sees (its commit, uncommitted edits and
+ * untracked files), compared, adopted into the caller's checkout all or nothing, or discarded
+ * with the work kept under a ref. The git is the plugin's own (./git.ts); OpenCode is asked only
+ * to move the session into its worktree (1.17 and later).
+ */
+export class Worktrees {
+  private moveRoute: Promise<string | undefined> | undefined
+
+  constructor(
+    private readonly opencode: Opencode,
+    private readonly host: HostCapabilities,
+  ) {}
+
+  /** Checks that isolation can work for this caller, and takes the commit it starts from. Refuses otherwise. */
+  async prepare(callerID: string): Promise<Prepared> {
+    const directory = (await this.opencode.session(callerID)).directory
+    const checkout = await checkoutOf(directory)
+    if (!checkout) throw new SessionToolError(`session: isolation "worktree" needs a git repository, and ${directory} is not in one. Leave isolation out to work in this directory.`)
+    const missing = await this.moveRouteMissing(directory)
+    if (missing) throw new SessionToolError(`session: isolation "worktree" needs OpenCode 1.17 or later (${missing}). Leave isolation out to work in this directory.`)
+    return { ...checkout, base: await snapshot(checkout.root, `opencode-sessions: what the caller saw`) }
+  }
+
+  /** Where the session's worktree will be, and on which branch. */
+  plan(sessionID: string, prepared: Prepared): Isolation {
+    return { kind: "worktree", ...prepared, directory: join(worktreesHome(), sessionID), branch: `opencode-sessions/${sessionID}` }
+  }
+
+  /** Makes the session's worktree from the prepared commit and moves the session into it. */
+  async create(sessionID: string, isolation: Isolation): Promise<void> {
+    await keep(isolation.root, refs.base(sessionID), isolation.base)
+    await addWorktree(isolation.root, isolation.directory, isolation.branch, isolation.base)
+    try {
+      await this.opencode.moveSession(sessionID, join(isolation.directory, isolation.prefix))
+    } catch (error) {
+      await removeWorktree(isolation.root, isolation.directory, isolation.branch)
+      throw error
+    }
+  }
+
+  /** What the session changed, relative to where it started; undefined once its worktree is gone. */
+  async changed(isolation: Isolation): Promise<FileChange[] | undefined> {
+    if (!existsSync(isolation.directory)) return undefined
+    return changes(isolation.root, isolation.base, await snapshot(isolation.directory, "opencode-sessions: the session's work"))
+  }
+
+  /**
+   * Brings what the session changed into the caller's checkout, all or nothing: refused, naming
+   * the files, if the caller changed any of them since the start (nothing is written then, and
+   * the worktree stays). On success the work is kept under a ref and the worktree removed.
+   */
+  async adopt(sessionID: string, isolation: Isolation): Promise<Adopted> {
+    const done = await snapshot(isolation.directory, "opencode-sessions: the session's work")
+    const files = await changes(isolation.root, isolation.base, done)
+    if (files.length > 0) {
+      const now = await snapshot(isolation.root, "opencode-sessions: the caller's files at adopt")
+      const collisions = await differing(isolation.root, isolation.base, now, files.map((file) => file.path))
+      if (collisions.length > 0) {
+        throw new SessionToolError(
+          `session: adopt refused, nothing applied — you changed ${collisions.join(", ")} since ${sessionID} started, and it changed them too. ` +
+            `Its work stays in ${isolation.directory}; adopt again once those files are as they were, or discard it.`,
+        )
+      }
+      const diff = await patch(isolation.root, isolation.base, done)
+      await apply(isolation.root, diff, true)
+      await apply(isolation.root, diff, false)
+    }
+    await keep(isolation.root, refs.adopted(sessionID), done)
+    await this.remove(isolation)
+    return { files }
+  }
+
+  /** Removes the worktree; what the session changed is kept under a ref (named in the answer). */
+  async discard(sessionID: string, isolation: Isolation): Promise<Discarded> {
+    const done = await snapshot(isolation.directory, "opencode-sessions: the session's work")
+    const files = await changes(isolation.root, isolation.base, done)
+    const kept = files.length > 0 ? refs.discarded(sessionID) : undefined
+    if (kept) await keep(isolation.root, kept, done)
+    await this.remove(isolation)
+    return { files, kept }
+  }
+
+  private async remove(isolation: Isolation): Promise<void> {
+    await removeWorktree(isolation.root, isolation.directory, isolation.branch)
+  }
+
+  /** Why this OpenCode cannot move a session into a worktree, or undefined if it can (asked once). */
+  private moveRouteMissing(directory: string): Promise<string | undefined> {
+    this.moveRoute ??= this.opencode.moveSession("ses_opencode_sessions_probe", directory).then(
+      () => undefined,
+      (error: unknown) => {
+        // The route answers 400 "Session not found" for the probe; a release without it, 404.
+        if (error instanceof OpencodeCallError && error.status === 400) {
+          this.host.offers("worktree")
+          return undefined
+        }
+        this.host.lacks("worktree", error instanceof OpencodeCallError ? `move-session answered HTTP ${error.status ?? "none"}` : String(error))
+        return this.host.whyMissing("worktree")
+      },
+    )
+    return this.moveRoute
+  }
+}
