@@ -38,6 +38,9 @@ export type Call = {
   model?: ModelRef
   callerModel?: ModelRef
   report: ReportStyle
-  /** `new`/`fork` only: the started session works in a worktree of its own. */
-  isolation?: "worktree"
+  /** `new`/`fork` only: the started session works in a worktree of this checkout of the caller's. */
+  isolation?: Checkout
 }
+
+/** A git checkout's top folder, and the caller's folder inside it ("" at the top, else ending in "/"). */
+export type Checkout = { root: string; prefix: string }

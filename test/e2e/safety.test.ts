@@ -275,6 +275,31 @@ describe("permissions", () => {
   })
 })
 
+describe("isolation outside git", () => {
+  it("refuses an isolated fork and new outside a git repository: nothing is created or run", async () => {
+    const before = (await oc.client.session.list()).data!.length
+    const requests = oc.model.requests.length
+    const id = await oc.startSession(
+      lines(
+        "Isolate.",
+        callSession({ mode: "fork", agent: "beta", isolation: "worktree", text: "@say should not run" }),
+        callSession({ mode: "new", agent: "beta", isolation: "worktree", text: "@say should not run" }),
+      ),
+      "alpha",
+    )
+    const outcomes = sessionToolParts(await answered(oc, id, 1)).map(toolOutcome)
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(["error", "error"])
+    for (const outcome of outcomes) expect(outcome.text).toMatch(/isolation "worktree" needs a git repository, and .* is not in one/)
+    expect((await oc.client.session.list()).data!.length).toBe(before + 1)
+    // No started session's turn ran: no model request was ever handed the task.
+    const handedOver = oc.model.requests.slice(requests).filter((request) => {
+      const last = JSON.stringify(request.messages.at(-1) ?? {})
+      return last.includes("Handed over") && last.includes("should not run")
+    })
+    expect(handedOver).toEqual([])
+  })
+})
+
 describe("deleted sessions", () => {
   it("drops a deleted session's pending hand-offs quietly; other sessions carry on", async () => {
     const since = oc.events.length

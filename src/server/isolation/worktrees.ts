@@ -2,6 +2,7 @@ import { existsSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import type { Isolation } from "../../core/lineage.js"
+import type { Checkout } from "../../core/types.js"
 import { OpencodeCallError, SessionToolError } from "../errors.js"
 import type { HostCapabilities } from "../host/capabilities.js"
 import type { Opencode } from "../opencode/client.js"
@@ -38,14 +39,19 @@ export class Worktrees {
     private readonly host: HostCapabilities,
   ) {}
 
-  /** Checks that isolation can work for this caller, and takes the commit it starts from. Refuses otherwise. */
-  async prepare(callerID: string): Promise<Prepared> {
+  /** The caller's checkout, once sure isolation can work for it here; refuses otherwise (nothing is made). */
+  async check(callerID: string): Promise<Checkout> {
     const directory = (await this.opencode.session(callerID)).directory
     const checkout = await checkoutOf(directory)
     if (!checkout) throw new SessionToolError(`session: isolation "worktree" needs a git repository, and ${directory} is not in one. Leave isolation out to work in this directory.`)
     const missing = await this.moveRouteMissing(directory)
     if (missing) throw new SessionToolError(`session: isolation "worktree" needs OpenCode 1.17 or later (${missing}). Leave isolation out to work in this directory.`)
-    return { ...checkout, base: await snapshot(checkout.root, `opencode-sessions: what the caller saw`) }
+    return checkout
+  }
+
+  /** The commit an isolated session starts from: what the caller sees now (its files are left as they are). */
+  async prepare(checkout: Checkout): Promise<Prepared> {
+    return { ...checkout, base: await snapshot(checkout.root, "opencode-sessions: what the caller saw") }
   }
 
   /** Where the session's worktree will be, and on which branch. */

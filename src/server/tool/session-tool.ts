@@ -108,7 +108,7 @@ async function checkCall(services: Services, args: SessionArgs, mode: SendingMod
   }
   const admission = services.book.admit(context.sessionID)
   if (!admission.ok) throw new LoopGuardError(admission.limit)
-  const isolation = isolationOf(args, mode, services.options)
+  const isolation = isolationOf(args, mode, services.options) ? await services.worktrees.check(context.sessionID) : undefined
   return {
     sessionID: context.sessionID,
     messageID: context.messageID,
@@ -123,17 +123,16 @@ async function checkCall(services: Services, args: SessionArgs, mode: SendingMod
 }
 
 /** `isolation` as asked, or the option's default for new and fork; refused where it cannot apply. */
-function isolationOf(args: SessionArgs, mode: SendingMode, options: Services["options"]): "worktree" | undefined {
+function isolationOf(args: SessionArgs, mode: SendingMode, options: Services["options"]): boolean {
   const asked = args.isolation?.trim() || undefined
   if (asked !== undefined && asked !== "worktree" && asked !== "none") {
     throw new SessionToolError(`session: unknown isolation ${JSON.stringify(asked)}. Valid: "worktree" (new and fork only), or leave it out.`)
   }
   if (mode !== "new" && mode !== "fork") {
     if (asked === "worktree") throw new SessionToolError(`session: isolation "worktree" applies to new and fork only; mode ${mode} continues in this conversation and its directory.`)
-    return undefined
+    return false
   }
-  const wanted = asked ?? options.isolation
-  return wanted === "worktree" ? "worktree" : undefined
+  return (asked ?? options.isolation) === "worktree"
 }
 
 /** `report: true` (or the `report` option) means the `reports` option's style. */
