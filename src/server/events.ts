@@ -9,6 +9,8 @@ import type { Opencode } from "./opencode/client.js"
 import type { Reporter } from "./reporter.js"
 import type { Waits } from "./waits.js"
 import type { HeadlessSessions } from "./host/headless.js"
+import type { Worktrees } from "./isolation/worktrees.js"
+import type { Notifier } from "./notify.js"
 
 /** The parts of the plugin that OpenCode's events drive. */
 export type EventTargets = {
@@ -21,6 +23,8 @@ export type EventTargets = {
   opencode: Opencode
   waits: Waits
   headless: HeadlessSessions
+  worktrees: Worktrees
+  notifier: Notifier
 }
 
 /**
@@ -66,6 +70,7 @@ export function handleEvent(event: Event, targets: EventTargets): void {
       reporter.forget(sessionID)
       targets.headless.forget(sessionID)
       if (parentID) targets.waits.wake(parentID)
+      worktreeOfDeleted(sessionID, targets)
       // What the plugin still holds, for anyone checking it does not grow (see the benchmark).
       const held = { sessionID, ...book.size(), started: targets.lineage.size(), held: book.heldSessions().join(",") }
       targets.opencode.log("debug", "session deleted; state released", held).catch(
@@ -74,6 +79,18 @@ export function handleEvent(event: Event, targets: EventTargets): void {
       return
     }
   }
+}
+
+/** A deleted session's worktree is never left behind silently: its work is kept under a ref, and the person is told where. */
+function worktreeOfDeleted(sessionID: string, { worktrees, notifier }: EventTargets): void {
+  worktrees.deleted(sessionID).then(
+    (result) => {
+      if (!result) return
+      if (result.kept) notifier.warn(`Session ${sessionID} was deleted: its worktree is removed, its work is kept in ${result.root} under ${result.kept}.`)
+      else notifier.info(`Session ${sessionID} was deleted: its worktree (no changes) is removed.`)
+    },
+    (error: unknown) => notifier.error(`Session ${sessionID} was deleted, and its worktree could not be removed: ${describeError(error)}`),
+  )
 }
 
 /** The person interrupted a turn: what that session queued, and its waiting starts, are dropped. */

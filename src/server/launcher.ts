@@ -204,7 +204,19 @@ export class Launcher {
     this.lineage.settle(session.id, outcome)
     this.ended(caller, session.id)
     this.waits.wake(caller)
-    if (this.lineage.known(session.id)?.report !== "none") this.reporter.decide(caller)
+    const marker = this.lineage.known(session.id)
+    if (marker?.report !== "none") this.reporter.decide(caller)
+    if (marker?.isolation) this.tidy(session, marker.isolation)
+  }
+
+  /** An isolated session that changed nothing in its first turn needs no worktree: it goes, and the person hears of it. */
+  private tidy(session: Session, isolation: Isolation): void {
+    this.worktrees.removeIfUnchanged(session.id, isolation).then(
+      (removed) => {
+        if (removed) this.notifier.info(`${session.title} changed nothing: its worktree is removed, and it continues in your folder if resumed.`)
+      },
+      (error: unknown) => this.notifier.warn(`Could not tidy ${session.title}'s worktree ${isolation.directory}: ${describeError(error)}`, { sessionID: session.id }),
+    )
   }
 
   /** A place is free: the next waiting session of that caller starts (its failure is reported, not thrown). */

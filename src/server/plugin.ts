@@ -46,7 +46,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
     notifier,
     (callerID): string[] => launcher.waitingFor(callerID),
     processReportClaims(),
-    (isolation) => worktreeLine(worktrees, isolation),
+    (sessionID, isolation) => worktreeLine(worktrees, sessionID, isolation),
   )
   const waits = new Waits()
   const launcher: Launcher = new Launcher(opencode, book, lineage, reporter, notifier, waits, worktrees, options.maxRunning)
@@ -98,7 +98,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
 
     async event({ event }) {
       try {
-        handleEvent(event, { book, delivery, joiner, reporter, lineage, launcher, opencode, waits, headless })
+        handleEvent(event, { book, delivery, joiner, reporter, lineage, launcher, opencode, waits, headless, worktrees, notifier })
       } catch (error) {
         notifier.error(`opencode-sessions: handling ${event.type} failed: ${describeError(error)}`)
       }

@@ -30,7 +30,7 @@ export class Reporter {
     private readonly waitingFor: (callerID: string) => readonly string[],
     private readonly claims: ReportClaims = processReportClaims(),
     /** For a session in its own worktree: where, and what it changed (see isolation/describe.ts). */
-    private readonly worktreeLine: (isolation: Isolation | undefined) => Promise<string | undefined> = async () => undefined,
+    private readonly worktreeLine: (sessionID: string, isolation: Isolation | undefined) => Promise<string | undefined> = async () => undefined,
   ) {}
 
   /** A session went idle: a started one may owe a report, a caller's turn may have ended. */
@@ -86,7 +86,7 @@ export class Reporter {
       .filter((view) => view.report !== "none" && !reported.has(view.sessionID) && !this.claims.has(view.sessionID))
       .map((view) => ({ ...view, outcome: neverStarted(view.sessionID, view.outcome, waiting), turn: turnOf(parentMessages, view.call) }))
     for (const report of dueReports(members, reported, (turn) => turnOver(parentMessages, turn, this.book.isBusy(parentID)))) {
-      for (const member of report.members) member.changes = await this.worktreeLine(member.isolation)
+      for (const member of report.members) member.changes = await this.worktreeLine(member.sessionID, member.isolation)
       this.send(parentID, report)
     }
   }

@@ -142,4 +142,40 @@ describe("isolation: worktree", () => {
     expect(message!.status).toBe("error")
     expect(message!.text).toContain('isolation "worktree" applies to new and fork only')
   })
+
+  it("a fork that changed nothing loses its worktree once it has finished; status says so", async () => {
+    const caller = await oc.startSession(
+      lines("Just look.", callSession({ mode: "fork", agent: "beta", isolation: "worktree", text: lines("Only read.", "@bash cat shared.txt") }), `@after-tool ${callSession({ mode: "wait" })}`),
+      "alpha",
+    )
+    const messages = await answered(oc, caller, 1, 60_000)
+    const [fork] = callsOf(messages, "fork")
+    const worktree = /own worktree (\S+) \(branch/.exec(fork!.text)![1]!
+    await oc.waitFor("the unchanged worktree removed", () => !existsSync(worktree), 20_000)
+    await oc.say(caller, callSession({ mode: "status" }), "alpha")
+    const [status] = callsOf(await answered(oc, caller, 2), "status")
+    expect(status!.text).toContain("its worktree is removed: it changed nothing")
+  })
+
+  it("deleting an isolated session removes its worktree and keeps its work under a ref", async () => {
+    const { forks, worktrees } = await twoForks("iso6")
+    await oc.client.session.delete({ path: { id: forks[0]! } })
+    await oc.waitFor("the deleted session's worktree removed", () => !existsSync(worktrees[0]!), 20_000)
+    expect(git(oc.projectDir, "show", `refs/opencode-sessions/discarded/${forks[0]}:shared.txt`)).toBe("iso6-A\n")
+    expect(existsSync(worktrees[1]!)).toBe(true)
+  })
+
+  it("after a restart, status still names the isolated forks' worktrees and adopt still works", async () => {
+    const { caller, forks, worktrees } = await twoForks("iso7")
+    await oc.restart()
+    await oc.say(caller, callSession({ mode: "status" }), "alpha")
+    const [status] = callsOf(await answered(oc, caller, 2), "status")
+    for (const worktree of worktrees) expect(status!.text).toContain(`worktree ${worktree}`)
+    await oc.say(caller, callSession({ mode: "adopt", session: forks[1] }), "alpha")
+    const [adopted] = callsOf(await answered(oc, caller, 3), "adopt")
+    expect(adopted!.text).toContain(`Adopted ${forks[1]}: 2 files changed`)
+    expect(read(join(oc.projectDir, "shared.txt"))).toBe("iso7-B\n")
+    git(oc.projectDir, "checkout", "--", "shared.txt")
+    execFileSync("rm", ["-f", join(oc.projectDir, "iso7-B.txt")])
+  })
 })

@@ -47,6 +47,14 @@ export async function checkoutOf(directory: string): Promise<{ root: string; pre
   }
 }
 
+/** The main checkout of the repository a linked worktree belongs to. */
+export async function mainCheckout(worktree: string): Promise<string> {
+  const listed = await git(["worktree", "list", "--porcelain"], { cwd: worktree })
+  const first = listed.split("\n").find((line) => line.startsWith("worktree "))
+  if (!first) throw new GitError(`git worktree list in ${worktree} named no checkout`)
+  return first.slice("worktree ".length)
+}
+
 /**
  * A commit of what a checkout shows now: its HEAD plus uncommitted edits and untracked files
  * that are not ignored. Made through a copy of the index, so the checkout is left as it was.

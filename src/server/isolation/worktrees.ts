@@ -6,7 +6,7 @@ import type { Checkout } from "../../core/types.js"
 import { OpencodeCallError, SessionToolError } from "../errors.js"
 import type { HostCapabilities } from "../host/capabilities.js"
 import type { Opencode } from "../opencode/client.js"
-import { addWorktree, apply, changes, checkoutOf, differing, keep, patch, removeWorktree, snapshot, type FileChange } from "./git.js"
+import { addWorktree, apply, changes, checkoutOf, differing, git, keep, mainCheckout, patch, removeWorktree, snapshot, type FileChange } from "./git.js"
 
 /** What a call with isolation found before anything is made: the checkout, and the commit of what the caller sees. */
 export type Prepared = { root: string; prefix: string; base: string }
@@ -111,6 +111,39 @@ export class Worktrees {
     if (kept) await keep(isolation.root, kept, done)
     await this.remove(isolation)
     return { files, kept }
+  }
+
+  /**
+   * After its first turn: a session that changed nothing loses its worktree (nothing is lost),
+   * and goes back to the caller's folder, so that resuming it later still works.
+   */
+  async removeIfUnchanged(sessionID: string, isolation: Isolation): Promise<boolean> {
+    const files = await this.changed(isolation)
+    if (files === undefined || files.length > 0) return false
+    await this.opencode.moveSession(sessionID, join(isolation.root, isolation.prefix))
+    await this.remove(isolation)
+    return true
+  }
+
+  /**
+   * A deleted session's worktree, found by its name alone (the session's records are gone): its
+   * work is kept under a ref if it changed anything, then the worktree goes. Undefined if it had none.
+   */
+  async deleted(sessionID: string): Promise<Discarded & { root: string } | undefined> {
+    const directory = join(worktreesHome(), sessionID)
+    if (!existsSync(directory)) return undefined
+    const root = await mainCheckout(directory)
+    const base = await git(["rev-parse", "--verify", refs.base(sessionID)], { cwd: root }).then((sha) => sha.trim())
+    const isolation: Isolation = { kind: "worktree", root, prefix: "", directory, branch: `opencode-sessions/${sessionID}`, base }
+    return { root, ...(await this.discard(sessionID, isolation)) }
+  }
+
+  /** What became of a session's worktree once it is gone. */
+  async fate(sessionID: string, isolation: Isolation): Promise<"adopted" | "discarded" | "unchanged"> {
+    const has = (ref: string) => git(["rev-parse", "--verify", "--quiet", ref], { cwd: isolation.root }).then(() => true, () => false)
+    if (await has(refs.adopted(sessionID))) return "adopted"
+    if (await has(refs.discarded(sessionID))) return "discarded"
+    return "unchanged"
   }
 
   private async remove(isolation: Isolation): Promise<void> {

@@ -21,7 +21,7 @@ export async function status({ opencode, book, lineage, launcher, worktrees }: S
   for (const view of views) {
     const report = view.report === "none" ? "" : reported.has(view.sessionID) ? ", reported" : queuedReports.has(view.sessionID) ? ", report queued" : ", report due"
     lines.push(`- ${view.sessionID} "${view.title}" ${view.mode}, agent ${view.agent}, ${stateOf(view, waiting)}${report}${latest(view.outcome)}`)
-    const worktree = await worktreeLine(worktrees, view.isolation)
+    const worktree = await worktreeLine(worktrees, view.sessionID, view.isolation)
     if (worktree) lines.push(`  ${worktree}`)
   }
   lines.push(pending.length ? `Queued here (${pending.length}):` : "Queued here: none.")

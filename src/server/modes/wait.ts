@@ -36,7 +36,7 @@ export async function wait(services: Services, call: WaitCall): Promise<string> 
     for (const view of views) {
       if (targets.sessions.includes(view.sessionID)) known.set(view.sessionID, { ...view, outcome: neverStarted(view.sessionID, view.outcome, waiting) })
     }
-    for (const [id, session] of known) if (isFinished(session.outcome)) known.set(id, { ...session, changes: await worktreeLine(services.worktrees, views.find((view) => view.sessionID === id)?.isolation) })
+    for (const [id, session] of known) if (isFinished(session.outcome)) known.set(id, { ...session, changes: await worktreeLine(services.worktrees, id, views.find((view) => view.sessionID === id)?.isolation) })
     // A session deleted meanwhile drops out of the lineage: it is finished, without an answer.
     return targets.sessions.map((id) => (views.some((view) => view.sessionID === id) ? known.get(id)! : { ...(known.get(id) ?? deleted(id)), outcome: undefined }))
   }
