@@ -164,7 +164,7 @@ async function pickStarted(api: Api, report: ReturnType<typeof reporter>): Promi
       options: model.started.map((row) => ({
         title: row.title,
         value: row.sessionID,
-        description: `${row.agent} · ${row.state}${row.report === "due" ? " · report due" : ""}`,
+        description: `${row.agent} · ${row.state}${row.report === "due" ? " · report due" : ""}${row.branch ? " · own worktree" : ""}`,
       })),
       onSelect: (option) => {
         api.ui.dialog.clear()

@@ -30,6 +30,14 @@ describe("sidebarModel", () => {
     expect(reported.started[0]?.report).toBe("sent")
   })
 
+  it("names the worktree branch of an isolated session, as status does", () => {
+    const isolation = { kind: "worktree", root: "/repo", prefix: "", directory: "/data/wt/ses_C", branch: "opencode-sessions/ses_C", base: "abc" }
+    const isolated = new Map<string, ChildFacts | undefined>([["ses_A", { messages: [user("c1", "plan", { ...start("ses_caller"), isolation }), answer("c2", "done")], running: false }]])
+    const model = sidebarModel(caller, isolated)
+    expect(model.started[0]?.branch).toBe("opencode-sessions/ses_C")
+    expect(sidebarLines(model, 40)).toContain("  worktree opencode-sessions/ses_C")
+  })
+
   it("leaves out deleted sessions, and names who started a started session", () => {
     expect(sidebarModel(caller, new Map([["ses_A", undefined]])).started).toEqual([])
     const own = sidebarModel([user("c1", "plan", start("ses_caller"))], new Map(), "Planning the cache")

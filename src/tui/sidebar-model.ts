@@ -15,6 +15,8 @@ export type StartedRow = {
   mode: "new" | "fork"
   state: string
   report: "due" | "sent" | "none"
+  /** For a session in its own worktree: its branch (the same worktree `status` names, with its changes). */
+  branch?: string
 }
 
 export type SidebarModel = {
@@ -45,6 +47,7 @@ export function sidebarModel(
       mode: marker.mode,
       state: outcomeOf(facts.messages, facts.running).state,
       report: marker.report === "none" ? "none" : reported.has(sessionID) ? "sent" : "due",
+      ...(marker.isolation ? { branch: marker.isolation.branch } : {}),
     })
   }
   const own: StartMarker | undefined = startMarkerOf(messages)
@@ -63,6 +66,7 @@ export function sidebarLines(model: SidebarModel, maxTitle = 30): string[] {
     for (const row of model.started) {
       const report = row.report === "due" ? " · report due" : row.report === "sent" ? " · reported" : ""
       lines.push(`• ${cut(row.title)}`, `  ${row.agent} · ${row.state}${report}`)
+      if (row.branch) lines.push(`  worktree ${cut(row.branch)}`)
     }
   }
   if (model.queued.length) {
