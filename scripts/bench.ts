@@ -17,6 +17,7 @@
  *   8. status with 200 started sessions    scripts/bench/status-many.ts
  *   9. wait                                scripts/bench/wait-latency.ts
  *  10. hand-off under opencode run         scripts/bench/run-handoff.ts
+ *  11. isolated forks (5,000-file repo)    scripts/bench/isolation.ts
  */
 import { loadavg } from "node:os"
 import { callerTurn } from "./bench/caller-turn.js"
@@ -31,6 +32,7 @@ import { startup } from "./bench/startup.js"
 import { toolSize } from "./bench/tool-size.js"
 import { runHandoff } from "./bench/run-handoff.js"
 import { waitLatency } from "./bench/wait-latency.js"
+import { isolation, ISOLATION_SERVER } from "./bench/isolation.js"
 
 const startedAt = Date.now()
 const loadAtStart = loadavg()
@@ -95,6 +97,12 @@ async function main(): Promise<void> {
     // Its own project and scripted model: each opencode run is an OpenCode of its own.
     const serverHandoff = figures.find((f) => f.id === "1")?.details.handoff as { median?: number } | undefined
     await figure("10", "Hand-off under opencode run", () => runHandoff(serverHandoff?.median))
+    if (wanted("11")) {
+      // A server of its own, in a git repository of 5,000 files.
+      const repo = await Promise.allSettled([startServer(ISOLATION_SERVER)])
+      await figure("11", "Isolated forks", () => isolation(need(repo[0]!)))
+      await stopServer(repo[0]!.status === "fulfilled" ? repo[0]!.value : undefined)
+    }
   } finally {
     log("stopping the servers…")
     await stopAll()

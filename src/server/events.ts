@@ -99,7 +99,8 @@ function interrupted(sessionID: string, { delivery, joiner, launcher }: EventTar
   launcher.cancelWaiting(sessionID)
 }
 
-function idle(sessionID: string, { book, delivery, joiner, reporter, lineage, waits }: EventTargets): void {
+function idle(sessionID: string, { book, delivery, joiner, reporter, lineage, waits, launcher }: EventTargets): void {
+  launcher.stepOver(sessionID)
   joiner.ended(sessionID)
   book.markIdle(sessionID)
   delivery.kick(sessionID)

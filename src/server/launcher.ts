@@ -32,6 +32,8 @@ export class Launcher {
   private readonly requesting = new Map<string, () => void>()
   private readonly running = new Map<string, Set<string>>()
   private readonly waiting = new Map<string, Waiting[]>()
+  /** Isolated starts held until the caller's step that made them is over (see `stepOver`). */
+  private readonly deferred = new Map<string, Waiting[]>()
 
   constructor(
     private readonly opencode: Opencode,
@@ -52,6 +54,19 @@ export class Launcher {
   /** Called from the `chat.params` hook: a session's turn is about to send a model request. */
   requested(sessionID: string): void {
     this.requesting.get(sessionID)?.()
+    this.stepOver(sessionID)
+  }
+
+  /**
+   * The caller's step that made isolated calls is over (its next model request is going out, or
+   * its turn ended): their worktrees are made now. Made earlier, checking out whole trees would
+   * compete with the rest of that step for the processor.
+   */
+  stepOver(callerID: string): void {
+    const held = this.deferred.get(callerID)
+    if (!held) return
+    this.deferred.delete(callerID)
+    for (const entry of held) this.begin(entry)
   }
 
   /** The tool started this session's first turn here, and it has not ended yet. */
@@ -60,9 +75,9 @@ export class Launcher {
     return false
   }
 
-  /** Sessions `callerID` started that wait for a free place, in the order they will start. */
+  /** Sessions `callerID` started that have not begun yet (a free place, or the end of its step), in the order they will start. */
   waitingFor(callerID: string): string[] {
-    return (this.waiting.get(callerID) ?? []).map((entry) => entry.session.id)
+    return [...(this.deferred.get(callerID) ?? []), ...(this.waiting.get(callerID) ?? [])].map((entry) => entry.session.id)
   }
 
   /** Starts `session`'s first turn (in its own worktree when `isolation` is given), or queues it behind the caller's running ones. */
@@ -80,7 +95,7 @@ export class Launcher {
       ...(isolation ? { isolation } : {}),
     }
     this.lineage.remember(session.id, marker)
-    const running = this.running.get(call.sessionID)?.size ?? 0
+    const running = (this.running.get(call.sessionID)?.size ?? 0) + (this.deferred.get(call.sessionID)?.length ?? 0)
     const what = `session ${session.id} "${session.title}" (agent ${call.agent}, ${mode === "fork" ? "with this conversation's history" : "no history"})`
     const report = call.report === "none" ? " Use mode status to see how it goes." : call.report === "each" ? " Its final answer will be sent back to you here." : " Its final answer will be sent back to you here, with the others of this turn."
     if (running >= this.maxRunning) {
@@ -95,7 +110,7 @@ export class Launcher {
     if (isolation) {
       this.notifier.info(`${started} (own worktree)`)
       // Making a worktree takes seconds in a large repository: the caller's turn goes on meanwhile.
-      this.begin({ call, session, marker })
+      this.deferred.set(call.sessionID, [...(this.deferred.get(call.sessionID) ?? []), { call, session, marker }])
       return (
         `Starting ${what} in its own worktree ${join(isolation.directory, isolation.prefix)} (branch ${isolation.branch}), made from what you see now; ` +
         `your files do not change until you adopt its work (mode adopt, or discard).${report}`
@@ -237,8 +252,9 @@ export class Launcher {
    * place will not start. They stay, without a turn, for the person to run or delete.
    */
   cancelWaiting(callerID: string): string[] {
-    const dropped = (this.waiting.get(callerID) ?? []).map((entry) => entry.session.id)
+    const dropped = this.waitingFor(callerID)
     this.waiting.delete(callerID)
+    this.deferred.delete(callerID)
     if (dropped.length > 0) {
       this.notifier.warn(
         `Interrupted: ${dropped.length} waiting session${dropped.length > 1 ? "s" : ""} will not start (${dropped.join(", ")}); send one a message to run it.`,
@@ -251,6 +267,7 @@ export class Launcher {
   /** The caller was deleted: its waiting sessions never start (they stay, empty, for the person). */
   forget(sessionID: string): void {
     this.waiting.delete(sessionID)
+    this.deferred.delete(sessionID)
     this.running.delete(sessionID)
   }
 

@@ -6,14 +6,23 @@
  */
 import { execFile } from "node:child_process"
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { setPriority, tmpdir } from "node:os"
 import { join } from "node:path"
 
 export class GitError extends Error {
   override name = "GitError"
 }
 
-type GitRun = { cwd: string; env?: NodeJS.ProcessEnv; input?: string }
+type GitRun = { cwd: string; env?: NodeJS.ProcessEnv; input?: string; background?: boolean }
+
+function lowerPriority(pid: number): void {
+  try {
+    setPriority(pid, 10)
+  } catch (error) {
+    // Only speed is at stake, and the process may have ended already: note it, go on.
+    console.debug(`opencode-sessions: could not lower git's priority: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
 
 // Hooks (post-checkout) and filters must not run on the person's behalf in a worktree we make.
 const SAFE = ["-c", "core.hooksPath=/dev/null", "-c", "core.autocrlf=false", "-c", "core.quotepath=false"]
@@ -26,13 +35,15 @@ const IDENTITY = {
   GIT_COMMITTER_EMAIL: "opencode-sessions@localhost",
 }
 
-export function git(args: readonly string[], { cwd, env, input }: GitRun): Promise<string> {
+export function git(args: readonly string[], { cwd, env, input, background }: GitRun): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile("git", [...SAFE, ...args], { cwd, env: { ...process.env, ...env }, maxBuffer: 256 << 20 }, (error, stdout, stderr) => {
       if (error) reject(new GitError(`git ${args.join(" ")}: ${(stderr || error.message).trim()}`))
       else resolve(stdout)
     })
     if (input !== undefined) child.stdin?.end(input)
+    // Work nobody waits on at once yields the processor to OpenCode's own.
+    if (background && child.pid) lowerPriority(child.pid)
   })
 }
 
@@ -110,7 +121,7 @@ export async function apply(root: string, diff: string, check: boolean): Promise
 }
 
 export async function addWorktree(root: string, directory: string, branch: string, commit: string): Promise<void> {
-  await git(["worktree", "add", "-b", branch, directory, commit], { cwd: root })
+  await git(["worktree", "add", "-b", branch, directory, commit], { cwd: root, background: true })
 }
 
 /** Removes a worktree and its branch (the caller saved what it must keep first). */

@@ -33,14 +33,26 @@ export const refs = {
  */
 export class Worktrees {
   private moveRoute: Promise<string | undefined> | undefined
+  /** One look and one snapshot serve every isolated call of one caller's step (they see the same files). */
+  private readonly checks = new Map<string, Promise<Checkout>>()
+  private readonly snapshots = new Map<string, Promise<string>>()
+  /** Worktrees are made one at a time: each checks out the whole tree, and the caller's turn needs the other core. */
+  private making: Promise<unknown> = Promise.resolve()
 
   constructor(
     private readonly opencode: Opencode,
     private readonly host: HostCapabilities,
   ) {}
 
-  /** The caller's checkout, once sure isolation can work for it here; refuses otherwise (nothing is made). */
-  async check(callerID: string): Promise<Checkout> {
+  /**
+   * The caller's checkout, once sure isolation can work for it here; refuses otherwise (nothing
+   * is made). Calls made in the same step (`step`: the caller's message) share one look.
+   */
+  check(callerID: string, step: string): Promise<Checkout> {
+    return this.once(this.checks, step, () => this.look(callerID))
+  }
+
+  private async look(callerID: string): Promise<Checkout> {
     const directory = (await this.opencode.session(callerID)).directory
     const checkout = await checkoutOf(directory)
     if (!checkout) throw new SessionToolError(`session: isolation "worktree" needs a git repository, and ${directory} is not in one. Leave isolation out to work in this directory.`)
@@ -49,9 +61,25 @@ export class Worktrees {
     return checkout
   }
 
-  /** The commit an isolated session starts from: what the caller sees now (its files are left as they are). */
-  async prepare(checkout: Checkout): Promise<Prepared> {
-    return { ...checkout, base: await snapshot(checkout.root, "opencode-sessions: what the caller saw") }
+  /**
+   * The commit an isolated session starts from: what the caller sees now (its files are left as
+   * they are). Calls made in the same step (`step`: the caller's message) share one.
+   */
+  async prepare(checkout: Checkout, step: string): Promise<Prepared> {
+    const base = await this.once(this.snapshots, `${checkout.root}\0${step}`, () => snapshot(checkout.root, "opencode-sessions: what the caller saw"))
+    return { ...checkout, base }
+  }
+
+  /** `work`'s promise, shared by every call of one step; forgotten a little after (a later step sees newer files). */
+  private once<T>(cache: Map<string, Promise<T>>, key: string, work: () => Promise<T>): Promise<T> {
+    let shared = cache.get(key)
+    if (!shared) {
+      shared = work()
+      cache.set(key, shared)
+      const forget = () => setTimeout(() => cache.delete(key), 10_000).unref()
+      shared.then(forget, forget)
+    }
+    return shared
   }
 
   /** Where the session's worktree will be, and on which branch. */
@@ -61,6 +89,12 @@ export class Worktrees {
 
   /** Makes the session's worktree from the prepared commit and moves the session into it. */
   async create(sessionID: string, isolation: Isolation): Promise<void> {
+    const made = this.making.then(() => this.make(sessionID, isolation))
+    this.making = made.catch(() => undefined)
+    await made
+  }
+
+  private async make(sessionID: string, isolation: Isolation): Promise<void> {
     await keep(isolation.root, refs.base(sessionID), isolation.base)
     await addWorktree(isolation.root, isolation.directory, isolation.branch, isolation.base)
     try {

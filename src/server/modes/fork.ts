@@ -14,7 +14,7 @@ function forkRefused(why: string): SessionToolError {
 export async function fork({ opencode, launcher, notifier, host, worktrees }: Services, call: Call): Promise<string> {
   const missing = host.whyMissing("fork")
   if (missing) throw forkRefused(missing)
-  const prepared = call.isolation && (await worktrees.prepare(call.isolation))
+  const prepared = call.isolation && (await worktrees.prepare(call.isolation, call.messageID))
   const session = await opencode.forkSession(call.sessionID, call.messageID).catch((error: unknown) => {
     // A release without the fork route answers 404: say so once, and refuse forks from then on.
     if (!(error instanceof OpencodeCallError) || error.status !== 404) throw error
