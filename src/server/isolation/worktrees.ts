@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs"
 import { homedir } from "node:os"
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import type { Isolation } from "../../core/lineage.js"
 import type { Checkout } from "../../core/types.js"
 import { OpencodeCallError, SessionToolError } from "../errors.js"
@@ -98,7 +98,11 @@ export class Worktrees {
     await keep(isolation.root, refs.base(sessionID), isolation.base)
     await addWorktree(isolation.root, isolation.directory, isolation.branch, isolation.base)
     try {
-      await this.opencode.moveSession(sessionID, join(isolation.directory, isolation.prefix))
+      const target = join(isolation.directory, isolation.prefix)
+      await this.opencode.moveSession(sessionID, target)
+      // Isolation that silently did not happen is the fault to avoid: the session's own record says where it works.
+      const now = (await this.opencode.session(sessionID)).directory
+      if (resolve(now) !== resolve(target)) throw new Error(`OpenCode accepted the move but the session still works in ${now}`)
     } catch (error) {
       await removeWorktree(isolation.root, isolation.directory, isolation.branch)
       throw error
@@ -187,7 +191,11 @@ export class Worktrees {
   /** Why this OpenCode cannot move a session into a worktree, or undefined if it can (asked once). */
   private moveRouteMissing(directory: string): Promise<string | undefined> {
     this.moveRoute ??= this.opencode.moveSession("ses_opencode_sessions_probe", directory).then(
-      () => undefined,
+      // No real route moves a session that does not exist: whatever answered is not it.
+      () => {
+        this.host.lacks("worktree", "move-session answered a move of a session that does not exist")
+        return this.host.whyMissing("worktree")
+      },
       (error: unknown) => {
         // The route answers 400 "Session not found" for the probe; a release without it, 404.
         if (error instanceof OpencodeCallError && error.status === 400) {
