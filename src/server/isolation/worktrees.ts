@@ -3,15 +3,15 @@ import { homedir } from "node:os"
 import { join, resolve } from "node:path"
 import type { Isolation } from "../../core/lineage.js"
 import type { Checkout } from "../../core/types.js"
-import { OpencodeCallError, SessionToolError } from "../errors.js"
+import { describeError, OpencodeCallError, SessionToolError } from "../errors.js"
 import type { HostCapabilities } from "../host/capabilities.js"
 import type { Opencode } from "../opencode/client.js"
 import { addWorktree, apply, changes, checkoutOf, differing, git, keep, mainCheckout, patch, removeWorktree, snapshot, type FileChange } from "./git.js"
 
 /** What a call with isolation found before anything is made: the checkout, and the commit of what the caller sees. */
-export type Prepared = { root: string; prefix: string; base: string }
+export type Prepared = Checkout & { base: string }
 
-export type Adopted = { files: FileChange[] }
+export type Adopted = { files: FileChange[]; leftover?: string }
 export type Discarded = { files: FileChange[]; kept?: string }
 
 /** Where the plugin's worktrees live: beside OpenCode's own, under its data folder, out of the repository. */
@@ -104,7 +104,9 @@ export class Worktrees {
       const now = (await this.opencode.session(sessionID)).directory
       if (resolve(now) !== resolve(target)) throw new Error(`OpenCode accepted the move but the session still works in ${now}`)
     } catch (error) {
-      await removeWorktree(isolation.root, isolation.directory, isolation.branch)
+      await removeWorktree(isolation.root, isolation.directory, isolation.branch).catch((cleanup: unknown) => {
+        throw new Error(`${describeError(error)}; its worktree ${isolation.directory} could not be removed either: ${describeError(cleanup)}`)
+      })
       throw error
     }
   }
@@ -132,13 +134,18 @@ export class Worktrees {
             `Its work stays in ${isolation.directory}; adopt again once those files are as they were, or discard it.`,
         )
       }
+      // Kept before anything is written: whatever happens next, the work can be found.
+      await keep(isolation.root, refs.adopted(sessionID), done)
       const diff = await patch(isolation.root, isolation.base, done)
       await apply(isolation.root, diff, true)
       await apply(isolation.root, diff, false)
+    } else await keep(isolation.root, refs.adopted(sessionID), done)
+    try {
+      await this.remove(isolation)
+      return { files }
+    } catch (error) {
+      return { files, leftover: `its worktree ${isolation.directory} could not be removed (${describeError(error)})` }
     }
-    await keep(isolation.root, refs.adopted(sessionID), done)
-    await this.remove(isolation)
-    return { files }
   }
 
   /** Removes the worktree; what the session changed is kept under a ref (named in the answer). */
@@ -178,6 +185,7 @@ export class Worktrees {
 
   /** What became of a session's worktree once it is gone. */
   async fate(sessionID: string, isolation: Isolation): Promise<"adopted" | "discarded" | "unchanged"> {
+    // `--verify --quiet` exits non-zero, saying nothing, for a ref that does not exist.
     const has = (ref: string) => git(["rev-parse", "--verify", "--quiet", ref], { cwd: isolation.root }).then(() => true, () => false)
     if (await has(refs.adopted(sessionID))) return "adopted"
     if (await has(refs.discarded(sessionID))) return "discarded"

@@ -17,8 +17,8 @@ async function isolatedSession(services: Services, context: ToolContext, mode: "
   if (!started.includes(sessionID)) throw new SessionToolError(`session: ${mode}: ${sessionID} is not a session you started. ${valid}.`)
   const marker = await lineage.markerOf(sessionID)
   if (!marker?.isolation) throw new SessionToolError(`session: ${mode}: ${sessionID} works in your directory (it was started without isolation): there is nothing to ${mode}. ${valid}.`)
-  if (book.isBusy(sessionID) || launcher.isRunning(sessionID)) {
-    throw new SessionToolError(`session: ${mode}: ${sessionID} is still working; wait for it (mode wait) first.`)
+  if (book.isBusy(sessionID) || launcher.isRunning(sessionID) || launcher.waitingFor(context.sessionID).includes(sessionID)) {
+    throw new SessionToolError(`session: ${mode}: ${sessionID} has not finished its work; wait for it (mode wait) first.`)
   }
   await services.permissions.check(context, { mode, agent: marker.agent, text: sessionID })
   return { sessionID, agent: marker.agent, isolation: marker.isolation }
@@ -31,10 +31,12 @@ export function fileList(files: readonly FileChange[]): string {
 /** Brings an isolated session's work into the caller's directory, all or nothing, and removes its worktree. */
 export async function adopt(services: Services, context: ToolContext, named: string | undefined): Promise<string> {
   const { sessionID, isolation } = await isolatedSession(services, context, "adopt", named)
-  const { files } = await services.worktrees.adopt(sessionID, isolation)
+  const { files, leftover } = await services.worktrees.adopt(sessionID, isolation)
   services.notifier.info(`Adopted ${sessionID}: ${files.length} file${files.length === 1 ? "" : "s"}`)
   const what = files.length ? `Adopted ${sessionID}: ${files.length} file${files.length === 1 ? "" : "s"} changed in your directory (${fileList(files)}).` : `Adopted ${sessionID}: it changed nothing.`
-  return `${what} Its worktree is removed; its work is kept under ${isolation.root}'s ref refs/opencode-sessions/adopted/${sessionID}.`
+  if (leftover) services.notifier.warn(`Adopted ${sessionID}, but ${leftover}.`, { sessionID })
+  const removed = leftover ? `Note: ${leftover}.` : "Its worktree is removed."
+  return `${what} ${removed} Its work is kept in ${isolation.root} under refs/opencode-sessions/adopted/${sessionID}.`
 }
 
 /** Removes an isolated session's worktree; its work stays recoverable under a ref. */
