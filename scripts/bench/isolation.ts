@@ -43,6 +43,25 @@ export async function isolation(server: Server): Promise<Measured> {
   // tracker does not follow: its stored messages are read instead (the times measured are stored ones).
   const answeredIn = (child: string) =>
     oc.waitFor(`${child}'s answer`, async () => (await oc.messages(child)).some((message) => message.info.role === "assistant" && message.info.time.completed), 60_000)
+  // First, on a server with no worktree loaded yet: the same turn with four plain forks, and with
+  // four calls that start nothing (status): what OpenCode's own steps cost in this repository.
+  const turnWith = async (label: string, calls: string[]): Promise<number> => {
+    const id = await sessionWithHistory(server, `bench isolation ${label}`, "Four ways.")
+    await send(oc, id, "build", lines(`Four calls (${label}).`, ...calls))
+    const turn = await tracker.settled(id, 2, 60_000).catch((error: unknown) => {
+      throw new Error(`${label}: ${String(error)}`)
+    })
+    for (const child of sessionToolParts(await oc.messages(id)).map((part) => sessionIdIn(toolOutcome(part).text)).filter((child): child is string => Boolean(child))) await answeredIn(child)
+    return turn.answer.time.completed! - turn.user.time.created
+  }
+  const plainTurns: number[] = []
+  const floorTurns: number[] = []
+  for (let round = 0; round < 3; round++) {
+    plainTurns.push(await turnWith("plain", [1, 2, 3, 4].map((k) => callSession({ mode: "fork", agent: "plan", text: `@say Plain way ${k}.` }))))
+    // Distinct texts: OpenCode asks the person before a third identical tool call in a row (its doom-loop guard).
+    floorTurns.push(await turnWith("status", [1, 2, 3, 4].map((k) => callSession({ mode: "status", text: `look ${k}` }))))
+  }
+
   const isolated: number[] = []
   const plain: number[] = []
   /** From the fork call's start to its session's first message of its own stored. */
@@ -101,8 +120,10 @@ export async function isolation(server: Server): Promise<Measured> {
     rows: [
       { figure: `isolated fork: call → its first message stored, ${FILES} files, median of ${ROUNDS} (ms)`, value, baseline, ratio: ratioOf(value, baseline), target: "(context: vs a plain fork)" },
       { figure: "4 isolated forks: the caller's turn, median of 3 (ms)", value: turn, target: `≤ ${MAX_CALLER_TURN_MS} ms`, ok: turn <= MAX_CALLER_TURN_MS },
+      { figure: "  the same turn with 4 plain forks (ms)", value: median(plainTurns), target: "(context)" },
+      { figure: "  the same turn with 4 status calls: OpenCode's own floor here (ms)", value: median(floorTurns), target: "(context)" },
       { figure: "adopt a fork's change of 100 files (ms)", value: endOf(adopt) - startOf(adopt), target: "(context)" },
     ],
-    details: { unit: "ms", isolated, plain, callerTurns, toolTimes },
+    details: { unit: "ms", isolated, plain, callerTurns, toolTimes, plainTurns, floorTurns },
   }
 }

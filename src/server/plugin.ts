@@ -37,7 +37,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
   const lineage = new LineageStore(opencode)
   // The launcher, made below, is asked only later, while deciding.
   const host = new HostCapabilities(notifier)
-  const worktrees = new Worktrees(opencode, host)
+  const worktrees = new Worktrees(opencode, host, notifier, input.directory)
   const reporter: Reporter = new Reporter(
     opencode,
     book,

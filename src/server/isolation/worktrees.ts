@@ -6,6 +6,7 @@ import type { Checkout } from "../../core/types.js"
 import { describeError, OpencodeCallError, SessionToolError } from "../errors.js"
 import type { HostCapabilities } from "../host/capabilities.js"
 import type { Opencode } from "../opencode/client.js"
+import type { Notifier } from "../notify.js"
 import { addWorktree, apply, changes, checkoutOf, differing, git, keep, mainCheckout, patch, removeWorktree, snapshot, type FileChange } from "./git.js"
 
 /** What a call with isolation found before anything is made: the checkout, and the commit of what the caller sees. */
@@ -42,6 +43,9 @@ export class Worktrees {
   constructor(
     private readonly opencode: Opencode,
     private readonly host: HostCapabilities,
+    private readonly notifier: Notifier,
+    /** The directory of the OpenCode instance this plugin copy runs in: never unloaded from here. */
+    private readonly ownDirectory: string | undefined,
   ) {}
 
   /**
@@ -193,6 +197,14 @@ export class Worktrees {
   }
 
   private async remove(isolation: Isolation): Promise<void> {
+    // OpenCode keeps an instance (file watchers and all) for every directory it served: the
+    // worktree's goes with it, unless this very copy of the plugin runs in it.
+    const served = join(isolation.directory, isolation.prefix)
+    if (this.ownDirectory === undefined || resolve(this.ownDirectory) !== resolve(served)) {
+      await this.opencode.disposeInstance(served).catch((error: unknown) => {
+        this.notifier.warn(`Could not unload OpenCode's instance for ${served} before removing it: ${describeError(error)}`)
+      })
+    }
     await removeWorktree(isolation.root, isolation.directory, isolation.branch)
   }
 

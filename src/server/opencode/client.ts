@@ -82,6 +82,11 @@ export class Opencode {
     if (status !== 204 && status !== 200) throw new OpencodeCallError(`moving session ${sessionID} to ${directory} (HTTP ${status ?? "none"})`, result.error ?? "no answer", status)
   }
 
+  /** Unloads OpenCode's instance for a directory (its watchers, its copy of the plugins). */
+  async disposeInstance(directory: string): Promise<void> {
+    unwrap(`unloading OpenCode's instance for ${directory}`, await this.client.instance.dispose({ query: { directory } }))
+  }
+
   async createSession(title: string): Promise<Session> {
     return unwrap("creating a session", await this.client.session.create({ body: { title } }))
   }
