@@ -5,7 +5,8 @@
  * support table is made from the same list.
  */
 import { execFileSync } from "node:child_process"
-import { rmSync } from "node:fs"
+import { readFileSync, rmSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { OPENCODE_BIN, prepareProject, startOpencode, type Harness, type ScratchProject } from "../e2e/harness.js"
 import { runOpencode, textsOf, toolUsesOf } from "../e2e/run-cli.js"
@@ -259,5 +260,53 @@ describe(`OpenCode ${version}: opencode run (stops at the first idle)`, () => {
     const [withReport] = output((input) => input.mode === "fork" && input.report === true)
     if (release.headless) expect(withReport).toContain("mode wait before you finish")
     else expect(withReport).not.toContain("headless")
+  }, 90_000)
+})
+
+if (release.isolationUntested) console.log(`OpenCode ${version}: the isolation test does not run: ${release.isolationUntested}.`)
+
+describe.skipIf(Boolean(release.isolationUntested))(`OpenCode ${version}: isolated forks (${release.isolation ? "work" : "refused"})`, () => {
+  let repo: Harness
+  const gitEnv = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" }
+  beforeAll(async () => {
+    repo = await startOpencode({
+      agents: { alpha: { mode: "primary", description: "Writes first drafts." }, beta: { mode: "primary", description: "Reviews drafts." } },
+      pluginOptions: release.options ? { toasts: false } : undefined,
+      prepare: (project) => {
+        writeFileSync(join(project, "shared.txt"), "base\n")
+        execFileSync("git", ["init", "-q"], { cwd: project })
+        execFileSync("git", ["add", "-A"], { cwd: project, env: gitEnv })
+        execFileSync("git", ["commit", "-q", "-m", "first"], { cwd: project, env: gitEnv })
+      },
+    })
+  })
+  afterAll(async () => {
+    await repo?.stop()
+  })
+
+  it(release.isolation ? "an isolated fork works in its own worktree, and adopt brings its change" : "an isolated fork is refused with the reason, and nothing is created", async () => {
+    const before = (await repo.client.session.list()).data!.length
+    const id = await repo.startSession(
+      lines(
+        "Try it apart.",
+        callSession({ mode: "fork", agent: "beta", isolation: "worktree", text: lines("Write it.", "@bash echo changed > shared.txt") }),
+        `@after-tool ${callSession({ mode: "wait" })}`,
+      ),
+      "alpha",
+    )
+    const messages = await answered(repo, id, 1, 60_000)
+    const [fork] = sessionToolParts(messages).map(toolOutcome)
+    if (!release.isolation) {
+      expect(fork!.status).toBe("error")
+      expect(fork!.text).toContain('isolation "worktree" needs OpenCode 1.17 or later')
+      expect((await repo.client.session.list()).data!.length).toBe(before + 1)
+      return
+    }
+    const child = sessionIdIn(fork!.text)!
+    expect(readFileSync(join(repo.projectDir, "shared.txt"), "utf8")).toBe("base\n")
+    await repo.say(id, callSession({ mode: "adopt", session: child }), "alpha")
+    const adopted = sessionToolParts(await answered(repo, id, 2, 60_000)).map(toolOutcome).at(-1)!
+    expect(adopted.text).toContain(`Adopted ${child}: 1 file changed`)
+    expect(readFileSync(join(repo.projectDir, "shared.txt"), "utf8")).toBe("changed\n")
   }, 90_000)
 })

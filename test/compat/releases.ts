@@ -14,6 +14,10 @@ export type Release = {
   options: boolean
   /** `opencode run` marks its session headless (its own rule denying `question`): a report it cannot wait for is announced. */
   headless: boolean
+  /** OpenCode can move a session into another directory (1.17+): isolated forks work; before, they are refused. */
+  isolation: boolean
+  /** Why the isolation test cannot run on this release here, if it cannot. */
+  isolationUntested?: string
   /** What works differently there, in a few words, for the README. */
   notes: string
 }
@@ -21,19 +25,20 @@ export type Release = {
 export const RELEASES: readonly Release[] = [
   {
     version: "1.0.185",
-    permissions: "plugin", definitionHook: false, options: false, headless: false,
+    permissions: "plugin", definitionHook: false, options: false, headless: false, isolation: false,
+    isolationUntested: "in a scratch git repository this release answers session.create with a server error (\"No such file or directory\"; its log: storage \"failed to run migration\")",
     notes: "No permission prompt for plugins and `permission.session` is dropped from the config: the plugin reads the rules from your config files. No `tool.definition` hook: the description is refreshed in the background.",
   },
-  { version: "1.1.65", permissions: "opencode", definitionHook: true, options: false, headless: true, notes: "–" },
-  { version: "1.2.27", permissions: "opencode", definitionHook: true, options: false, headless: true, notes: "–" },
-  { version: "1.3.2", permissions: "opencode", definitionHook: true, options: false, headless: true, notes: "–" },
+  { version: "1.1.65", permissions: "opencode", definitionHook: true, options: false, headless: true, isolation: false, notes: "–" },
+  { version: "1.2.27", permissions: "opencode", definitionHook: true, options: false, headless: true, isolation: false, notes: "–" },
+  { version: "1.3.2", permissions: "opencode", definitionHook: true, options: false, headless: true, isolation: false, notes: "–" },
   {
     version: "1.14.41",
-    permissions: "plugin", definitionHook: true, options: true, headless: true,
+    permissions: "plugin", definitionHook: true, options: true, headless: true, isolation: false,
     notes: "The tool context's `ask()` returns an effect a plugin cannot run (so do 1.4–1.15.0 by their types): the plugin applies your rules itself.",
   },
-  { version: "1.17.19", permissions: "opencode", definitionHook: true, options: true, headless: true, notes: "–" },
-  { version: "1.18.33", permissions: "opencode", definitionHook: true, options: true, headless: true, notes: "Pinned: the whole test suite runs on it." },
+  { version: "1.17.19", permissions: "opencode", definitionHook: true, options: true, headless: true, isolation: true, notes: "–" },
+  { version: "1.18.33", permissions: "opencode", definitionHook: true, options: true, headless: true, isolation: true, notes: "Pinned: the whole test suite runs on it." },
 ]
 
 /** The release line of a version: "1.14.41" → "1.14". */
@@ -51,7 +56,9 @@ export function supportTable(): string {
     const permissions = release.permissions === "opencode" ? "OpenCode asks (allow / ask / deny)" : "the plugin applies them (allow / deny; ask refuses)"
     const options = release.options ? "yes" : "no: name only"
     const run = release.headless ? "hand-offs, wait; report announced" : "hand-offs, wait; report not announced"
-    return `| ${lineOf(release.version)} (${release.version}) | message, new, compact, fork, report, wait | ${run} | ${permissions} | ${options} | ${release.notes} |`
+    const refused = release.isolationUntested ? "isolation refused, not tested" : "isolation refused"
+    const works = release.isolation ? "message, new, compact, fork, report, wait, isolation" : `message, new, compact, fork, report, wait (${refused})`
+    return `| ${lineOf(release.version)} (${release.version}) | ${works} | ${run} | ${permissions} | ${options} | ${release.notes} |`
   })
   return [
     "| OpenCode (tested) | works (tested) | under `opencode run` | `permission.session` rules | options | notes |",
