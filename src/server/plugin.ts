@@ -35,9 +35,9 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
   const delivery = new Delivery(opencode, book, notifier)
   const joiner = new Joiner(opencode, book, notifier, (sessionID) => delivery.kick(sessionID))
   const lineage = new LineageStore(opencode)
-  // The launcher, made below, is asked only later, while deciding.
   const host = new HostCapabilities(notifier)
   const worktrees = new Worktrees(opencode, host, notifier, input.directory)
+  // The launcher, made below, is asked only later, while deciding.
   const reporter: Reporter = new Reporter(
     opencode,
     book,
