@@ -30,6 +30,13 @@ function repository(): string {
   return root
 }
 
+/** Where a test's worktree goes: a folder git makes, inside a scratch folder removed after the test. */
+function worktreeFolder(): string {
+  const parent = mkdtempSync(join(tmpdir(), "opencode-sessions-wt-"))
+  scratch.push(parent)
+  return join(parent, "wt")
+}
+
 describe("isolation git", () => {
   it("finds the checkout of a folder, and nothing outside git", async () => {
     const root = repository()
@@ -52,8 +59,7 @@ describe("isolation git", () => {
   it("makes a worktree from the snapshot, and adopts its change whole, keeping the caller's other edits", async () => {
     const root = repository()
     const base = await snapshot(root, "base")
-    const dir = join(mkdtempSync(join(tmpdir(), "opencode-sessions-wt-")), "wt")
-    scratch.push(dir)
+    const dir = worktreeFolder()
     await addWorktree(root, dir, "opencode-sessions/t1", base)
     expect(readFileSync(join(dir, "a.txt"), "utf8")).toBe("a2 (uncommitted)\n")
     expect(readFileSync(join(dir, "new.txt"), "utf8")).toBe("untracked\n")
@@ -84,8 +90,7 @@ describe("isolation git", () => {
   it("applies nothing when one file collides: the whole patch is refused", async () => {
     const root = repository()
     const base = await snapshot(root, "base")
-    const dir = join(mkdtempSync(join(tmpdir(), "opencode-sessions-wt-")), "wt")
-    scratch.push(dir)
+    const dir = worktreeFolder()
     await addWorktree(root, dir, "opencode-sessions/t2", base)
     writeFileSync(join(dir, "b.txt"), "b from the fork\n")
     writeFileSync(join(dir, "fork.txt"), "new\n")
