@@ -35,6 +35,7 @@ export type EventTargets = {
  */
 export function handleEvent(event: Event, targets: EventTargets): void {
   const { book, reporter } = targets
+  sweepOnce(targets)
   switch (event.type) {
     case "session.status":
       if (event.properties.status.type !== "idle") {
@@ -79,6 +80,24 @@ export function handleEvent(event: Event, targets: EventTargets): void {
       return
     }
   }
+}
+
+/**
+ * Once per OpenCode process, at the first event (OpenCode serves by then): worktrees whose
+ * session was deleted while no copy of the plugin watched are handled as a deletion.
+ */
+const SWEPT = Symbol.for("opencode-sessions.worktrees-swept")
+
+export function sweepOnce(targets: EventTargets): void {
+  const process = globalThis as { [SWEPT]?: true }
+  if (process[SWEPT]) return
+  process[SWEPT] = true
+  targets.worktrees.orphans().then(
+    (orphans) => {
+      for (const sessionID of orphans) worktreeOfDeleted(sessionID, targets)
+    },
+    (error: unknown) => targets.notifier.warn(`Could not look for worktrees left by deleted sessions: ${describeError(error)}`),
+  )
 }
 
 /** A deleted session's worktree is never left behind silently: its work is kept under a ref, and the person is told where. */

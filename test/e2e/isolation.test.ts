@@ -178,4 +178,18 @@ describe("isolation: worktree", () => {
     git(oc.projectDir, "checkout", "--", "shared.txt")
     execFileSync("rm", ["-f", join(oc.projectDir, "iso7-B.txt")])
   })
+
+  it("a worktree whose session was deleted unseen is found after a restart: removed, its work kept under a ref", async () => {
+    const id = "ses_orphan0000000000000000"
+    const worktree = join(oc.projectDir, "..", "data", "opencode", "worktree", "opencode-sessions", id)
+    const base = git(oc.projectDir, "rev-parse", "HEAD").trim()
+    git(oc.projectDir, "update-ref", `refs/opencode-sessions/base/${id}`, base)
+    git(oc.projectDir, "worktree", "add", "-q", "-b", `opencode-sessions/${id}`, worktree, base)
+    writeFileSync(join(worktree, "orphan.txt"), "work nobody adopted\n")
+    await oc.restart()
+    await answered(oc, await oc.startSession("@say hello", "alpha"), 1)
+    await oc.waitFor("the orphaned worktree removed", () => !existsSync(worktree), 20_000)
+    expect(git(oc.projectDir, "show", `refs/opencode-sessions/discarded/${id}:orphan.txt`)).toBe("work nobody adopted\n")
+    expect(git(oc.projectDir, "branch", "--list", `opencode-sessions/${id}`)).toBe("")
+  })
 })

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs"
+import { existsSync, readdirSync } from "node:fs"
 import { homedir } from "node:os"
 import { join, resolve } from "node:path"
 import type { Isolation } from "../../core/lineage.js"
@@ -185,6 +185,30 @@ export class Worktrees {
     const base = await git(["rev-parse", "--verify", refs.base(sessionID)], { cwd: root }).then((sha) => sha.trim())
     const isolation: Isolation = { kind: "worktree", root, prefix: "", directory, branch: `opencode-sessions/${sessionID}`, base }
     return { root, ...(await this.discard(sessionID, isolation)) }
+  }
+
+  /**
+   * Worktrees whose session no longer exists: deleted while no copy of this plugin ran in the
+   * OpenCode instance that served it. Each is handled as `deleted` handles a deletion it sees.
+   */
+  async orphans(): Promise<string[]> {
+    const home = worktreesHome()
+    if (!existsSync(home) || !this.ownDirectory) return []
+    // Only this repository's: another project's sessions may not be visible from here.
+    const own = await checkoutOf(this.ownDirectory)
+    if (!own) return []
+    const gone: string[] = []
+    for (const name of readdirSync(home)) {
+      if (!name.startsWith("ses_")) continue
+      if (resolve(await mainCheckout(join(home, name))) !== resolve(own.root)) continue
+      try {
+        await this.opencode.session(name)
+      } catch (error) {
+        if (error instanceof OpencodeCallError && error.status === 404) gone.push(name)
+        else throw error
+      }
+    }
+    return gone
   }
 
   /** What became of a session's worktree once it is gone. */
