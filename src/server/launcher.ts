@@ -137,18 +137,10 @@ export class Launcher {
     const caller = call.sessionID
     const running = this.running.get(caller) ?? new Set<string>()
     this.running.set(caller, running.add(session.id))
-    if (marker.isolation) {
-      try {
-        await this.worktrees.create(session.id, marker.isolation)
-      } catch (error) {
-        this.ended(caller, session.id)
-        this.lineage.forget(session.id)
-        await this.discard(session.id)
-        throw error
-      }
-    }
-    const accepted = new Promise<void>((resolve) => this.accepting.set(session.id, resolve))
-    const requested = new Promise<void>((resolve) => this.requesting.set(session.id, resolve))
+    if (marker.isolation) await this.worktrees.create(session.id, marker.isolation).catch((error: unknown) => this.abandon(caller, session.id, error))
+    // An isolated session's turn runs in its worktree's own OpenCode instance, whose hooks this
+    // plugin copy does not hear: there, the prompt's answer (or failure) is all that tells.
+    const signals = marker.isolation ? undefined : this.listen(session.id)
     const turn = this.opencode
       .prompt(session.id, {
         agent: call.agent,
@@ -160,45 +152,55 @@ export class Launcher {
         (answer) => ({ ok: true as const, answer }),
         (error: unknown) => ({ ok: false as const, error }),
       )
-    let timer: NodeJS.Timeout | undefined
-    if (marker.isolation) {
-      // Its turn runs in the worktree's own OpenCode instance, whose hooks this plugin copy
-      // does not hear: the prompt's answer (or failure) is what tells how the turn went.
-      this.accepting.delete(session.id)
-      this.requesting.delete(session.id)
-      void turn.then((outcome) => this.finished(caller, session, outcome.ok ? this.outcome(session, outcome.answer) : this.failure(session, outcome.error)))
-      return
+    if (signals) await this.underway(caller, session.id, turn, signals)
+    void turn.then((outcome) => this.finished(caller, session, outcome.ok ? this.outcome(session, outcome.answer) : this.failure(session, outcome.error)))
+  }
+
+  /** The hooks' signals for one session: its first message accepted, its first model request going out. Set before it is prompted. */
+  private listen(sessionID: string): { accepted: Promise<void>; requested: Promise<void> } {
+    return {
+      accepted: new Promise<void>((resolve) => this.accepting.set(sessionID, resolve)),
+      requested: new Promise<void>((resolve) => this.requesting.set(sessionID, resolve)),
     }
+  }
+
+  /** Resolves once the first message is accepted (or fails the start), then once the first model request is on its way (or soon after). */
+  private async underway(caller: string, sessionID: string, turn: Promise<{ ok: boolean; error?: unknown }>, signals: { accepted: Promise<void>; requested: Promise<void> }): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
     try {
       await Promise.race([
-        accepted,
+        signals.accepted,
         turn.then((outcome) => {
           if (!outcome.ok) throw outcome.error
         }),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new SessionToolError(`session: ${session.id} did not accept its first message within ${ACCEPT_TIMEOUT_MS / 1000} s.`)),
+            () => reject(new SessionToolError(`session: ${sessionID} did not accept its first message within ${ACCEPT_TIMEOUT_MS / 1000} s.`)),
             ACCEPT_TIMEOUT_MS,
           )
         }),
       ])
     } catch (error) {
-      this.requesting.delete(session.id)
-      this.ended(caller, session.id)
-      this.lineage.forget(session.id)
-      await this.discard(session.id)
-      throw error
+      this.requesting.delete(sessionID)
+      await this.abandon(caller, sessionID, error)
     } finally {
       clearTimeout(timer)
-      this.accepting.delete(session.id)
+      this.accepting.delete(sessionID)
     }
     try {
-      await Promise.race([requested, turn, new Promise((resolve) => (timer = setTimeout(resolve, REQUEST_WAIT_MS)))])
+      await Promise.race([signals.requested, turn, new Promise((resolve) => (timer = setTimeout(resolve, REQUEST_WAIT_MS)))])
     } finally {
       clearTimeout(timer)
-      this.requesting.delete(session.id)
+      this.requesting.delete(sessionID)
     }
-    void turn.then((outcome) => this.finished(caller, session, outcome.ok ? this.outcome(session, outcome.answer) : this.failure(session, outcome.error)))
+  }
+
+  /** A start that failed: its place is freed, nothing of it is remembered, the half-made session is removed, and the failure goes on. */
+  private async abandon(caller: string, sessionID: string, error: unknown): Promise<never> {
+    this.ended(caller, sessionID)
+    this.lineage.forget(sessionID)
+    await this.discard(sessionID)
+    throw error
   }
 
   private outcome(session: Session, answer: Answer): Outcome {

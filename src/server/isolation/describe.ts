@@ -1,7 +1,11 @@
 import type { Isolation } from "../../core/lineage.js"
 import { describeError } from "../errors.js"
-import { fileList } from "../modes/adopt.js"
+import type { FileChange } from "./git.js"
 import type { Worktrees } from "./worktrees.js"
+
+export function fileList(files: readonly FileChange[]): string {
+  return files.map((file) => `${file.path} +${file.additions} −${file.deletions}`).join(", ")
+}
 
 /**
  * What an isolated session's worktree holds, in one line for status, reports and waits: where

@@ -20,6 +20,16 @@ function worktreesHome(): string {
   return join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "opencode", "worktree", "opencode-sessions")
 }
 
+/** The branch of a session's worktree. */
+function branchOf(sessionID: string): string {
+  return `opencode-sessions/${sessionID}`
+}
+
+/** A commit of what an isolated session's worktree holds now. */
+function workOf(isolation: Isolation): Promise<string> {
+  return snapshot(isolation.directory, "opencode-sessions: the session's work")
+}
+
 export const refs = {
   base: (sessionID: string) => `refs/opencode-sessions/base/${sessionID}`,
   adopted: (sessionID: string) => `refs/opencode-sessions/adopted/${sessionID}`,
@@ -88,7 +98,7 @@ export class Worktrees {
 
   /** Where the session's worktree will be, and on which branch. */
   plan(sessionID: string, prepared: Prepared): Isolation {
-    return { kind: "worktree", ...prepared, directory: join(worktreesHome(), sessionID), branch: `opencode-sessions/${sessionID}` }
+    return { kind: "worktree", ...prepared, directory: join(worktreesHome(), sessionID), branch: branchOf(sessionID) }
   }
 
   /** Makes the session's worktree from the prepared commit and moves the session into it. */
@@ -118,7 +128,7 @@ export class Worktrees {
   /** What the session changed, relative to where it started; undefined once its worktree is gone. */
   async changed(isolation: Isolation): Promise<FileChange[] | undefined> {
     if (!existsSync(isolation.directory)) return undefined
-    return changes(isolation.root, isolation.base, await snapshot(isolation.directory, "opencode-sessions: the session's work"))
+    return changes(isolation.root, isolation.base, await workOf(isolation))
   }
 
   /**
@@ -127,7 +137,7 @@ export class Worktrees {
    * the worktree stays). On success the work is kept under a ref and the worktree removed.
    */
   async adopt(sessionID: string, isolation: Isolation): Promise<Adopted> {
-    const done = await snapshot(isolation.directory, "opencode-sessions: the session's work")
+    const done = await workOf(isolation)
     const files = await changes(isolation.root, isolation.base, done)
     if (files.length > 0) {
       const now = await snapshot(isolation.root, "opencode-sessions: the caller's files at adopt")
@@ -154,7 +164,7 @@ export class Worktrees {
 
   /** Removes the worktree; what the session changed is kept under a ref (named in the answer). */
   async discard(sessionID: string, isolation: Isolation): Promise<Discarded> {
-    const done = await snapshot(isolation.directory, "opencode-sessions: the session's work")
+    const done = await workOf(isolation)
     const files = await changes(isolation.root, isolation.base, done)
     const kept = files.length > 0 ? refs.discarded(sessionID) : undefined
     if (kept) await keep(isolation.root, kept, done)
@@ -183,7 +193,7 @@ export class Worktrees {
     if (!existsSync(directory)) return undefined
     const root = await mainCheckout(directory)
     const base = await git(["rev-parse", "--verify", refs.base(sessionID)], { cwd: root }).then((sha) => sha.trim())
-    const isolation: Isolation = { kind: "worktree", root, prefix: "", directory, branch: `opencode-sessions/${sessionID}`, base }
+    const isolation = this.plan(sessionID, { root, prefix: "", base })
     return { root, ...(await this.discard(sessionID, isolation)) }
   }
 

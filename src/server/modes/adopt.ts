@@ -1,6 +1,6 @@
 import type { ToolContext } from "@opencode-ai/plugin"
 import type { Isolation, Stored } from "../../core/lineage.js"
-import type { FileChange } from "../isolation/git.js"
+import { fileList } from "../isolation/describe.js"
 import { SessionToolError } from "../errors.js"
 import type { Services } from "../services.js"
 
@@ -22,10 +22,6 @@ async function isolatedSession(services: Services, context: ToolContext, mode: "
   }
   await services.permissions.check(context, { mode, agent: marker.agent, text: sessionID })
   return { sessionID, agent: marker.agent, isolation: marker.isolation }
-}
-
-export function fileList(files: readonly FileChange[]): string {
-  return files.map((file) => `${file.path} +${file.additions} −${file.deletions}`).join(", ")
 }
 
 /** Brings an isolated session's work into the caller's directory, all or nothing, and removes its worktree. */

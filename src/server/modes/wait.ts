@@ -1,5 +1,5 @@
 import { isFinished, type Answered } from "../../core/gather.js"
-import { reportedIn, type Stored } from "../../core/lineage.js"
+import { reportedIn, type Isolation, type Stored } from "../../core/lineage.js"
 import { allFinished, waitResult, waitSeconds, waitTargets } from "../../core/wait.js"
 import { SessionToolError } from "../errors.js"
 import { neverStarted } from "../reporter.js"
@@ -7,6 +7,9 @@ import type { Services } from "../services.js"
 import { worktreeLine } from "../isolation/describe.js"
 
 export type WaitCall = { sessionID: string; session?: string; timeout?: number; abort: AbortSignal }
+
+/** A session the wait watches: as a wait shows it, and where it works if it has a worktree. */
+type Watched = Answered & { isolation?: Isolation }
 
 /**
  * Returns once the sessions this caller started (or the one named) have finished, with their
@@ -29,20 +32,19 @@ export async function wait(services: Services, call: WaitCall): Promise<string> 
   }
 
   const running = (id: string) => book.isBusy(id) || launcher.isRunning(id)
-  const known = new Map<string, Answered>()
-  const look = async (): Promise<Answered[]> => {
+  const known = new Map<string, Watched>()
+  const look = async (): Promise<Watched[]> => {
     const views = await lineage.view(callerID, messages, running)
     const waiting = launcher.waitingFor(callerID)
     for (const view of views) {
       if (targets.sessions.includes(view.sessionID)) known.set(view.sessionID, { ...view, outcome: neverStarted(view.sessionID, view.outcome, waiting) })
     }
-    for (const [id, session] of known) if (isFinished(session.outcome)) known.set(id, { ...session, changes: await worktreeLine(services.worktrees, id, views.find((view) => view.sessionID === id)?.isolation) })
     // A session deleted meanwhile drops out of the lineage: it is finished, without an answer.
     return targets.sessions.map((id) => (views.some((view) => view.sessionID === id) ? known.get(id)! : { ...(known.get(id) ?? deleted(id)), outcome: undefined }))
   }
 
   const deadline = Date.now() + limit.seconds * 1000
-  let sessions: Answered[]
+  let sessions: Watched[]
   let timedOut = false
   for (;;) {
     const next = waits.next(callerID)
@@ -61,7 +63,11 @@ export async function wait(services: Services, call: WaitCall): Promise<string> 
     }
   }
   reporter.collected(callerID, sessions.filter((session) => isFinished(session.outcome)).map((session) => session.sessionID))
-  return waitResult(sessions, timedOut ? limit.seconds : undefined)
+  // What the isolated ones changed is read once, for the result (each look would snapshot every worktree).
+  const answered = await Promise.all(
+    sessions.map(async (session) => (isFinished(session.outcome) ? { ...session, changes: await worktreeLine(services.worktrees, session.sessionID, session.isolation) } : session)),
+  )
+  return waitResult(answered, timedOut ? limit.seconds : undefined)
 }
 
 function deleted(sessionID: string): Answered {
