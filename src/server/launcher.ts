@@ -9,7 +9,7 @@ import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
 import type { Reporter } from "./reporter.js"
 import type { Waits } from "./waits.js"
-import type { Worktrees } from "./isolation/worktrees.js"
+import type { PlannedIsolation, Worktrees } from "./isolation/worktrees.js"
 import { join } from "node:path"
 
 const ACCEPT_TIMEOUT_MS = 30_000
@@ -18,8 +18,8 @@ const REQUEST_WAIT_MS = 2_000
 
 type Answer = { info: AssistantMessage; parts: Part[] }
 
-/** A started session whose first turn has not begun: its caller already runs as many as allowed. */
-type Waiting = { call: Call; session: Session; marker: StartMarker }
+/** A started session whose first turn has not begun: its caller already runs as many as allowed, or its worktree is still to be made. */
+type Waiting = { call: Call; session: Session; marker: StartMarker; planned?: PlannedIsolation }
 
 /**
  * Runs the first turn of a session started by `new` or `fork` without making the caller wait
@@ -81,7 +81,7 @@ export class Launcher {
   }
 
   /** Starts `session`'s first turn (in its own worktree when `isolation` is given), or queues it behind the caller's running ones. */
-  async launch(call: Call, mode: "new" | "fork", session: Session, isolation?: Isolation): Promise<string> {
+  async launch(call: Call, mode: "new" | "fork", session: Session, planned?: PlannedIsolation): Promise<string> {
     this.book.inheritCount(call.sessionID, session.id)
     const marker: StartMarker = {
       kind: "start",
@@ -92,14 +92,13 @@ export class Launcher {
       report: call.report,
       call: call.messageID,
       title: session.title,
-      ...(isolation ? { isolation } : {}),
     }
     this.lineage.remember(session.id, marker)
     const running = (this.running.get(call.sessionID)?.size ?? 0) + (this.deferred.get(call.sessionID)?.length ?? 0)
     const what = `session ${session.id} "${session.title}" (agent ${call.agent}, ${mode === "fork" ? "with this conversation's history" : "no history"})`
     const report = call.report === "none" ? " Use mode status to see how it goes." : call.report === "each" ? " Its final answer will be sent back to you here." : " Its final answer will be sent back to you here, with the others of this turn."
     if (running >= this.maxRunning) {
-      this.waiting.set(call.sessionID, [...(this.waiting.get(call.sessionID) ?? []), { call, session, marker }])
+      this.waiting.set(call.sessionID, [...(this.waiting.get(call.sessionID) ?? []), { call, session, marker, planned }])
       this.notifier.info(`${call.callerAgent} queued ${call.agent}: ${session.title} (${running} running)`)
       return (
         `Waiting to start: ${what}. You already run ${running} sessions (the limit); it starts when one finishes, in call order.` +
@@ -107,12 +106,12 @@ export class Launcher {
       )
     }
     const started = `${call.callerAgent} ${mode === "fork" ? "forked" : "started"} ${call.agent}: ${session.title}`
-    if (isolation) {
+    if (planned) {
       this.notifier.info(`${started} (own worktree)`)
       // Making a worktree takes seconds in a large repository: the caller's turn goes on meanwhile.
-      this.deferred.set(call.sessionID, [...(this.deferred.get(call.sessionID) ?? []), { call, session, marker }])
+      this.deferred.set(call.sessionID, [...(this.deferred.get(call.sessionID) ?? []), { call, session, marker, planned }])
       return (
-        `Starting ${what} in its own worktree ${join(isolation.directory, isolation.prefix)} (branch ${isolation.branch}), made from what you see now; ` +
+        `Starting ${what} in its own worktree ${join(planned.directory, planned.prefix)} (branch ${planned.branch}), made from what you see now; ` +
         `your files do not change until you adopt its work (mode adopt, or discard).${report}`
       )
     }
@@ -133,11 +132,11 @@ export class Launcher {
    * model request is on its way (its turn runs on). The caller's own next step runs on the same
    * OpenCode thread: returning earlier would let it delay the started session's start.
    */
-  private async start({ call, session, marker }: Waiting): Promise<void> {
+  private async start({ call, session, marker: unplaced, planned }: Waiting): Promise<void> {
     const caller = call.sessionID
     const running = this.running.get(caller) ?? new Set<string>()
     this.running.set(caller, running.add(session.id))
-    if (marker.isolation) await this.worktrees.create(session.id, marker.isolation).catch((error: unknown) => this.abandon(caller, session.id, error))
+    const marker = planned ? await this.intoWorktree(caller, session.id, unplaced, planned) : unplaced
     // An isolated session's turn runs in its worktree's own OpenCode instance, whose hooks this
     // plugin copy does not hear: there, the prompt's answer (or failure) is all that tells.
     const signals = marker.isolation ? undefined : this.listen(session.id)
@@ -154,6 +153,18 @@ export class Launcher {
       )
     if (signals) await this.underway(caller, session.id, turn, signals)
     void turn.then((outcome) => this.finished(caller, session, outcome.ok ? this.outcome(session, outcome.answer) : this.failure(session, outcome.error)))
+  }
+
+  /** Makes the session's worktree from the snapshot taken at its call and moves the session there; from then on its marker names the worktree. */
+  private async intoWorktree(caller: string, sessionID: string, marker: StartMarker, planned: PlannedIsolation): Promise<StartMarker> {
+    try {
+      const placed: StartMarker = { ...marker, isolation: { ...planned, base: await planned.base } }
+      this.lineage.remember(sessionID, placed)
+      await this.worktrees.create(sessionID, placed.isolation!)
+      return placed
+    } catch (error) {
+      return this.abandon(caller, sessionID, error)
+    }
   }
 
   /** The hooks' signals for one session: its first message accepted, its first model request going out. Set before it is prompted. */

@@ -72,6 +72,8 @@ export type Harness = {
   /** Stops OpenCode and starts it again on the same data, port and project (its memory is gone). */
   restart(): Promise<void>
   stop(): Promise<void>
+  /** The running server's process id, which is also its process group's (it is started detached). */
+  pid(): number | undefined
 }
 
 function freshScratch(): { root: string; project: string } {
@@ -284,6 +286,7 @@ export async function startOpencode(options: HarnessOptions = {}): Promise<Harne
       await halt(running)
       running = await launch()
     },
+    pid: () => running.server.pid,
     async stop() {
       await halt(running)
       await model.close()

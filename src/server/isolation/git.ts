@@ -17,7 +17,7 @@ type GitRun = { cwd: string; env?: NodeJS.ProcessEnv; input?: string; background
 
 function lowerPriority(pid: number): void {
   try {
-    setPriority(pid, 10)
+    setPriority(pid, 19)
   } catch (error) {
     // Only speed is at stake, and the process may have ended already: note it, go on.
     console.debug(`opencode-sessions: could not lower git's priority: ${error instanceof Error ? error.message : String(error)}`)
@@ -70,7 +70,7 @@ export async function mainCheckout(worktree: string): Promise<string> {
  * A commit of what a checkout shows now: its HEAD plus uncommitted edits and untracked files
  * that are not ignored. Made through a copy of the index, so the checkout is left as it was.
  */
-export async function snapshot(root: string, message: string): Promise<string> {
+export async function snapshot(root: string, message: string, { background = false } = {}): Promise<string> {
   const scratch = mkdtempSync(join(tmpdir(), "opencode-sessions-index-"))
   try {
     const index = join(scratch, "index")
@@ -78,12 +78,15 @@ export async function snapshot(root: string, message: string): Promise<string> {
     // A copy keeps the stat data, so only changed files are hashed again.
     if (existsSync(current)) copyFileSync(current, index)
     const env = { GIT_INDEX_FILE: index }
-    await git(["add", "-A", "."], { cwd: root, env })
+    const [, head] = await Promise.all([
+      git(["add", "-A", "."], { cwd: root, env, background }),
+      git(["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: root }).then(
+        (sha) => sha.trim(),
+        // A repository with no commit yet: the snapshot is its first.
+        () => undefined,
+      ),
+    ])
     const tree = (await git(["write-tree"], { cwd: root, env })).trim()
-    const head = await git(["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: root }).then(
-      (sha) => sha.trim(),
-      () => undefined,
-    )
     return (await git(["commit-tree", tree, ...(head ? ["-p", head] : []), "-m", message], { cwd: root, env: IDENTITY })).trim()
   } finally {
     rmSync(scratch, { recursive: true, force: true })

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from "node:fs"
 import { homedir } from "node:os"
 import { join, resolve } from "node:path"
+import type { Session } from "@opencode-ai/sdk"
 import type { Isolation } from "../../core/lineage.js"
 import type { Checkout } from "../../core/types.js"
 import { describeError, OpencodeCallError, SessionToolError } from "../errors.js"
@@ -9,8 +10,8 @@ import type { Opencode } from "../opencode/client.js"
 import type { Notifier } from "../notify.js"
 import { addWorktree, apply, changes, checkoutOf, differing, git, keep, mainCheckout, patch, removeWorktree, snapshot, type FileChange } from "./git.js"
 
-/** What a call with isolation found before anything is made: the checkout, and the commit of what the caller sees. */
-export type Prepared = Checkout & { base: string }
+/** An isolated session's worktree as planned at its call: where it will be, and the snapshot it starts from (being taken). */
+export type PlannedIsolation = Omit<Isolation, "base"> & { base: Promise<string> }
 
 export type Adopted = { files: FileChange[]; leftover?: string }
 export type Discarded = { files: FileChange[]; kept?: string }
@@ -62,13 +63,23 @@ export class Worktrees {
    * The caller's checkout, once sure isolation can work for it here; refuses otherwise (nothing
    * is made). Calls made in the same step (`step`: the caller's message) share one look.
    */
-  check(callerID: string, step: string): Promise<Checkout> {
-    return this.once(this.checks, step, () => this.look(callerID))
+  check(callerID: string, step: string, toolDirectory?: string): Promise<Checkout> {
+    return this.once(this.checks, step, async () => {
+      const checkout = await this.look(callerID, toolDirectory)
+      // Taken now, while the person is asked and the session is made, off the caller's way. It
+      // only reads the caller's files; one unused (the call refused) is an unreferenced commit.
+      // A failure is the call's: its start fails where the launcher awaits the same snapshot.
+      this.snapshotOf(checkout, step).catch((error: unknown) => this.notifier.debug(`Snapshot for an isolated call failed: ${describeError(error)}`))
+      return checkout
+    })
   }
 
-  private async look(callerID: string): Promise<Checkout> {
-    const directory = (await this.opencode.session(callerID)).directory
-    const checkout = await checkoutOf(directory)
+  /** `toolDirectory`: where the tool context says the caller works, nearly always its session's directory; looked at meanwhile. */
+  private async look(callerID: string, toolDirectory: string | undefined): Promise<Checkout> {
+    // The session's own record decides where it works.
+    const [session, guessed] = await Promise.all([this.opencode.session(callerID), toolDirectory ? checkoutOf(toolDirectory) : undefined])
+    const directory = session.directory
+    const checkout = toolDirectory && resolve(toolDirectory) === resolve(directory) ? guessed : await checkoutOf(directory)
     if (!checkout) throw new SessionToolError(`session: isolation "worktree" needs a git repository, and ${directory} is not in one. Leave isolation out to work in this directory.`)
     const missing = await this.moveRouteMissing(directory)
     if (missing) throw new SessionToolError(`session: isolation "worktree" needs OpenCode 1.17 or later (${missing}). Leave isolation out to work in this directory.`)
@@ -79,9 +90,18 @@ export class Worktrees {
    * The commit an isolated session starts from: what the caller sees now (its files are left as
    * they are). Calls made in the same step (`step`: the caller's message) share one.
    */
-  async prepare(checkout: Checkout, step: string): Promise<Prepared> {
-    const base = await this.once(this.snapshots, `${checkout.root}\0${step}`, () => snapshot(checkout.root, "opencode-sessions: what the caller saw"))
-    return { ...checkout, base }
+  private snapshotOf(checkout: Checkout, step: string): Promise<string> {
+    return this.once(this.snapshots, `${checkout.root}\0${step}`, () => snapshot(checkout.root, "opencode-sessions: what the caller saw", { background: true }))
+  }
+
+  /**
+   * The session `making` makes and, for an isolated call, its worktree's plan. The tool does not
+   * wait for the snapshot: the worktree is made from it after the caller's step (see the
+   * launcher), where a failed snapshot fails the start like a failed checkout would.
+   */
+  async started(making: Promise<Session>, checkout: Checkout | undefined, step: string): Promise<{ session: Session; isolation?: PlannedIsolation }> {
+    const session = await making
+    return checkout ? { session, isolation: this.plan(session.id, checkout, this.snapshotOf(checkout, step)) } : { session }
   }
 
   /** `work`'s promise, shared by every call of one step; forgotten a little after (a later step sees newer files). */
@@ -97,8 +117,8 @@ export class Worktrees {
   }
 
   /** Where the session's worktree will be, and on which branch. */
-  plan(sessionID: string, prepared: Prepared): Isolation {
-    return { kind: "worktree", ...prepared, directory: join(worktreesHome(), sessionID), branch: branchOf(sessionID) }
+  plan<Base extends string | Promise<string>>(sessionID: string, checkout: Checkout, base: Base): Omit<Isolation, "base"> & { base: Base } {
+    return { kind: "worktree", ...checkout, base, directory: join(worktreesHome(), sessionID), branch: branchOf(sessionID) }
   }
 
   /** Makes the session's worktree from the prepared commit and moves the session into it. */
@@ -193,7 +213,7 @@ export class Worktrees {
     if (!existsSync(directory)) return undefined
     const root = await mainCheckout(directory)
     const base = await git(["rev-parse", "--verify", refs.base(sessionID)], { cwd: root }).then((sha) => sha.trim())
-    const isolation = this.plan(sessionID, { root, prefix: "", base })
+    const isolation = this.plan(sessionID, { root, prefix: "" }, base)
     return { root, ...(await this.discard(sessionID, isolation)) }
   }
 

@@ -5,6 +5,8 @@ import { HostCapabilities } from "../host/capabilities.js"
 import type { Notifier } from "../notify.js"
 import type { Services } from "../services.js"
 import { fork } from "./fork.js"
+import { Worktrees } from "../isolation/worktrees.js"
+import type { Opencode } from "../opencode/client.js"
 
 const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Try it.", report: "none" }
 
@@ -13,16 +15,14 @@ function servicesAnswering(status: number) {
   const warnings: string[] = []
   const notifier = { warn: (message: string) => void warnings.push(message), debug: () => undefined } as unknown as Notifier
   let forkCalls = 0
-  const services = {
-    host: new HostCapabilities(notifier),
-    notifier,
-    opencode: {
-      forkSession: async () => {
-        forkCalls++
-        throw new OpencodeCallError("forking session ses_parent (HTTP " + status + ")", "Not Found", status)
-      },
+  const opencode = {
+    forkSession: async () => {
+      forkCalls++
+      throw new OpencodeCallError("forking session ses_parent (HTTP " + status + ")", "Not Found", status)
     },
-  } as unknown as Services
+  } as unknown as Opencode
+  const host = new HostCapabilities(notifier)
+  const services = { host, notifier, opencode, worktrees: new Worktrees(opencode, host, notifier, undefined) } as unknown as Services
   return { services, warnings, forkCalls: () => forkCalls }
 }
 

@@ -14,15 +14,15 @@ function forkRefused(why: string): SessionToolError {
 export async function fork({ opencode, launcher, notifier, host, worktrees }: Services, call: Call): Promise<string> {
   const missing = host.whyMissing("fork")
   if (missing) throw forkRefused(missing)
-  const prepared = call.isolation && (await worktrees.prepare(call.isolation, call.messageID))
-  const session = await opencode.forkSession(call.sessionID, call.messageID).catch((error: unknown) => {
+  const forking = opencode.forkSession(call.sessionID, call.messageID).catch((error: unknown) => {
     // A release without the fork route answers 404: say so once, and refuse forks from then on.
     if (!(error instanceof OpencodeCallError) || error.status !== 404) throw error
     host.lacks("fork", "OpenCode answered 404 to POST /session/{id}/fork")
     throw forkRefused(host.whyMissing("fork")!)
   })
+  const { session, isolation } = await worktrees.started(forking, call.isolation, call.messageID)
   const title = sessionTitle("fork", call.agent, call.text)
-  const result = await launcher.launch(call, "fork", { ...session, title }, prepared && worktrees.plan(session.id, prepared))
+  const result = await launcher.launch(call, "fork", { ...session, title }, isolation)
   // Titled once its first message is in, off the path of that message. The fork works
   // without our title (OpenCode's own, "… (fork #N)", stays): a failure is only a warning.
   opencode.setTitle(session.id, title).catch((error: unknown) => {

@@ -4,7 +4,6 @@ import type { Services } from "../services.js"
 
 /** Starts a clean session (none of the caller's history) whose first message is `text`. */
 export async function newSession({ opencode, launcher, worktrees }: Services, call: Call): Promise<string> {
-  const prepared = call.isolation && (await worktrees.prepare(call.isolation, call.messageID))
-  const session = await opencode.createSession(sessionTitle("new", call.agent, call.text))
-  return launcher.launch(call, "new", session, prepared && worktrees.plan(session.id, prepared))
+  const { session, isolation } = await worktrees.started(opencode.createSession(sessionTitle("new", call.agent, call.text)), call.isolation, call.messageID)
+  return launcher.launch(call, "new", session, isolation)
 }
