@@ -9,7 +9,8 @@ import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
 import type { Reporter } from "./reporter.js"
 import type { Waits } from "./waits.js"
-import type { PlannedIsolation, Worktrees } from "./isolation/worktrees.js"
+import type { Worktrees } from "./isolation/worktrees.js"
+import type { Placement, PlannedIsolation } from "./isolation/placement.js"
 import { join } from "node:path"
 
 const ACCEPT_TIMEOUT_MS = 30_000
@@ -43,6 +44,7 @@ export class Launcher {
     private readonly notifier: Notifier,
     private readonly waits: Waits,
     private readonly worktrees: Worktrees,
+    private readonly placement: Placement,
     private readonly maxRunning: number,
   ) {}
 
@@ -160,7 +162,7 @@ export class Launcher {
     try {
       const placed: StartMarker = { ...marker, isolation: { ...planned, base: await planned.base } }
       this.lineage.remember(sessionID, placed)
-      await this.worktrees.create(sessionID, placed.isolation!)
+      await this.placement.create(sessionID, placed.isolation!)
       return placed
     } catch (error) {
       return this.abandon(caller, sessionID, error)

@@ -9,6 +9,7 @@ import { isPluginMessage } from "../core/format.js"
 import { Launcher } from "./launcher.js"
 import { Waits } from "./waits.js"
 import { Worktrees } from "./isolation/worktrees.js"
+import { Placement } from "./isolation/placement.js"
 import { worktreeLine } from "./isolation/describe.js"
 import { processReportClaims } from "./report-claims.js"
 import { LineageStore } from "./lineage-store.js"
@@ -36,7 +37,8 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
   const joiner = new Joiner(opencode, book, notifier, (sessionID) => delivery.kick(sessionID))
   const lineage = new LineageStore(opencode)
   const host = new HostCapabilities(notifier)
-  const worktrees = new Worktrees(opencode, host, notifier, input.directory)
+  const worktrees = new Worktrees(opencode, notifier, input.directory)
+  const placement = new Placement(opencode, host, notifier)
   // The launcher, made below, is asked only later, while deciding.
   const reporter: Reporter = new Reporter(
     opencode,
@@ -49,13 +51,13 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
     (sessionID, isolation) => worktreeLine(worktrees, sessionID, isolation),
   )
   const waits = new Waits()
-  const launcher: Launcher = new Launcher(opencode, book, lineage, reporter, notifier, waits, worktrees, options.maxRunning)
+  const launcher: Launcher = new Launcher(opencode, book, lineage, reporter, notifier, waits, worktrees, placement, options.maxRunning)
   const headless = new HeadlessSessions(opencode, notifier)
   const permissions = new PermissionGate(opencode, { directory: input.directory, worktree: input.worktree, env: process.env }, host, notifier)
   let optionsProblem = problem
 
   return {
-    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, lineage, options, host, permissions, reporter, waits, headless, worktrees }) },
+    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, lineage, options, host, permissions, reporter, waits, headless, worktrees, placement }) },
 
     async "tool.definition"({ toolID }, output) {
       if (toolID !== "session") return

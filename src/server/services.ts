@@ -11,6 +11,7 @@ import type { PermissionGate } from "./permission/gate.js"
 import type { Reporter } from "./reporter.js"
 import type { Waits } from "./waits.js"
 import type { Worktrees } from "./isolation/worktrees.js"
+import type { Placement } from "./isolation/placement.js"
 
 /** What the tool and its modes work with: built once per OpenCode instance by the plugin. */
 export type Services = {
@@ -27,4 +28,5 @@ export type Services = {
   waits: Waits
   headless: HeadlessSessions
   worktrees: Worktrees
+  placement: Placement
 }

@@ -5,7 +5,7 @@ import { HostCapabilities } from "../host/capabilities.js"
 import type { Notifier } from "../notify.js"
 import type { Services } from "../services.js"
 import { fork } from "./fork.js"
-import { Worktrees } from "../isolation/worktrees.js"
+import { Placement } from "../isolation/placement.js"
 import type { Opencode } from "../opencode/client.js"
 
 const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Try it.", report: "none" }
@@ -22,7 +22,7 @@ function servicesAnswering(status: number) {
     },
   } as unknown as Opencode
   const host = new HostCapabilities(notifier)
-  const services = { host, notifier, opencode, worktrees: new Worktrees(opencode, host, notifier, undefined) } as unknown as Services
+  const services = { host, notifier, opencode, placement: new Placement(opencode, host, notifier) } as unknown as Services
   return { services, warnings, forkCalls: () => forkCalls }
 }
 

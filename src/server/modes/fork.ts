@@ -11,7 +11,7 @@ function forkRefused(why: string): SessionToolError {
  * Copies this conversation up to, not including, the caller's current message (so the fork
  * never holds a half-finished `session` call), then `text` is the fork's next message.
  */
-export async function fork({ opencode, launcher, notifier, host, worktrees }: Services, call: Call): Promise<string> {
+export async function fork({ opencode, launcher, notifier, host, placement }: Services, call: Call): Promise<string> {
   const missing = host.whyMissing("fork")
   if (missing) throw forkRefused(missing)
   const forking = opencode.forkSession(call.sessionID, call.messageID).catch((error: unknown) => {
@@ -20,7 +20,7 @@ export async function fork({ opencode, launcher, notifier, host, worktrees }: Se
     host.lacks("fork", "OpenCode answered 404 to POST /session/{id}/fork")
     throw forkRefused(host.whyMissing("fork")!)
   })
-  const { session, isolation } = await worktrees.started(forking, call.isolation, call.messageID)
+  const { session, isolation } = await placement.started(forking, call.isolation, call.messageID)
   const title = sessionTitle("fork", call.agent, call.text)
   const result = await launcher.launch(call, "fork", { ...session, title }, isolation)
   // Titled once its first message is in, off the path of that message. The fork works

@@ -108,7 +108,7 @@ async function checkCall(services: Services, args: SessionArgs, mode: SendingMod
   }
   const admission = services.book.admit(context.sessionID)
   if (!admission.ok) throw new LoopGuardError(admission.limit)
-  const isolation = isolationOf(args, mode, services.options) ? await services.worktrees.check(context.sessionID, context.messageID, context.directory || undefined) : undefined
+  const isolation = isolationOf(args, mode, services.options) ? await services.placement.check(context.sessionID, context.messageID, context.directory || undefined) : undefined
   return {
     sessionID: context.sessionID,
     messageID: context.messageID,
