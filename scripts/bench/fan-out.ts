@@ -15,13 +15,14 @@ import { callSession, lines, sessionIdIn, sessionToolParts, toolOutcome, type To
 import { ratioOf, type Measured, type Row } from "./report.js"
 import { send, sessionWithHistory, type Server } from "./servers.js"
 import { median } from "./stats.js"
+import { untilQuiet } from "./quiet.js"
 
-// Medians of several runs each: a single run moves by a third either way on this machine, and
-// a median of 9 still by ±0.15 in the ratio.
+// Medians of several runs each, every run started once OpenCode is idle: a single run moves by
+// a third either way on this machine, and a median of 9 still by ±0.1 in the ratio.
 const FAN_OUT = [
   { n: 1, repeats: 15 },
   { n: 4, repeats: 15 },
-  { n: 16, repeats: 5 },
+  { n: 16, repeats: 9 },
 ]
 const MAX_RATIO = 1.2
 const TIMEOUT_MS = 120_000
@@ -47,6 +48,7 @@ export async function fanOut(server: Server): Promise<Measured> {
     for (let r = 0; r < repeats; r++) {
       const run = await viaPlugin(server, n)
       plugin.push(run)
+      await untilQuiet(server.oc.pid())
       direct.push(await viaClient(server, n, run.sourceID, run.callerMessageID))
     }
     runs[`N=${n}`] = { plugin, direct }
@@ -78,6 +80,7 @@ async function viaPlugin(server: Server, n: number): Promise<PluginRun> {
   const { oc, tracker } = server
   const id = await sessionWithHistory(server, `bench fan-out ${n}`, "Noted: three caching options are on the table.")
   const calls = Array.from({ length: n }, (_, k) => callSession({ mode: "fork", agent: "plan", text: `Evaluate approach ${k + 1} of ${n}.` }))
+  await untilQuiet(oc.pid())
   await send(oc, id, "build", lines(`Try ${n} approaches in parallel.`, ...calls))
   const caller = await tracker.settled(id, 2, TIMEOUT_MS)
   const parts = sessionToolParts(await oc.messages(id))
