@@ -290,7 +290,7 @@ export async function startOpencode(options: HarnessOptions = {}): Promise<Harne
     async stop() {
       await halt(running)
       await model.close()
-      rmSync(root, { recursive: true, force: true })
+      rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 })
     },
   }
   return harness

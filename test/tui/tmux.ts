@@ -22,6 +22,20 @@ function tmux(...args: string[]): string {
   return execFileSync("tmux", args, { encoding: "utf8" })
 }
 
+/** Resolves once process `pid` has ended, or after `timeoutMs` (then the folder removal retries). */
+async function exited(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ESRCH") return
+      throw error
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
 export async function startTui(options: HarnessOptions = {}): Promise<Tui> {
   try {
     tmux("-V")
@@ -38,6 +52,7 @@ export async function startTui(options: HarnessOptions = {}): Promise<Tui> {
     .join(" ")
   // Wide enough for the sidebar; the TUI's own log stays in the scratch data folder.
   tmux("new-session", "-d", "-s", name, "-x", "180", "-y", "48", "-c", project, `env ${exports} ${OPENCODE_BIN}`)
+  const opencodePid = Number(tmux("display-message", "-p", "-t", name, "#{pane_pid}").trim())
   const screen = () => tmux("capture-pane", "-p", "-t", name)
   const tui: Tui = {
     screen,
@@ -62,9 +77,11 @@ export async function startTui(options: HarnessOptions = {}): Promise<Tui> {
     async stop() {
       try {
         tmux("kill-session", "-t", name)
+        // Closing the pane only signals OpenCode: it may still be writing its scratch folders.
+        await exited(opencodePid, 10_000)
       } finally {
         await model.close()
-        rmSync(root, { recursive: true, force: true })
+        rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 })
       }
     },
   }
