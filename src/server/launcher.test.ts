@@ -8,6 +8,7 @@ import { ReportClaims } from "./report-claims.js"
 import { Waits } from "./waits.js"
 import type { Worktrees } from "./isolation/worktrees.js"
 import type { Placement } from "./isolation/placement.js"
+import { FirstTurns } from "./first-turn.js"
 import { Reporter } from "./reporter.js"
 import { Notifier } from "./notify.js"
 import type { Opencode, PromptInput, ToastVariant } from "./opencode/client.js"
@@ -46,7 +47,7 @@ function setup() {
   const notifier = new Notifier(opencode, true)
   const lineage = new LineageStore(opencode)
   const delivery = new Delivery(opencode, book, notifier)
-  const launcher = new Launcher(opencode, book, lineage, new Reporter(opencode, book, lineage, delivery, notifier, () => [], new ReportClaims()), notifier, new Waits(), {} as Worktrees, {} as Placement, 8)
+  const launcher = new Launcher(new FirstTurns(opencode, lineage, {} as Placement, notifier), book, lineage, new Reporter(opencode, book, lineage, delivery, notifier, () => [], new ReportClaims()), notifier, new Waits(), {} as Worktrees, 8)
   const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Look into it.", report: "each" }
   const session = { id: "ses_child", title: "New · plan: Look into it." } as Session
   return { launcher, lineage, call, session, toasts, deleted, delivered, settle: () => settle! }
@@ -139,7 +140,7 @@ describe("Launcher with maxRunning", () => {
     const book = new HandoffBook(8)
     const notifier = new Notifier(opencode, false)
     const lineage = new LineageStore(opencode)
-    const launcher = new Launcher(opencode, book, lineage, new Reporter(opencode, book, lineage, new Delivery(opencode, book, notifier), notifier, () => [], new ReportClaims()), notifier, new Waits(), {} as Worktrees, {} as Placement, maxRunning)
+    const launcher = new Launcher(new FirstTurns(opencode, lineage, {} as Placement, notifier), book, lineage, new Reporter(opencode, book, lineage, new Delivery(opencode, book, notifier), notifier, () => [], new ReportClaims()), notifier, new Waits(), {} as Worktrees, maxRunning)
     const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Go.", report: "none" }
     const launch = async (id: string) => {
       const launching = launcher.launch(call, "fork", { id, title: `Fork · plan: ${id}` } as Session)

@@ -7,6 +7,7 @@ import { handleEvent } from "./events.js"
 import { HandoffBook } from "../core/book.js"
 import { isPluginMessage } from "../core/format.js"
 import { Launcher } from "./launcher.js"
+import { FirstTurns } from "./first-turn.js"
 import { Waits } from "./waits.js"
 import { Worktrees } from "./isolation/worktrees.js"
 import { Placement } from "./isolation/placement.js"
@@ -51,7 +52,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
     (sessionID, isolation) => worktreeLine(worktrees, sessionID, isolation),
   )
   const waits = new Waits()
-  const launcher: Launcher = new Launcher(opencode, book, lineage, reporter, notifier, waits, worktrees, placement, options.maxRunning)
+  const launcher: Launcher = new Launcher(new FirstTurns(opencode, lineage, placement, notifier), book, lineage, reporter, notifier, waits, worktrees, options.maxRunning)
   const headless = new HeadlessSessions(opencode, notifier)
   const permissions = new PermissionGate(opencode, { directory: input.directory, worktree: input.worktree, env: process.env }, host, notifier)
   let optionsProblem = problem

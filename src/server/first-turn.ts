@@ -1,0 +1,145 @@
+import type { AssistantMessage, Part, Session } from "@opencode-ai/sdk"
+import { handoffText, startMetadata } from "../core/format.js"
+import { outcomeOf, type Outcome, type StartMarker, type Stored } from "../core/lineage.js"
+import type { Call } from "../core/types.js"
+import { describeError, SessionToolError } from "./errors.js"
+import type { LineageStore } from "./lineage-store.js"
+import type { Notifier } from "./notify.js"
+import type { Opencode } from "./opencode/client.js"
+import type { Placement, PlannedIsolation } from "./isolation/placement.js"
+
+const ACCEPT_TIMEOUT_MS = 30_000
+/** How long, once accepted, the tool waits for the started turn's first model request before returning anyway. */
+const REQUEST_WAIT_MS = 2_000
+
+type Answer = { info: AssistantMessage; parts: Part[] }
+type Signals = { accepted: Promise<void>; requested: Promise<void> }
+
+/** A session started by `new` or `fork`, its first turn not begun yet. */
+export type FirstTurn = { call: Call; session: Session; marker: StartMarker; planned?: PlannedIsolation }
+
+/**
+ * Sends a started session its first message — into its worktree first, for an isolated one — and
+ * tells when that turn is under way and how it ended. A start that fails leaves nothing behind:
+ * the half-made session is removed and forgotten.
+ */
+export class FirstTurns {
+  private readonly accepting = new Map<string, () => void>()
+  private readonly requesting = new Map<string, () => void>()
+
+  constructor(
+    private readonly opencode: Opencode,
+    private readonly lineage: LineageStore,
+    private readonly placement: Placement,
+    private readonly notifier: Notifier,
+  ) {}
+
+  /** Called from the `chat.message` hook: a session has stored a new user message. */
+  accepted(sessionID: string): void {
+    this.accepting.get(sessionID)?.()
+  }
+
+  /** Called from the `chat.params` hook: a session's turn is about to send a model request. */
+  requested(sessionID: string): void {
+    this.requesting.get(sessionID)?.()
+  }
+
+  /**
+   * Resolves once the session has accepted its first message and its turn's first model request
+   * is on its way (its turn runs on), with that turn's outcome to come. The caller's own next
+   * step runs on the same OpenCode thread: resolving earlier would let it delay this start.
+   */
+  async begin({ call, session, marker: unplaced, planned }: FirstTurn): Promise<{ outcome: Promise<Outcome> }> {
+    const marker = planned ? await this.intoWorktree(session.id, unplaced, planned) : unplaced
+    // An isolated session's turn runs in its worktree's own OpenCode instance, whose hooks this
+    // plugin copy does not hear: there, the prompt's answer (or failure) is all that tells.
+    const signals = marker.isolation ? undefined : this.listen(session.id)
+    const turn = this.opencode
+      .prompt(session.id, {
+        agent: call.agent,
+        text: handoffText({ kind: "message", from: { agent: call.callerAgent, sessionID: call.sessionID }, text: call.text }),
+        model: call.model,
+        metadata: startMetadata(marker),
+      })
+      .then(
+        (answer) => ({ ok: true as const, answer }),
+        (error: unknown) => ({ ok: false as const, error }),
+      )
+    if (signals) await this.underway(session.id, turn, signals)
+    return { outcome: turn.then((ended) => (ended.ok ? this.outcome(session, ended.answer) : this.failure(session, ended.error))) }
+  }
+
+  /** Makes the session's worktree from the snapshot taken at its call and moves the session there; from then on its marker names the worktree. */
+  private async intoWorktree(sessionID: string, marker: StartMarker, planned: PlannedIsolation): Promise<StartMarker> {
+    try {
+      const placed: StartMarker = { ...marker, isolation: { ...planned, base: await planned.base } }
+      this.lineage.remember(sessionID, placed)
+      await this.placement.create(sessionID, placed.isolation!)
+      return placed
+    } catch (error) {
+      return this.abandon(sessionID, error)
+    }
+  }
+
+  /** The hooks' signals for one session: its first message accepted, its first model request going out. Set before it is prompted. */
+  private listen(sessionID: string): Signals {
+    return {
+      accepted: new Promise<void>((resolve) => this.accepting.set(sessionID, resolve)),
+      requested: new Promise<void>((resolve) => this.requesting.set(sessionID, resolve)),
+    }
+  }
+
+  /** Resolves once the first message is accepted (or fails the start), then once the first model request is on its way (or soon after). */
+  private async underway(sessionID: string, turn: Promise<{ ok: boolean; error?: unknown }>, signals: Signals): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    try {
+      await Promise.race([
+        signals.accepted,
+        turn.then((ended) => {
+          if (!ended.ok) throw ended.error
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new SessionToolError(`session: ${sessionID} did not accept its first message within ${ACCEPT_TIMEOUT_MS / 1000} s.`)),
+            ACCEPT_TIMEOUT_MS,
+          )
+        }),
+      ])
+    } catch (error) {
+      this.requesting.delete(sessionID)
+      await this.abandon(sessionID, error)
+    } finally {
+      clearTimeout(timer)
+      this.accepting.delete(sessionID)
+    }
+    try {
+      await Promise.race([signals.requested, turn, new Promise((resolve) => (timer = setTimeout(resolve, REQUEST_WAIT_MS)))])
+    } finally {
+      clearTimeout(timer)
+      this.requesting.delete(sessionID)
+    }
+  }
+
+  /** A start that failed: nothing of it is remembered, the half-made session is removed, and the failure goes on. */
+  private async abandon(sessionID: string, error: unknown): Promise<never> {
+    this.lineage.forget(sessionID)
+    try {
+      await this.opencode.deleteSession(sessionID)
+    } catch (cleanup) {
+      this.notifier.error(`Could not remove the unused session ${sessionID}: ${describeError(cleanup)}`, { sessionID })
+    }
+    throw error
+  }
+
+  private outcome(session: Session, answer: Answer): Outcome {
+    // The prompt's answer is the turn's last assistant message.
+    const outcome = outcomeOf([{ ...answer, info: { ...answer.info, role: "assistant" } } as unknown as Stored], false)
+    if (outcome.state === "failed") this.notifier.error(`${session.title}: turn failed (${outcome.error})`, { sessionID: session.id })
+    return outcome
+  }
+
+  private failure(session: Session, error: unknown): Outcome {
+    this.notifier.error(`${session.title}: its turn failed: ${describeError(error)}`, { sessionID: session.id })
+    return { state: "failed", error: describeError(error) }
+  }
+}
