@@ -46,12 +46,13 @@ export class Placement {
     })
   }
 
-  /** `toolDirectory`: where the tool context says the caller works, nearly always its session's directory; looked at meanwhile. */
+  /**
+   * `toolDirectory`: the directory the caller's tools run in, as the tool context gives it (the
+   * files the caller sees are there); releases that do not give it are asked for the session.
+   */
   private async look(callerID: string, toolDirectory: string | undefined): Promise<Checkout> {
-    // The session's own record decides where it works.
-    const [session, guessed] = await Promise.all([this.opencode.session(callerID), toolDirectory ? checkoutOf(toolDirectory) : undefined])
-    const directory = session.directory
-    const checkout = toolDirectory && resolve(toolDirectory) === resolve(directory) ? guessed : await checkoutOf(directory)
+    const directory = toolDirectory ?? (await this.opencode.session(callerID)).directory
+    const checkout = await checkoutOf(directory)
     if (!checkout) throw new SessionToolError(`session: isolation "worktree" needs a git repository, and ${directory} is not in one. Leave isolation out to work in this directory.`)
     const missing = await this.moveRouteMissing(directory)
     if (missing) throw new SessionToolError(`session: isolation "worktree" needs OpenCode 1.17 or later (${missing}). Leave isolation out to work in this directory.`)
