@@ -15,8 +15,11 @@ const REQUEST_WAIT_MS = 2_000
 type Answer = { info: AssistantMessage; parts: Part[] }
 type Signals = { accepted: Promise<void>; requested: Promise<void> }
 
-/** A session started by `new` or `fork`, its first turn not begun yet. */
-export type FirstTurn = { call: Call; session: Session; marker: StartMarker; planned?: PlannedIsolation }
+/**
+ * A session started by `new` or `fork`, its first turn not begun yet. `retitle`: OpenCode gave
+ * it a title of its own (a fork's "… (fork #N)"), to be replaced by `session.title`.
+ */
+export type FirstTurn = { call: Call; session: Session; marker: StartMarker; planned?: PlannedIsolation; retitle?: boolean }
 
 /**
  * Sends a started session its first message — into its worktree first, for an isolated one — and
@@ -49,7 +52,7 @@ export class FirstTurns {
    * is on its way (its turn runs on), with that turn's outcome to come. The caller's own next
    * step runs on the same OpenCode thread: resolving earlier would let it delay this start.
    */
-  async begin({ call, session, marker: unplaced, planned }: FirstTurn): Promise<{ outcome: Promise<Outcome> }> {
+  async begin({ call, session, marker: unplaced, planned, retitle }: FirstTurn): Promise<{ outcome: Promise<Outcome> }> {
     const marker = planned ? await this.intoWorktree(session.id, unplaced, planned) : unplaced
     // An isolated session's turn runs in its worktree's own OpenCode instance, whose hooks this
     // plugin copy does not hear: there, the prompt's answer (or failure) is all that tells.
@@ -66,7 +69,15 @@ export class FirstTurns {
         (error: unknown) => ({ ok: false as const, error }),
       )
     if (signals) await this.underway(session.id, turn, signals)
+    if (retitle) this.title(session)
     return { outcome: turn.then((ended) => (ended.ok ? this.outcome(session, ended.answer) : this.failure(session, ended.error))) }
+  }
+
+  /** Titled once its turn is under way, off the path of its first message: the session works without our title, so a failure is only a warning. */
+  private title(session: Session): void {
+    this.opencode.setTitle(session.id, session.title).catch((error: unknown) => {
+      this.notifier.warn(`Could not title the session ${session.id}: ${describeError(error)}`, { sessionID: session.id })
+    })
   }
 
   /** Makes the session's worktree from the snapshot taken at its call and moves the session there; from then on its marker names the worktree. */

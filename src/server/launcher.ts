@@ -71,7 +71,7 @@ export class Launcher {
   }
 
   /** Starts `session`'s first turn (in its own worktree when `planned` says where), or queues it behind the caller's running ones. */
-  async launch(call: Call, mode: "new" | "fork", session: Session, planned?: PlannedIsolation): Promise<string> {
+  async launch(call: Call, mode: "new" | "fork", session: Session, planned?: PlannedIsolation, { retitle = false } = {}): Promise<string> {
     this.book.inheritCount(call.sessionID, session.id)
     const marker: StartMarker = {
       kind: "start",
@@ -88,25 +88,23 @@ export class Launcher {
     const what = `session ${session.id} "${session.title}" (agent ${call.agent}, ${mode === "fork" ? "with this conversation's history" : "no history"})`
     const report = call.report === "none" ? " Use mode status to see how it goes." : call.report === "each" ? " Its final answer will be sent back to you here." : " Its final answer will be sent back to you here, with the others of this turn."
     if (running >= this.maxRunning) {
-      this.waiting.set(call.sessionID, [...(this.waiting.get(call.sessionID) ?? []), { call, session, marker, planned }])
+      this.waiting.set(call.sessionID, [...(this.waiting.get(call.sessionID) ?? []), { call, session, marker, planned, retitle }])
       this.notifier.info(`${call.callerAgent} queued ${call.agent}: ${session.title} (${running} running)`)
       return (
         `Waiting to start: ${what}. You already run ${running} sessions (the limit); it starts when one finishes, in call order.` +
         `${report}`
       )
     }
-    const started = `${call.callerAgent} ${mode === "fork" ? "forked" : "started"} ${call.agent}: ${session.title}`
     if (planned) {
-      this.notifier.info(`${started} (own worktree)`)
-      // Making a worktree takes seconds in a large repository: the caller's turn goes on meanwhile.
-      this.deferred.set(call.sessionID, [...(this.deferred.get(call.sessionID) ?? []), { call, session, marker, planned }])
+      // Making a worktree takes seconds in a large repository: the caller's turn goes on meanwhile,
+      // and the person hears of the session once it runs there.
+      this.deferred.set(call.sessionID, [...(this.deferred.get(call.sessionID) ?? []), { call, session, marker, planned, retitle }])
       return (
         `Starting ${what} in its own worktree ${join(planned.directory, planned.prefix)} (branch ${planned.branch}), made from what you see now; ` +
         `your files do not change until you adopt its work (mode adopt, or discard).${report}`
       )
     }
-    await this.start({ call, session, marker })
-    this.notifier.info(started)
+    await this.start({ call, session, marker, retitle })
     return `Started ${what}. It runs on its own; the person can open it from the session list (/sessions).${report}`
   }
 
@@ -126,7 +124,9 @@ export class Launcher {
       this.ended(caller, entry.session.id)
       throw error
     })
-    void begun.outcome.then((outcome) => this.finished(caller, entry.session, outcome))
+    const { call, session, marker, planned } = entry
+    this.notifier.info(`${call.callerAgent} ${marker.mode === "fork" ? "forked" : "started"} ${call.agent}: ${session.title}${planned ? " (in its own worktree)" : ""}`)
+    void begun.outcome.then((outcome) => this.finished(caller, session, outcome))
   }
 
   private finished(caller: string, session: Session, outcome: Outcome): void {
@@ -158,9 +158,7 @@ export class Launcher {
     const queue = this.waiting.get(caller)
     const next = queue?.shift()
     if (queue?.length === 0) this.waiting.delete(caller)
-    if (!next) return
-    this.notifier.info(`${next.call.callerAgent}'s waiting session starts: ${next.session.title}`)
-    this.begin(next)
+    if (next) this.begin(next)
   }
 
   /**

@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness, type StoredMessage } from "./harness.js"
 import { callSession, lines, sessionIdIn, sessionToolParts, toolOutcome, toolParts } from "./script.js"
-import { answered, answeredBy } from "./waits.js"
+import { answered, answeredBy, toasts } from "./waits.js"
 
 let oc: Harness
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" }
@@ -61,6 +61,7 @@ async function twoForks(tag: string): Promise<{ caller: string; forks: string[];
 
 describe("isolation: worktree", () => {
   it("gives each fork its own worktree made from what the caller sees; the caller's files stay as they are", async () => {
+    const since = oc.events.length
     const { forks, worktrees, messages } = await twoForks("iso1")
     // Each wrote its own version of the same file, in its own worktree.
     expect(read(join(worktrees[0]!, "shared.txt"))).toBe("iso1-A\n")
@@ -73,6 +74,12 @@ describe("isolation: worktree", () => {
       expect(output).toContain(worktrees[index]!)
       expect(output).toContain("untracked notes")
       expect(output).toContain("edited, not committed")
+    }
+    // Once running there, each has its own title, and the person was told where it runs.
+    for (const id of forks) {
+      const { data: session } = await oc.client.session.get({ path: { id } })
+      expect(session?.title).toMatch(/^Fork · beta: Try iso1-[AB]\./)
+      expect(toasts(oc, since).map((toast) => toast.message)).toContain(`alpha forked beta: ${session?.title} (in its own worktree)`)
     }
     // The wait's answers name each worktree and the files changed.
     const [waited] = callsOf(messages, "wait")
