@@ -17,12 +17,12 @@ import { send, sessionWithHistory, type Server } from "./servers.js"
 import { median } from "./stats.js"
 import { untilQuiet } from "./quiet.js"
 
-// Medians of several runs each, every run started once OpenCode is idle: a single run moves by
-// a third either way on this machine, and a median of 9 still by ±0.1 in the ratio.
+// Medians of many runs each, every run started once OpenCode is idle: a single run moves by a
+// third either way on this machine, and a median of 9 still by ±0.1 in the ratio.
 const FAN_OUT = [
   { n: 1, repeats: 15 },
-  { n: 4, repeats: 15 },
-  { n: 16, repeats: 9 },
+  { n: 4, repeats: 21 },
+  { n: 16, repeats: 15 },
 ]
 const MAX_RATIO = 1.2
 const TIMEOUT_MS = 120_000

@@ -21,7 +21,7 @@ import { untilQuiet } from "./quiet.js"
 
 const FILES = 5_000
 const ROUNDS = 5
-const TURN_ROUNDS = 5
+const TURN_ROUNDS = 7
 const MAX_CALLER_TURN_MS = 500
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: "bench", GIT_AUTHOR_EMAIL: "bench@localhost", GIT_COMMITTER_NAME: "bench", GIT_COMMITTER_EMAIL: "bench@localhost" }
 
