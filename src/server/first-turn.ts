@@ -69,12 +69,12 @@ export class FirstTurns {
         (error: unknown) => ({ ok: false as const, error }),
       )
     if (signals) await this.underway(session.id, turn, signals)
-    if (retitle) this.title(session)
+    if (retitle) this.retitle(session)
     return { outcome: turn.then((ended) => (ended.ok ? this.outcome(session, ended.answer) : this.failure(session, ended.error))) }
   }
 
-  /** Titled once its turn is under way, off the path of its first message: the session works without our title, so a failure is only a warning. */
-  private title(session: Session): void {
+  /** Gives the session our title (done off the path of its first message): it works without, so a failure is only a warning. */
+  retitle(session: Session): void {
     this.opencode.setTitle(session.id, session.title).catch((error: unknown) => {
       this.notifier.warn(`Could not title the session ${session.id}: ${describeError(error)}`, { sessionID: session.id })
     })

@@ -88,7 +88,9 @@ export class Launcher {
     const what = `session ${session.id} "${session.title}" (agent ${call.agent}, ${mode === "fork" ? "with this conversation's history" : "no history"})`
     const report = call.report === "none" ? " Use mode status to see how it goes." : call.report === "each" ? " Its final answer will be sent back to you here." : " Its final answer will be sent back to you here, with the others of this turn."
     if (running >= this.maxRunning) {
-      this.waiting.set(call.sessionID, [...(this.waiting.get(call.sessionID) ?? []), { call, session, marker, planned, retitle }])
+      // Titled now: it may wait a while, and the person sees it in the session list meanwhile.
+      if (retitle) this.turns.retitle(session)
+      this.waiting.set(call.sessionID, [...(this.waiting.get(call.sessionID) ?? []), { call, session, marker, planned }])
       this.notifier.info(`${call.callerAgent} queued ${call.agent}: ${session.title} (${running} running)`)
       return (
         `Waiting to start: ${what}. You already run ${running} sessions (the limit); it starts when one finishes, in call order.` +

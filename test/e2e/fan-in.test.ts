@@ -100,6 +100,10 @@ describe(`bounded fan-out (maxRunning: ${MAX_RUNNING})`, () => {
     expect(new Set(forks).size).toBe(4)
     const status = outcomes[4]!.text
     expect(status.split("\n").filter((line) => line.includes("waiting to start"))).toHaveLength(2)
+    // Every fork carries its own title, the waiting ones from the call on (they are titled once, then).
+    for (const [index, fork] of forks.entries()) {
+      await oc.waitFor(`${fork}'s title`, async () => (await oc.client.session.get({ path: { id: fork } })).data?.title.startsWith(`Fork · beta: Way ${index + 1}`))
+    }
 
     const runs = await Promise.all(
       forks.map(async (fork) => {
