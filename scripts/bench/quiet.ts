@@ -19,8 +19,10 @@ function groupCpuMs(pgid: number): number {
     let stat: string
     try {
       stat = readFileSync(`/proc/${entry}/stat`, "utf8")
-    } catch {
-      continue // ended while listed
+    } catch (error) {
+      // A process that ended while the folder was listed.
+      if (["ENOENT", "ESRCH"].includes((error as NodeJS.ErrnoException).code ?? "")) continue
+      throw error
     }
     // Fields after the command (which may hold spaces) start after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
