@@ -1,6 +1,7 @@
 import type { Isolation } from "../../core/lineage.js"
 import { describeError } from "../errors.js"
 import type { FileChange } from "./git.js"
+import { refs } from "./layout.js"
 import type { Worktrees } from "./worktrees.js"
 
 export function fileList(files: readonly FileChange[]): string {
@@ -19,7 +20,7 @@ export async function worktreeLine(worktrees: Worktrees, sessionID: string, isol
     if (files === undefined) {
       const fate = await worktrees.fate(sessionID, isolation)
       if (fate === "adopted") return "its work was adopted; its worktree is removed"
-      if (fate === "discarded") return `its worktree was discarded; its work is kept under refs/opencode-sessions/discarded/${sessionID}`
+      if (fate === "discarded") return `its worktree was discarded; its work is kept under ${refs.discarded(sessionID)}`
       return "its worktree is removed: it changed nothing"
     }
     if (files.length === 0) return `${where}: no changes`

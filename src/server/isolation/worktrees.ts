@@ -144,6 +144,4 @@ export class Worktrees {
     }
     await removeWorktree(isolation.root, isolation.directory, isolation.branch)
   }
-
-
 }

@@ -1,6 +1,7 @@
 import type { ToolContext } from "@opencode-ai/plugin"
 import type { Isolation, Stored } from "../../core/lineage.js"
 import { fileList } from "../isolation/describe.js"
+import { refs } from "../isolation/layout.js"
 import { SessionToolError } from "../errors.js"
 import type { Services } from "../services.js"
 
@@ -32,7 +33,7 @@ export async function adopt(services: Services, context: ToolContext, named: str
   const what = files.length ? `Adopted ${sessionID}: ${files.length} file${files.length === 1 ? "" : "s"} changed in your directory (${fileList(files)}).` : `Adopted ${sessionID}: it changed nothing.`
   if (leftover) services.notifier.warn(`Adopted ${sessionID}, but ${leftover}.`, { sessionID })
   const removed = leftover ? `Note: ${leftover}.` : "Its worktree is removed."
-  return `${what} ${removed} Its work is kept in ${isolation.root} under refs/opencode-sessions/adopted/${sessionID}.`
+  return `${what} ${removed} Its work is kept in ${isolation.root} under ${refs.adopted(sessionID)}.`
 }
 
 /** Removes an isolated session's worktree; its work stays recoverable under a ref. */
