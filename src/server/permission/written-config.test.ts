@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { configFiles, mergeDeep, parseJsonc, readWrittenPermissions } from "./written-config.js"
+import { mergeDeep, readWrittenPermissions } from "./written-config.js"
 import { evaluate, rulesForAgent } from "./rules.js"
 
 const scratch: string[] = []
@@ -16,16 +16,6 @@ function folder(): string {
   return made
 }
 
-describe("parseJsonc", () => {
-  it("reads comments and trailing commas, and keeps // and /* inside strings", () => {
-    const text = `{
-      // a comment
-      "permission": { "session": { "new:*": "deny", /* inline */ "url": "http://x/*y*/", }, },
-    }`
-    expect(parseJsonc(text)).toEqual({ permission: { session: { "new:*": "deny", url: "http://x/*y*/" } } })
-  })
-})
-
 describe("mergeDeep", () => {
   it("lets later values win and merges objects key by key, keeping the first order", () => {
     expect(mergeDeep({ session: { a: "allow", b: "ask" } }, { session: { b: "deny", c: "allow" } })).toEqual({
@@ -33,20 +23,6 @@ describe("mergeDeep", () => {
     })
     expect(Object.keys((mergeDeep({ s: { a: 1, b: 2 } }, { s: { b: 3 } }) as { s: object }).s)).toEqual(["a", "b"])
     expect(mergeDeep({ session: { a: "allow" } }, { session: "deny" })).toEqual({ session: "deny" })
-  })
-})
-
-describe("configFiles", () => {
-  it("lists global files first, then the project's from its root down to the directory", () => {
-    const files = configFiles({ XDG_CONFIG_HOME: "/cfg" }, "/repo/packages/app", "/repo")
-    const global = files.indexOf("/cfg/opencode/opencode.json")
-    const root = files.indexOf("/repo/opencode.json")
-    const app = files.indexOf("/repo/packages/app/opencode.json")
-    expect(global).toBeGreaterThanOrEqual(0)
-    expect(global).toBeLessThan(root)
-    expect(root).toBeLessThan(app)
-    expect(files).toContain("/repo/.opencode/opencode.json")
-    expect(files.some((file) => file.startsWith("/opencode"))).toBe(false)
   })
 })
 
