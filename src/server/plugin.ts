@@ -16,6 +16,7 @@ import { processReportClaims } from "./report-claims.js"
 import { LineageStore } from "./lineage-store.js"
 import { HostCapabilities } from "./host/capabilities.js"
 import { HeadlessSessions } from "./host/headless.js"
+import { TuiPartWatch, tuiPartListedIn } from "./host/tui-part.js"
 import { Notifier } from "./notify.js"
 import { Opencode } from "./opencode/client.js"
 import { readOptions } from "./options.js"
@@ -55,6 +56,11 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
   const launcher: Launcher = new Launcher(new FirstTurns(opencode, lineage, placement, notifier), book, lineage, reporter, notifier, waits, worktrees, options.maxRunning)
   const headless = new HeadlessSessions(opencode, notifier)
   const permissions = new PermissionGate(opencode, { directory: input.directory, worktree: input.worktree, env: process.env }, host, notifier)
+  const tuiPart = new TuiPartWatch({
+    listedIn: () => tuiPartListedIn(process.env, input.directory ?? process.cwd(), input.worktree),
+    isHeadless: (sessionID) => headless.isHeadless(sessionID),
+    warn: (message) => notifier.warn(message),
+  })
   let optionsProblem = problem
 
   return {
@@ -80,7 +86,10 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
       // agent list: ask for it now, before this message's model request is built.
       if (!host.used("live-description")) catalog.known()
       if (isPluginMessage(output.parts)) launcher.accepted(sessionID)
-      else book.personWrote(sessionID)
+      else {
+        book.personWrote(sessionID)
+        tuiPart.personWrote(sessionID)
+      }
     },
 
     async "chat.params"({ sessionID }) {
@@ -101,6 +110,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
 
     async event({ event }) {
       try {
+        tuiPart.event(event)
         handleEvent(event, { book, delivery, joiner, reporter, lineage, launcher, opencode, waits, headless, worktrees, notifier })
       } catch (error) {
         notifier.error(`opencode-sessions: handling ${event.type} failed: ${describeError(error)}`)

@@ -1,0 +1,54 @@
+/** The TUI part's palette commands: jump to a session this one started, and back to the one that started it. */
+import type { TuiPluginApi } from "@opencode-ai/plugin/tui"
+import { TUI_PART_REGISTERED } from "../core/protocol.js"
+import type { Report } from "./notice.js"
+import { currentSession, SessionView } from "./session-view.js"
+
+type Api = TuiPluginApi
+
+const STARTED_COMMAND = "opencode-sessions.started"
+const STARTER_COMMAND = "opencode-sessions.starter"
+
+async function pickStarted(api: Api, report: Report): Promise<void> {
+  const sessionID = currentSession(api)
+  if (!sessionID) return api.ui.toast({ variant: "info", title: "session", message: "Open a session first: this lists the sessions it started." })
+  const model = await new SessionView(api, sessionID).load().catch((error: unknown) => report("could not read the sessions started here", error))
+  if (!model) return
+  if (model.started.length === 0) return api.ui.toast({ variant: "info", title: "session", message: "This session started no sessions with the session tool." })
+  api.ui.dialog.replace(() =>
+    api.ui.DialogSelect({
+      title: "Sessions started here",
+      options: model.started.map((row) => ({
+        title: row.title,
+        value: row.sessionID,
+        description: `${row.agent} · ${row.state}${row.report === "due" ? " · report due" : ""}${row.branch ? " · own worktree" : ""}`,
+      })),
+      onSelect: (option) => {
+        api.ui.dialog.clear()
+        api.route.navigate("session", { sessionID: option.value })
+      },
+    }),
+  )
+}
+
+async function backToStarter(api: Api, report: Report): Promise<void> {
+  const sessionID = currentSession(api)
+  const model = sessionID ? await new SessionView(api, sessionID).load().catch((error: unknown) => report("could not read this session", error)) : undefined
+  if (!model?.startedBy) return api.ui.toast({ variant: "info", title: "session", message: "This session was not started by the session tool." })
+  api.route.navigate("session", { sessionID: model.startedBy.sessionID })
+}
+
+export function registerCommands(api: Api, report: Report): void {
+  api.keymap.registerLayer({
+    commands: [
+      { name: STARTED_COMMAND, title: "Sessions started here", category: "Session", namespace: "palette", run: () => void pickStarted(api, report) },
+      { name: STARTER_COMMAND, title: "Back to the session that started this one", category: "Session", namespace: "palette", run: () => void backToStarter(api, report) },
+      // Not in the palette: the TUI runs the command it hears when the TUI part announces itself (see index.tsx).
+      { name: TUI_PART_REGISTERED, title: "opencode-sessions: TUI part registered", run: () => undefined },
+    ],
+    bindings: [
+      { key: "<leader>o", cmd: STARTED_COMMAND, desc: "Sessions started here" },
+      { key: "<leader>p", cmd: STARTER_COMMAND, desc: "Back to the starting session" },
+    ],
+  } as never)
+}
