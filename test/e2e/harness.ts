@@ -42,6 +42,11 @@ export type HarnessOptions = {
   logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR"
   /** Run on the project folder once its config is written, before OpenCode starts (make it a git repository, say). */
   prepare?: (project: string) => void
+  /**
+   * Load the plugin as people do: by name (`spec`, default "opencode-sessions"), installed by
+   * OpenCode itself from this registry into a fresh cache. Otherwise the checkout is loaded by path.
+   */
+  install?: { registry: string; spec?: string }
 }
 
 export type StoredMessage = Awaited<ReturnType<OpencodeClient["session"]["messages"]>>["data"] extends
@@ -86,11 +91,17 @@ function freshScratch(): { root: string; project: string } {
 /** A scratch project for a test OpenCode: its config (scripted model, this plugin), and the environment that keeps every XDG folder in scratch space. */
 export type ScratchProject = { root: string; project: string; env: NodeJS.ProcessEnv }
 
+/** How opencode.json (and tui.json) name the plugin: by name from a registry, or by path. */
+export function pluginSpec(options: HarnessOptions): string {
+  if (options.install) return options.install.spec ?? "opencode-sessions"
+  // The package as npm would ship it, when a run asks for that (test:compat), else this checkout.
+  return `file://${process.env.OPENCODE_SESSIONS_PACKAGE || REPO_ROOT}`
+}
+
 export function prepareProject(model: ScriptedModel, options: HarnessOptions = {}): ScratchProject {
   const { root, project } = freshScratch()
   const models = options.models ?? ["model-1"]
-  // The package as npm would ship it, when a run asks for that (test:compat), else this checkout.
-  const pluginPath = `file://${process.env.OPENCODE_SESSIONS_PACKAGE || REPO_ROOT}`
+  const pluginPath = pluginSpec(options)
   const config = {
     $schema: "https://opencode.ai/config.json",
     autoupdate: false,
@@ -126,7 +137,9 @@ export function prepareProject(model: ScriptedModel, options: HarnessOptions = {
     XDG_DATA_HOME: xdg("data"),
     XDG_CONFIG_HOME: xdg("config"),
     XDG_STATE_HOME: xdg("state"),
-    XDG_CACHE_HOME: join(REPO_ROOT, ".scratch", "xdg-cache"),
+    // A fresh cache for an install by name, as a new user has: OpenCode installs plugins there.
+    XDG_CACHE_HOME: options.install ? xdg("cache") : join(REPO_ROOT, ".scratch", "xdg-cache"),
+    ...(options.install ? { npm_config_registry: options.install.registry } : {}),
   }
   options.prepare?.(project)
   return { root, project, env }
@@ -307,7 +320,7 @@ export function signalGroup(server: ChildProcess, signal: NodeJS.Signals): void 
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const probe = createServer()
     probe.once("error", reject)

@@ -1,15 +1,38 @@
 /**
  * The real OpenCode TUI in a tmux session: a scratch project with this package as both its
- * server plugin (opencode.json) and TUI plugin (tui.json), and the scripted model. Waits read
+ * server plugin (opencode.json) and TUI plugin (tui.json), by path or installed by name (see
+ * HarnessOptions.install), and the scripted model. Waits read
  * the screen (capture-pane) until the text appears, never a fixed sleep.
  */
 import { execFileSync } from "node:child_process"
-import { rmSync, writeFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { OPENCODE_BIN, prepareProject, REPO_ROOT, type HarnessOptions } from "../e2e/harness.js"
+import { OPENCODE_BIN, pluginSpec, prepareProject, type HarnessOptions } from "../e2e/harness.js"
 import { startScriptedModel, type ScriptedModel } from "../e2e/scripted-model.js"
 
+/** Everything OpenCode wrote to its log files (in the scratch data folder) so far. */
+export function opencodeLog(env: NodeJS.ProcessEnv): string {
+  const folder = join(env.XDG_DATA_HOME!, "opencode", "log")
+  if (!existsSync(folder)) return ""
+  return readdirSync(folder)
+    .map((name) => readFileSync(join(folder, name), "utf8"))
+    .join("\n")
+}
+
+/** Resolves with OpenCode's log once it shows `what` (OpenCode writes its log a moment after it acts). */
+export async function waitForLog(env: NodeJS.ProcessEnv, what: RegExp, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const log = opencodeLog(env)
+    if (what.test(log)) return log
+    if (Date.now() > deadline) throw new Error(`OpenCode's log never showed ${String(what)} within ${timeoutMs} ms. Log:\n${log.slice(-4000)}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
 export type Tui = {
+  /** The environment the TUI's OpenCode runs with (its scratch XDG folders). */
+  env: NodeJS.ProcessEnv
   screen(): string
   type(text: string): void
   keys(...keys: string[]): void
@@ -44,10 +67,10 @@ export async function startTui(options: HarnessOptions = {}): Promise<Tui> {
   }
   const model: ScriptedModel = await startScriptedModel()
   const { root, project, env } = prepareProject(model, options)
-  writeFileSync(join(project, "tui.json"), JSON.stringify({ $schema: "https://opencode.ai/tui.json", plugin: [`file://${REPO_ROOT}`] }))
+  writeFileSync(join(project, "tui.json"), JSON.stringify({ $schema: "https://opencode.ai/tui.json", plugin: [pluginSpec(options)] }))
   const name = `opencode-sessions-${process.pid}-${Date.now()}`
   const exports = Object.entries(env)
-    .filter(([key]) => key.startsWith("XDG_") || key.startsWith("OPENCODE_"))
+    .filter(([key]) => key.startsWith("XDG_") || key.startsWith("OPENCODE_") || key === "npm_config_registry")
     .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
     .join(" ")
   // Wide enough for the sidebar; the TUI's own log stays in the scratch data folder.
@@ -55,6 +78,7 @@ export async function startTui(options: HarnessOptions = {}): Promise<Tui> {
   const opencodePid = Number(tmux("display-message", "-p", "-t", name, "#{pane_pid}").trim())
   const screen = () => tmux("capture-pane", "-p", "-t", name)
   const tui: Tui = {
+    env,
     screen,
     type: (text) => void tmux("send-keys", "-t", name, "-l", text),
     keys: (...keys) => void tmux("send-keys", "-t", name, ...keys),

@@ -1,21 +1,35 @@
 /**
- * The TUI part in the real OpenCode TUI, driven in tmux with the scripted model: the sidebar
- * lists what the session started, the palette offers the jump commands (and their keys work),
- * and after a hand-off the prompt area says who took it and where the next message goes.
+ * The TUI part in the real OpenCode TUI, driven in tmux with the scripted model, installed the
+ * way people install it: OpenCode installs the packed package by name from a local registry
+ * into a fresh cache (no checkout on any path it sees). The sidebar lists what the session
+ * started, the palette offers the jump commands (and their keys work), and after a hand-off the
+ * prompt area says who took it and where the next message goes.
  */
+import { existsSync, readdirSync } from "node:fs"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { callSession } from "../e2e/script.js"
-import { startTui, type Tui } from "./tmux.js"
+import { packCheckout, type Packed } from "../install/pack.js"
+import { startRegistry, type Registry } from "../install/registry.js"
+import { startTui, waitForLog, type Tui } from "./tmux.js"
 
 let tui: Tui
+let registry: Registry
+let packed: Packed
 
 beforeAll(async () => {
-  tui = await startTui()
-  await tui.waitFor("Ask anything", 60_000)
+  packed = await packCheckout()
+  registry = await startRegistry()
+  await registry.publish(packed.tarball)
+  tui = await startTui({ install: { registry: registry.url } })
+  // OpenCode installs the package into its cache before the TUI is ready.
+  await tui.waitFor("Ask anything", 90_000)
 })
 
 afterAll(async () => {
   await tui?.stop()
+  await registry?.stop()
+  packed?.remove()
 })
 
 function say(text: string) {
@@ -23,7 +37,14 @@ function say(text: string) {
   tui.keys("Enter")
 }
 
-describe("the TUI part", () => {
+describe("the TUI part, installed by name", () => {
+  it("was installed by OpenCode into its cache, as a person gets it", () => {
+    // OpenCode keeps an install per spec it resolved (here "opencode-sessions@latest").
+    const packages = join(tui.env.XDG_CACHE_HOME!, "opencode", "packages")
+    const installed = readdirSync(packages).filter((name) => existsSync(join(packages, name, "node_modules", "opencode-sessions", "dist", "tui", "index.js")))
+    expect(installed.length, `no install of opencode-sessions in ${packages}: ${readdirSync(packages).join(", ")}`).toBeGreaterThan(0)
+  })
+
   it("lists the sessions this one started in the sidebar, with agent, state and report", async () => {
     say(callSession({ mode: "fork", agent: "plan", report: true, text: "@say Fork answered." }))
     await tui.waitFor("Started here (1)")
@@ -32,13 +53,14 @@ describe("the TUI part", () => {
     expect(screen).toMatch(/Fork · plan: @say Fork answe[\s\S]*plan · idle · reported/)
   })
 
-  it("offers the jump commands in the palette, with their keys", async () => {
+  it("offers the jump commands in the palette, with their keys, and nothing else of its own", async () => {
     tui.keys("C-p")
     await tui.waitFor("Commands")
     tui.type("started")
     const palette = await tui.waitFor("Back to the session that started this one")
     expect(palette).toMatch(/Sessions started here\s+ctrl\+x o/)
     expect(palette).toMatch(/Back to the session that started this one\s+ctrl\+x p/)
+    expect(palette).not.toMatch(/TUI part registered/)
     tui.keys("Escape")
     await tui.waitGone("Commands")
   })
@@ -68,5 +90,10 @@ describe("the TUI part", () => {
     say(callSession({ mode: "message", agent: "plan", text: "@say Plan took it." }))
     const screen = await tui.waitFor("plan took the hand-off")
     expect(screen).toContain("the prompt stays on build: Tab to answer plan")
+  })
+
+  it("said in OpenCode's log that it registered, and the server part never warned that it did not load", async () => {
+    const log = await waitForLog(tui.env, /opencode-sessions: TUI part registered/)
+    expect(log).not.toMatch(/TUI part did not load/)
   })
 })
