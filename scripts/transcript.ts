@@ -1,7 +1,8 @@
 /** A transcript for people: who said what in each session, without the scripted model's directives. */
 import type { Harness, StoredMessage } from "../test/e2e/harness.js"
-import { textOf, toolOutcome, type ToolPart } from "../test/e2e/script.js"
+import { toolOutcome, type ToolPart } from "../test/e2e/script.js"
 import { plainWords } from "../test/e2e/scripted-model.js"
+import { pluginMarker } from "../test/e2e/waits.js"
 
 function firstLine(text: string, max = 110): string {
   const line = plainWords(text.split("\n")[0] ?? "")
@@ -20,8 +21,9 @@ function who(message: StoredMessage): string {
   const info = message.info
   if (info.role === "user") {
     if (message.parts.some((part) => part.type === "compaction")) return "compaction"
-    const text = textOf(message)
-    if (text.startsWith("[Handed over by") || text.startsWith("[Report from")) return `hand-off → ${info.agent}`
+    const kind = pluginMarker(message)?.kind
+    if (kind === "start") return `started → ${info.agent}`
+    if (kind) return `${kind === "report" ? "report" : "hand-off"} → ${info.agent}`
     return `person → ${info.agent}`
   }
   return info.summary ? "summary" : info.mode

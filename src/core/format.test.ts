@@ -1,37 +1,8 @@
 import { describe, expect, it } from "vitest"
-import { MARKER, excerpt, handoffHeader, handoffText, isPluginMessage, markerMetadata, sessionTitle } from "./format.js"
+import { MARKER, excerpt, isPluginMessage, markerMetadata, sessionTitle } from "./format.js"
 import type { Handoff } from "./types.js"
 
 const from = { agent: "plan", sessionID: "ses_parent", title: "Refactor the parser" }
-
-describe("handoffText", () => {
-  it.each(["message", "compact"] as const)("a %s hand-off names the sending agent and says the person did not type it", (kind) => {
-    const text = handoffText({ kind, from, text: "Implement step 2." })
-    const [header, blank, body] = text.split("\n")
-    expect(header).toContain('agent "plan"')
-    expect(header).toContain("not typed by the person")
-    expect(blank).toBe("")
-    expect(body).toBe("Implement step 2.")
-  })
-
-  it("a compact hand-off's header says the conversation was compacted, unlike a message's", () => {
-    expect(handoffHeader({ kind: "compact", from })).toContain("compacting")
-    expect(handoffHeader({ kind: "message", from })).not.toContain("compacting")
-  })
-
-  it("a report's header carries the reporting session's id, title and agent", () => {
-    const header = handoffHeader({ kind: "report", from: { agent: "build", sessionID: "ses_child", title: "Fix tests" } })
-    expect(header).toContain("ses_child")
-    expect(header).toContain('"Fix tests"')
-    expect(header).toContain('agent "build"')
-  })
-
-  it("a report without a title still names the session, with no empty quotes", () => {
-    const header = handoffHeader({ kind: "report", from: { agent: "build", sessionID: "ses_child" } })
-    expect(header).toContain("ses_child")
-    expect(header).not.toContain('""')
-  })
-})
 
 describe("isPluginMessage", () => {
   const handoff: Pick<Handoff, "kind" | "from"> = { kind: "message", from }
@@ -77,16 +48,16 @@ describe("excerpt", () => {
 })
 
 describe("sessionTitle", () => {
-  it("names the mode, the agent and the task's first non-empty line", () => {
+  it("names the mode, the agent and the task's first non-empty line, in plain ASCII", () => {
     const title = sessionTitle("new", "build", "\n\nWrite the migration\nthen run it")
-    expect(title).toBe("New · build: Write the migration")
-    expect(sessionTitle("fork", "plan", "Try the other approach")).toBe("Fork · plan: Try the other approach")
+    expect(title).toBe("New (build): Write the migration")
+    expect(sessionTitle("fork", "plan", "Try the other approach")).toBe("Fork (plan): Try the other approach")
   })
 
-  it("stays short when the task is long", () => {
+  it("stays short when the task is long, cut with an ASCII ellipsis", () => {
     const title = sessionTitle("new", "build", "word ".repeat(100))
-    expect(title.startsWith("New · build: word")).toBe(true)
-    expect(title.endsWith("…")).toBe(true)
-    expect(title.length).toBeLessThanOrEqual("New · build: ".length + 50)
+    expect(title.startsWith("New (build): word")).toBe(true)
+    expect(title.endsWith("...")).toBe(true)
+    expect(title.length).toBeLessThanOrEqual("New (build): ".length + 50)
   })
 })

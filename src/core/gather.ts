@@ -2,7 +2,8 @@
  * Which reports are due, decided from facts alone (what each started session's outcome is,
  * which answers already reached the caller, whether the caller's turn is over). Pure.
  */
-import { reportText, type Isolation, type Outcome, type ReportStyle } from "./lineage.js"
+import type { Isolation, Outcome, ReportStyle } from "./lineage.js"
+import type { WorktreeState } from "./types.js"
 
 export type Member = {
   sessionID: string
@@ -14,8 +15,8 @@ export type Member = {
   turn: string
   /** Undefined: the session was deleted before it reported. */
   outcome: Outcome | undefined
-  /** For a session in its own worktree: where, and what it changed. */
-  changes?: string
+  /** For a session in its own worktree: where its work stands. */
+  worktree?: WorktreeState
   isolation?: Isolation
 }
 
@@ -50,15 +51,4 @@ export function dueReports(members: readonly Member[], reported: ReadonlySet<str
 }
 
 /** What a report or a wait shows of one started session. */
-export type Answered = Pick<Member, "sessionID" | "title" | "agent" | "mode" | "outcome" | "changes">
-
-/** A session's answer as a report or a wait shows it; a deleted session has none. */
-export function answerOf(session: Answered): string {
-  const answer = session.outcome ? reportText(session.outcome) : "(The session was deleted before it answered.)"
-  return session.changes ? `${answer}\n[${session.changes}]` : answer
-}
-
-/** One session's answer among several, headed by what it is. */
-export function answerBlock(session: Answered): string {
-  return `${session.sessionID} "${session.title}" (agent ${session.agent}, ${session.mode}):\n${answerOf(session)}`
-}
+export type Answered = Pick<Member, "sessionID" | "title" | "agent" | "mode" | "outcome" | "worktree">

@@ -93,11 +93,6 @@ export function startMarkerOf(messages: readonly Stored[]): StartMarker | undefi
 
 const COLLECTED = /^Finished: \d+ of \d+ \(([^)]*)\)/
 
-/** The first line of a `wait` result: it names the sessions whose answers the result holds. */
-export function collectedLine(finished: readonly string[], of: number): string {
-  return `Finished: ${finished.length} of ${of} (${finished.join(", ")}).`
-}
-
 /**
  * The started sessions whose answers already reached the caller: by the reports' markers, and
  * by the first lines of its completed waits.
@@ -148,22 +143,6 @@ export function outcomeOf(messages: readonly Stored[], running: boolean): Outcom
     .join("\n")
     .trim()
   return { state: "idle", answer }
-}
-
-/** A finished outcome, as it reads in a report. */
-export function reportText(outcome: Outcome): string {
-  switch (outcome.state) {
-    case "idle":
-      return outcome.answer || "(It finished without a text answer.)"
-    case "failed":
-      return `(Its turn failed: ${outcome.error})`
-    case "interrupted":
-      return "(The person interrupted it before it answered.)"
-    case "working":
-    case "waiting":
-    case "stopped":
-      return "(It has not finished.)"
-  }
 }
 
 /** A hand-off the caller queued in its own session that has not been delivered yet. */

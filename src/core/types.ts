@@ -44,3 +44,14 @@ export type Call = {
 
 /** A git checkout's top folder, and the caller's folder inside it ("" at the top, else ending in "/"). */
 export type Checkout = { root: string; prefix: string }
+
+/** One file an isolated session changed, with its line counts. */
+export type FileChange = { path: string; additions: number; deletions: number }
+
+/** Where an isolated session's work stands, for status, reports and waits. */
+export type WorktreeState =
+  | { kind: "changed"; directory: string; branch: string; files: readonly FileChange[] }
+  | { kind: "unreadable"; directory: string; branch: string; error: string }
+  | { kind: "adopted" }
+  | { kind: "discarded"; ref: string }
+  | { kind: "removed-unchanged" }

@@ -1,9 +1,10 @@
 import { describeError } from "./errors.js"
 import type { HandoffBook } from "../core/book.js"
-import { excerpt, handoffText, markerMetadata } from "../core/format.js"
+import { excerpt, markerMetadata } from "../core/format.js"
 import type { Handoff } from "../core/types.js"
 import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
+import { words } from "./tool/words.js"
 
 /**
  * Delivers queued hand-offs once a session's turn has ended (reports, and hand-offs that could
@@ -55,7 +56,7 @@ export class Delivery {
       }
       const answer = await this.opencode.prompt(sessionID, {
         agent: handoff.agent,
-        text: handoffText(handoff),
+        text: words.delivered(handoff),
         model: handoff.model,
         metadata: markerMetadata(handoff),
       })

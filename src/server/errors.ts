@@ -1,3 +1,5 @@
+import { words } from "./tool/words.js"
+
 /**
  * Refusals the `session` tool throws. OpenCode shows a thrown error as a failed tool call with
  * this message, so the model cannot mistake a refusal for success. Each message says what was
@@ -10,31 +12,28 @@ export class SessionToolError extends Error {
 export class InvalidAgentError extends SessionToolError {
   override name = "InvalidAgentError"
   constructor(agent: string, why: string, valid: string[]) {
-    super(`session: agent "${agent}" ${why}. Valid agents: ${valid.join(", ") || "(none)"}.`)
+    super(words.refusal.invalidAgent(agent, why, valid))
   }
 }
 
 export class InvalidModelError extends SessionToolError {
   override name = "InvalidModelError"
   constructor(model: string, why: string, examples: string[]) {
-    super(`session: model "${model}" ${why}. Use "provider/model", for example: ${examples.join(", ") || "(no models configured)"}.`)
+    super(words.refusal.invalidModel(model, why, examples))
   }
 }
 
 export class EmptyTextError extends SessionToolError {
   override name = "EmptyTextError"
   constructor(mode: string) {
-    super(`session: mode "${mode}" needs a non-empty \`text\` (the message the target agent receives).`)
+    super(words.refusal.emptyText(mode))
   }
 }
 
 export class LoopGuardError extends SessionToolError {
   override name = "LoopGuardError"
   constructor(limit: number) {
-    super(
-      `session: refused — ${limit} automatic hand-offs in a row without a message from the person (the limit). ` +
-        `Answer the person now; the count resets when they write.`,
-    )
+    super(words.refusal.loopGuard(limit))
   }
 }
 

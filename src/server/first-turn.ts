@@ -1,5 +1,5 @@
 import type { AssistantMessage, Part, Session } from "@opencode-ai/sdk"
-import { handoffText, startMetadata } from "../core/format.js"
+import { startMetadata } from "../core/format.js"
 import { outcomeOf, type Outcome, type StartMarker, type Stored } from "../core/lineage.js"
 import type { Call } from "../core/types.js"
 import { describeError, SessionToolError } from "./errors.js"
@@ -7,6 +7,7 @@ import type { LineageStore } from "./lineage-store.js"
 import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
 import type { Placement, PlannedIsolation } from "./isolation/placement.js"
+import { words } from "./tool/words.js"
 
 const ACCEPT_TIMEOUT_MS = 30_000
 /** How long, once accepted, the tool waits for the started turn's first model request before returning anyway. */
@@ -60,7 +61,7 @@ export class FirstTurns {
     const turn = this.opencode
       .prompt(session.id, {
         agent: call.agent,
-        text: handoffText({ kind: "message", from: { agent: call.callerAgent, sessionID: call.sessionID }, text: call.text }),
+        text: words.startedWith({ agent: call.callerAgent, sessionID: call.sessionID }, marker.mode, marker.report, call.text),
         model: call.model,
         metadata: startMetadata(marker),
       })
@@ -111,7 +112,7 @@ export class FirstTurns {
         }),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new SessionToolError(`session: ${sessionID} did not accept its first message within ${ACCEPT_TIMEOUT_MS / 1000} s.`)),
+            () => reject(new SessionToolError(words.refusal.notAccepted(sessionID, ACCEPT_TIMEOUT_MS / 1000))),
             ACCEPT_TIMEOUT_MS,
           )
         }),

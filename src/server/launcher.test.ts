@@ -49,7 +49,7 @@ function setup() {
   const delivery = new Delivery(opencode, book, notifier)
   const launcher = new Launcher(new FirstTurns(opencode, lineage, {} as Placement, notifier), book, lineage, new Reporter(opencode, book, lineage, delivery, notifier, () => [], new ReportClaims()), notifier, new Waits(), {} as Worktrees, 8)
   const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Look into it.", report: "each" }
-  const session = { id: "ses_child", title: "New · plan: Look into it." } as Session
+  const session = { id: "ses_child", title: "New (plan): Look into it." } as Session
   return { launcher, lineage, call, session, toasts, deleted, delivered, settle: () => settle! }
 }
 
@@ -62,15 +62,12 @@ describe("Launcher", () => {
     await tick()
     launcher.accepted("ses_child")
     launcher.requested("ses_child")
-    expect(await launching).toContain('Started session ses_child "New · plan: Look into it."')
+    expect(await launching).toEqual({ kind: "started" })
     expect(lineage.knownChildren("ses_parent")).toEqual(["ses_child"])
 
     settle().answer({}, "Found it.")
-    await vi.waitFor(() =>
-      expect(delivered).toEqual([
-        'ses_parent build: [Report from session ses_child "New · plan: Look into it." (agent "plan"): its final answer, sent back automatically.] | Found it.',
-      ]),
-    )
+    // To the caller, for the caller's agent: a report headed by the session it comes from, then its answer.
+    await vi.waitFor(() => expect(delivered).toEqual([expect.stringMatching(/^ses_parent build: \[Report from session ses_child "New \(plan\): Look into it\."[^\]]*\] \| Found it\.$/)]))
   })
 
   it("waits, once accepted, for the started turn's first model request before returning", async () => {
@@ -82,7 +79,7 @@ describe("Launcher", () => {
     await tick()
     expect(returned).toBe(false)
     launcher.requested("ses_child")
-    expect(await launching).toContain("Started session ses_child")
+    expect(await launching).toEqual({ kind: "started" })
   })
 
   it("removes the session and records nothing when the first message fails before it is accepted", async () => {
@@ -143,7 +140,7 @@ describe("Launcher with maxRunning", () => {
     const launcher = new Launcher(new FirstTurns(opencode, lineage, {} as Placement, notifier), book, lineage, new Reporter(opencode, book, lineage, new Delivery(opencode, book, notifier), notifier, () => [], new ReportClaims()), notifier, new Waits(), {} as Worktrees, maxRunning)
     const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Go.", report: "none" }
     const launch = async (id: string) => {
-      const launching = launcher.launch(call, "fork", { id, title: `Fork · plan: ${id}` } as Session)
+      const launching = launcher.launch(call, "fork", { id, title: `Fork (plan): ${id}` } as Session)
       await tick()
       launcher.accepted(id)
       launcher.requested(id)
@@ -154,10 +151,10 @@ describe("Launcher with maxRunning", () => {
 
   it("makes every session at once, runs at most maxRunning, and starts the waiting ones in call order as others end", async () => {
     const { launcher, launch, prompted, end } = limited(2)
-    expect(await launch("ses_a")).toMatch(/^Started session ses_a/)
-    expect(await launch("ses_b")).toMatch(/^Started session ses_b/)
-    expect(await launch("ses_c")).toMatch(/^Waiting to start: session ses_c .*You already run 2 sessions \(the limit\)/)
-    expect(await launch("ses_d")).toMatch(/^Waiting to start: session ses_d/)
+    expect(await launch("ses_a")).toEqual({ kind: "started" })
+    expect(await launch("ses_b")).toEqual({ kind: "started" })
+    expect(await launch("ses_c")).toEqual({ kind: "waiting", running: 2 })
+    expect(await launch("ses_d")).toEqual({ kind: "waiting", running: 2 })
     expect(prompted).toEqual(["ses_a", "ses_b"])
     expect(launcher.waitingFor("ses_parent")).toEqual(["ses_c", "ses_d"])
 
@@ -177,7 +174,7 @@ describe("Launcher with maxRunning", () => {
   it("drops the waiting sessions when the person interrupts the caller: they never start", async () => {
     const { launcher, launch, prompted, end } = limited(1)
     await launch("ses_a")
-    expect(await launch("ses_b")).toMatch(/^Waiting to start: session ses_b/)
+    expect(await launch("ses_b")).toEqual({ kind: "waiting", running: 1 })
     expect(launcher.cancelWaiting("ses_parent")).toEqual(["ses_b"])
     expect(launcher.waitingFor("ses_parent")).toEqual([])
     end("ses_a")

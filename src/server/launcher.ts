@@ -12,6 +12,9 @@ import type { Waits } from "./waits.js"
 import type { Worktrees } from "./isolation/worktrees.js"
 import type { PlannedIsolation } from "./isolation/placement.js"
 
+/** How a started session's first turn stands when the tool returns. */
+export type Launched = { kind: "started" } | { kind: "waiting"; running: number } | { kind: "isolated"; directory: string; branch: string }
+
 /**
  * Decides when the first turn of a session started by `new` or `fork` begins (./first-turn.ts
  * runs it), and what follows its end, without making the caller wait for its answer. A caller
@@ -71,7 +74,7 @@ export class Launcher {
   }
 
   /** Starts `session`'s first turn (in its own worktree when `planned` says where), or queues it behind the caller's running ones. */
-  async launch(call: Call, mode: "new" | "fork", session: Session, planned?: PlannedIsolation, { retitle = false } = {}): Promise<string> {
+  async launch(call: Call, mode: "new" | "fork", session: Session, planned?: PlannedIsolation, { retitle = false } = {}): Promise<Launched> {
     this.book.inheritCount(call.sessionID, session.id)
     const marker: StartMarker = {
       kind: "start",
@@ -85,29 +88,21 @@ export class Launcher {
     }
     this.lineage.remember(session.id, marker)
     const running = (this.running.get(call.sessionID)?.size ?? 0) + (this.deferred.get(call.sessionID)?.length ?? 0)
-    const what = `session ${session.id} "${session.title}" (agent ${call.agent}, ${mode === "fork" ? "with this conversation's history" : "no history"})`
-    const report = call.report === "none" ? " Use mode status to see how it goes." : call.report === "each" ? " Its final answer will be sent back to you here." : " Its final answer will be sent back to you here, with the others of this turn."
     if (running >= this.maxRunning) {
       // Titled now: it may wait a while, and the person sees it in the session list meanwhile.
       if (retitle) this.turns.retitle(session)
       this.waiting.set(call.sessionID, [...(this.waiting.get(call.sessionID) ?? []), { call, session, marker, planned }])
       this.notifier.info(`${call.callerAgent} queued ${call.agent}: ${session.title} (${running} running)`)
-      return (
-        `Waiting to start: ${what}. You already run ${running} sessions (the limit); it starts when one finishes, in call order.` +
-        `${report}`
-      )
+      return { kind: "waiting", running }
     }
     if (planned) {
       // Making a worktree takes seconds in a large repository: the caller's turn goes on meanwhile,
       // and the person hears of the session once it runs there.
       this.deferred.set(call.sessionID, [...(this.deferred.get(call.sessionID) ?? []), { call, session, marker, planned, retitle }])
-      return (
-        `Starting ${what} in its own worktree ${join(planned.directory, planned.prefix)} (branch ${planned.branch}), made from what you see now; ` +
-        `your files do not change until you adopt its work (mode adopt, or discard).${report}`
-      )
+      return { kind: "isolated", directory: join(planned.directory, planned.prefix), branch: planned.branch }
     }
     await this.start({ call, session, marker, retitle })
-    return `Started ${what}. It runs on its own; the person can open it from the session list (/sessions).${report}`
+    return { kind: "started" }
   }
 
   /** Starts a session's first turn in the background: a failure reaches the person, not the caller's tool call. */

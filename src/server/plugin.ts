@@ -11,7 +11,7 @@ import { FirstTurns } from "./first-turn.js"
 import { Waits } from "./waits.js"
 import { Worktrees } from "./isolation/worktrees.js"
 import { Placement } from "./isolation/placement.js"
-import { worktreeLine } from "./isolation/describe.js"
+import { worktreeState } from "./isolation/describe.js"
 import { processReportClaims } from "./report-claims.js"
 import { LineageStore } from "./lineage-store.js"
 import { HostCapabilities } from "./host/capabilities.js"
@@ -22,7 +22,7 @@ import { Opencode } from "./opencode/client.js"
 import { readOptions } from "./options.js"
 import { Reporter } from "./reporter.js"
 import { PermissionGate } from "./permission/gate.js"
-import { toolDescription } from "./tool/description.js"
+import { words } from "./tool/words.js"
 import { sessionTool } from "./tool/session-tool.js"
 
 /**
@@ -50,7 +50,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
     notifier,
     (callerID): string[] => launcher.waitingFor(callerID),
     processReportClaims(),
-    (sessionID, isolation) => worktreeLine(worktrees, sessionID, isolation),
+    (sessionID, isolation) => worktreeState(worktrees, sessionID, isolation),
   )
   const waits = new Waits()
   const launcher: Launcher = new Launcher(new FirstTurns(opencode, lineage, placement, notifier), book, lineage, reporter, notifier, waits, worktrees, options.maxRunning)
@@ -70,7 +70,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
       if (toolID !== "session") return
       host.offers("live-description")
       try {
-        output.description = toolDescription(handoffTargets(await catalog.recent()))
+        output.description = words.description(handoffTargets(await catalog.recent()))
       } catch (error) {
         notifier.error(`Could not list agents for the session tool's description: ${describeError(error)}`)
       }

@@ -1,13 +1,14 @@
-import { answerBlock, answerOf, dueReports, type DueReport, type Member } from "../core/gather.js"
+import { dueReports, type DueReport, type Member } from "../core/gather.js"
 import { reportedIn, turnOf, type Isolation, type Outcome, type Stored } from "../core/lineage.js"
 import type { HandoffBook } from "../core/book.js"
-import type { Sender } from "../core/types.js"
+import type { Sender, WorktreeState } from "../core/types.js"
 import type { Delivery } from "./delivery.js"
 import { describeError } from "./errors.js"
 import type { LineageStore } from "./lineage-store.js"
 import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
 import { processReportClaims, type ReportClaims } from "./report-claims.js"
+import { words } from "./tool/words.js"
 
 /**
  * Sends started sessions' answers back to the session that started them, deciding from what
@@ -29,8 +30,8 @@ export class Reporter {
     /** Sessions a caller started that wait for a free place in this instance (the launcher's queue). */
     private readonly waitingFor: (callerID: string) => readonly string[],
     private readonly claims: ReportClaims = processReportClaims(),
-    /** For a session in its own worktree: where, and what it changed (see isolation/describe.ts). */
-    private readonly worktreeLine: (sessionID: string, isolation: Isolation | undefined) => Promise<string | undefined> = async () => undefined,
+    /** For a session in its own worktree: where its work stands (see isolation/describe.ts). */
+    private readonly worktreeOf: (sessionID: string, isolation: Isolation | undefined) => Promise<WorktreeState | undefined> = async () => undefined,
   ) {}
 
   /** A session went idle: a started one may owe a report, a caller's turn may have ended. */
@@ -86,7 +87,7 @@ export class Reporter {
       .filter((view) => view.report !== "none" && !reported.has(view.sessionID) && !this.claims.has(view.sessionID))
       .map((view) => ({ ...view, outcome: neverStarted(view.sessionID, view.outcome, waiting), turn: turnOf(parentMessages, view.call) }))
     for (const report of dueReports(members, reported, (turn) => turnOver(parentMessages, turn, this.book.isBusy(parentID)))) {
-      for (const member of report.members) member.changes = await this.worktreeLine(member.sessionID, member.isolation)
+      for (const member of report.members) member.worktree = await this.worktreeOf(member.sessionID, member.isolation)
       this.send(parentID, report)
     }
   }
@@ -96,10 +97,7 @@ export class Reporter {
     if (!this.claims.claim(report.members.map((member) => member.sessionID))) return
     const covers: Sender[] = report.members.map((member) => ({ agent: member.agent, sessionID: member.sessionID, title: member.title }))
     const callerAgent = this.lineage.known(report.members[0]!.sessionID)?.fromAgent ?? report.members[0]!.agent
-    const text =
-      report.members.length === 1
-        ? answerOf(report.members[0]!)
-        : report.members.map(answerBlock).join("\n\n")
+    const text = report.members.length === 1 ? words.report.answer(report.members[0]!) : report.members.map(words.report.block).join("\n\n")
     this.book.enqueue({ kind: "report", sessionID: parentID, agent: callerAgent, text, from: covers[0]!, covers })
     const who = report.members.length === 1 ? `${covers[0]!.agent} (${covers[0]!.title})` : `${report.members.length} sessions`
     this.notifier.info(`Report: ${who} → ${callerAgent}`)
@@ -114,7 +112,7 @@ export class Reporter {
  */
 export function neverStarted(sessionID: string, outcome: Outcome | undefined, waiting: readonly string[]): Outcome | undefined {
   if (outcome?.state !== "waiting" || waiting.includes(sessionID)) return outcome
-  return { state: "failed", error: "it never started: it was waiting for a free place when OpenCode stopped or the person interrupted (send it a message to run it)" }
+  return { state: "failed", error: words.report.neverStarted }
 }
 
 /**

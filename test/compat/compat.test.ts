@@ -139,7 +139,7 @@ describe(`OpenCode ${version}: the modes`, () => {
 
   it(`the model sees the live agent list in the tool's description (tool.definition hook: ${release.definitionHook ? "yes" : "no"})`, async () => {
     const description = oc.model.lastSessionTool()?.function.description ?? ""
-    expect(description).toContain("alpha (Writes first…)")
+    expect(description).toContain("alpha (Writes first drafts.)")
     expect(description).toContain("gamma (Restricted")
     const fallbackLogged = oc.output().includes("the tool.definition hook is not available")
     expect(fallbackLogged).toBe(!release.definitionHook)

@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness, type StoredMessage } from "./harness.js"
 import { callSession, lines, sessionIdIn, sessionToolParts, toolOutcome, toolParts } from "./script.js"
-import { answered, answeredBy, toasts } from "./waits.js"
+import { answered, answeredBy, pluginMarker, toasts } from "./waits.js"
 
 let oc: Harness
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" }
@@ -52,11 +52,15 @@ async function twoForks(tag: string): Promise<{ caller: string; forks: string[];
   const messages = await answered(oc, caller, 1, 60_000)
   const forks = callsOf(messages, "fork").map((call) => sessionIdIn(call.text)!)
   expect(forks).toHaveLength(2)
-  const worktrees = forks.map((id) => {
-    const text = callsOf(messages, "fork").find((call) => call.text.includes(id))!.text
-    return /own worktree (\S+) \(branch/.exec(text)![1]!
-  })
+  const worktrees = await Promise.all(forks.map(worktreeOf))
   return { caller, forks, worktrees, messages }
+}
+
+/** Where an isolated session works: from the start marker on its first message (the record status reads too). */
+async function worktreeOf(sessionID: string): Promise<string> {
+  const marker = (await oc.messages(sessionID)).map(pluginMarker).filter((found) => found?.kind === "start").at(-1)
+  if (!marker?.isolation) throw new Error(`${sessionID} has no worktree in its start marker`)
+  return join(marker.isolation.directory, marker.isolation.prefix)
 }
 
 describe("isolation: worktree", () => {
@@ -78,14 +82,14 @@ describe("isolation: worktree", () => {
     // Once running there, each has its own title, and the person was told where it runs.
     for (const id of forks) {
       const { data: session } = await oc.client.session.get({ path: { id } })
-      expect(session?.title).toMatch(/^Fork · beta: Try iso1-[AB]\./)
+      expect(session?.title).toMatch(/^Fork \(beta\): Try iso1-[AB]\./)
       expect(toasts(oc, since).map((toast) => toast.message)).toContain(`alpha forked beta: ${session?.title} (in its own worktree)`)
     }
     // The wait's answers name each worktree and the files changed.
     const [waited] = callsOf(messages, "wait")
     expect(waited!.text).toMatch(/^Finished: 2 of 2/)
     for (const worktree of worktrees) expect(waited!.text).toContain(`worktree ${worktree}`)
-    expect(waited!.text).toContain("shared.txt +1 −1")
+    expect(waited!.text).toContain("shared.txt +1 -1")
   })
 
   it("status names each isolated fork's worktree and changed files", async () => {
@@ -93,7 +97,7 @@ describe("isolation: worktree", () => {
     await oc.say(caller, callSession({ mode: "status" }), "alpha")
     const [status] = callsOf(await answered(oc, caller, 2), "status")
     for (const worktree of worktrees) expect(status!.text).toContain(`worktree ${worktree}`)
-    expect(status!.text).toContain("2 files changed — iso2-A.txt +1 −0, shared.txt +1 −1")
+    expect(status!.text).toMatch(/2 files changed\W+iso2-A\.txt \+1 -0, shared\.txt \+1 -1/)
   })
 
   it("adopt brings exactly one fork's change into the caller's directory, keeps the caller's edits, removes its worktree; discard keeps the other's work under a ref", async () => {
@@ -157,7 +161,7 @@ describe("isolation: worktree", () => {
     )
     const messages = await answered(oc, caller, 1, 60_000)
     const [fork] = callsOf(messages, "fork")
-    const worktree = /own worktree (\S+) \(branch/.exec(fork!.text)![1]!
+    const worktree = await worktreeOf(sessionIdIn(fork!.text)!)
     await oc.waitFor("the unchanged worktree removed", () => !existsSync(worktree), 20_000)
     await oc.say(caller, callSession({ mode: "status" }), "alpha")
     const [status] = callsOf(await answered(oc, caller, 2), "status")

@@ -40,7 +40,7 @@ describe("message", () => {
     expect(shape(messages)).toEqual(["user:alpha", "assistant:alpha", "assistant:alpha", "user:beta", "assistant:beta"])
     const [call] = sessionToolParts(messages)
     expect(toolOutcome(call!).status).toBe("completed")
-    expect(toolOutcome(call!).text).toContain("Queued for agent beta")
+    expect(toolOutcome(call!).text).toMatch(/agent beta continues this conversation[\s\S]*End your turn now/)
     expect(toolOutcome(call!).text).not.toContain("ignored")
     // The caller answered its tool result before the hand-off arrived: the hand-off joins the
     // caller's running turn once the answer's text has ended, so no idle falls between.
@@ -109,7 +109,7 @@ describe("new", () => {
     const childMessages = await answered(childID, 1)
     expect(shape(childMessages)).toEqual(["user:beta", "assistant:beta"])
     expect(textOf(childMessages[0]!)).not.toContain("Earlier context")
-    expect(textOf(childMessages[0]!)).toContain('Handed over by agent "alpha"')
+    expect(textOf(childMessages[0]!)).toMatch(/^\[Started by agent "alpha"[^\]]*not typed by the person/)
     // The caller's turn was over before the new session's agent had answered.
     expect(completedAt(messages.at(-1)!)).toBeLessThan(completedAt(childMessages[1]!))
     expect(completedAt(childMessages[1]!) - completedAt(messages.at(-1)!)).toBeGreaterThan(2_000)
@@ -159,7 +159,7 @@ describe("fork", () => {
     expect(sessionToolParts(forked)).toHaveLength(0)
     expect(textOf(forked[3]!)).toContain("Try the alternative.")
     const fork = (await oc.client.session.get({ path: { id: forkID } })).data!
-    expect(fork.title).toMatch(/^Fork · beta: Try the alternative\./)
+    expect(fork.title).toMatch(/^Fork \(beta\): Try the alternative\./)
   })
 
   it("makes one working fork per parallel call in the same turn", async () => {
@@ -235,12 +235,12 @@ describe("refusals", () => {
 })
 
 describe("tool description", () => {
-  it("names every valid primary agent, with a few words each, and nothing else", async () => {
+  it("names every valid primary agent with its own description (short ones whole), and nothing else", async () => {
     const tool = oc.model.lastSessionTool()!
     const description = tool.function.description!
     for (const name of ["alpha", "beta", "build", "plan", "scribe"]) expect(description).toContain(`${name}`)
-    expect(description).toContain("alpha (Writes the…)")
-    expect(description).toContain("scribe (Keeps the…)")
+    expect(description).toContain("alpha (Writes the first draft of anything asked.)")
+    expect(description).toContain("scribe (Keeps the minutes)")
     for (const name of ["helper", "retired", "compaction", "explore", "general"]) expect(description).not.toContain(name)
   })
 })

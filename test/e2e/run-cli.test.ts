@@ -48,7 +48,7 @@ describe("opencode run --format json", () => {
     succeeded(run)
     const texts = textsOf(run.events)
     // The caller's own last words come first, then the target's answer, in the same run.
-    const callerDone = texts.findIndex((text) => text.startsWith("Done. Queued for agent beta"))
+    const callerDone = texts.findIndex((text) => /^Done\. Handed over: .*agent beta continues/.test(text))
     const target = texts.indexOf("beta reviewed it")
     expect(callerDone).toBeGreaterThanOrEqual(0)
     expect(target).toBeGreaterThan(callerDone)
@@ -67,7 +67,7 @@ describe("opencode run --format json", () => {
     )
     succeeded(run)
     const texts = textsOf(run.events)
-    const callerDone = texts.findIndex((text) => text.startsWith("Done. Queued: when your turn ends"))
+    const callerDone = texts.findIndex((text) => /^Done\. Handed over with compaction/.test(text))
     const target = texts.indexOf("beta continues from the summary")
     expect(callerDone).toBeGreaterThanOrEqual(0)
     expect(target).toBeGreaterThan(callerDone)

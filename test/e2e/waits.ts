@@ -6,9 +6,25 @@ function isFinalAnswer(message: StoredMessage): boolean {
   return message.info.role === "assistant" && Boolean(message.info.time.completed) && message.info.finish !== "tool-calls"
 }
 
-/** A message the plugin delivered (its first line says who handed over), not the person's. */
+/** The marker the plugin keeps on a message it sent (a hand-off, a report, a started session's first message). */
+export type PluginMarker = { kind?: string; sessions?: string[]; isolation?: { directory: string; prefix: string } }
+
+export function pluginMarker(message: StoredMessage): PluginMarker | undefined {
+  for (const part of message.parts) {
+    const marker = part.type === "text" ? (part.metadata as Record<string, unknown> | undefined)?.["opencode-sessions"] : undefined
+    if (marker && typeof marker === "object") return marker as PluginMarker
+  }
+  return undefined
+}
+
+/** A message the plugin delivered, not the person's: known by its marker, whatever its words. */
 export function isHandoff(message: StoredMessage): boolean {
-  return message.info.role === "user" && /^\[(Handed over by|Reports? from) /.test(textOf(message))
+  return message.info.role === "user" && pluginMarker(message) !== undefined
+}
+
+/** A report the plugin delivered: one started session's answer, or a turn's. */
+export function isReport(message: StoredMessage): boolean {
+  return message.info.role === "user" && pluginMarker(message)?.kind === "report"
 }
 
 /** Resolves with the session's messages once it holds `count` finished answers. */

@@ -49,8 +49,8 @@ describe("the TUI part, installed by name", () => {
     say(callSession({ mode: "fork", agent: "plan", report: true, text: "@say Fork answered." }))
     await tui.waitFor("Started here (1)")
     say(callSession({ mode: "new", agent: "plan", text: "@say New answered." }))
-    const screen = await tui.waitFor(/Started here \(2\)[\s\S]*New · plan: @say New answered[\s\S]*plan · idle/)
-    expect(screen).toMatch(/Fork · plan: @say Fork answe[\s\S]*plan · idle · reported/)
+    const screen = await tui.waitFor(/Started here \(2\)[\s\S]*New \(plan\): @say New answe[\s\S]*plan · idle/)
+    expect(screen).toMatch(/Fork \(plan\): @say Fork ans[\s\S]*plan · idle · reported/)
   })
 
   it("offers the jump commands in the palette, with their keys, and nothing else of its own", async () => {
@@ -67,7 +67,7 @@ describe("the TUI part, installed by name", () => {
 
   it("jumps to a started session and back to the one that started it", async () => {
     tui.keys("C-x", "o")
-    await tui.waitFor(/Sessions started here[\s\S]*New · plan/)
+    await tui.waitFor(/Sessions started here[\s\S]*New \(plan\)/)
     tui.type("New")
     tui.keys("Enter")
     await tui.waitFor(/Started by build \(new\) in/)

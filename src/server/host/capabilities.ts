@@ -1,4 +1,5 @@
 import type { Notifier } from "../notify.js"
+import { words } from "../tool/words.js"
 
 /**
  * What the OpenCode release the plugin runs on offers, learnt by using it (never from a version
@@ -85,7 +86,7 @@ export class HostCapabilities {
 
   /** The limits found since the last tool result, for that result to say them too (each once). */
   takeUnsaid(): string[] {
-    const notes = [...this.unsaid].map((feature) => `Note: ${FEATURES[feature].what} is not available on this OpenCode; ${FEATURES[feature].instead}.`)
+    const notes = [...this.unsaid].map((feature) => words.result.hostNote(FEATURES[feature].what, FEATURES[feature].instead))
     this.unsaid.clear()
     return notes
   }

@@ -93,7 +93,8 @@ export async function snapshot(root: string, message: string, { background = fal
   }
 }
 
-export type FileChange = { path: string; additions: number; deletions: number }
+export type { FileChange } from "../../core/types.js"
+import type { FileChange } from "../../core/types.js"
 
 /** The files that differ between two commits, with +/− line counts (binary files count 0). */
 export async function changes(root: string, from: string, to: string): Promise<FileChange[]> {

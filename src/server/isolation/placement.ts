@@ -3,6 +3,7 @@ import type { Session } from "@opencode-ai/sdk"
 import type { Isolation } from "../../core/lineage.js"
 import type { Checkout } from "../../core/types.js"
 import { describeError, OpencodeCallError, SessionToolError } from "../errors.js"
+import { words } from "../tool/words.js"
 import type { HostCapabilities } from "../host/capabilities.js"
 import type { Opencode } from "../opencode/client.js"
 import type { Notifier } from "../notify.js"
@@ -53,9 +54,9 @@ export class Placement {
   private async look(callerID: string, toolDirectory: string | undefined): Promise<Checkout> {
     const directory = toolDirectory ?? (await this.opencode.session(callerID)).directory
     const checkout = await checkoutOf(directory)
-    if (!checkout) throw new SessionToolError(`session: isolation "worktree" needs a git repository, and ${directory} is not in one. Leave isolation out to work in this directory.`)
+    if (!checkout) throw new SessionToolError(words.refusal.isolationNoGit(directory))
     const missing = await this.moveRouteMissing(directory)
-    if (missing) throw new SessionToolError(`session: isolation "worktree" needs OpenCode 1.17 or later (${missing}). Leave isolation out to work in this directory.`)
+    if (missing) throw new SessionToolError(words.refusal.isolationUnavailable(missing))
     return checkout
   }
 

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 import type { Isolation } from "../../core/lineage.js"
 import { describeError, OpencodeCallError, SessionToolError } from "../errors.js"
+import { words } from "../tool/words.js"
 import type { Opencode } from "../opencode/client.js"
 import type { Notifier } from "../notify.js"
 import { apply, changes, checkoutOf, differing, git, keep, mainCheckout, patch, removeWorktree, snapshot, type FileChange } from "./git.js"
@@ -46,10 +47,7 @@ export class Worktrees {
       const now = await snapshot(isolation.root, "opencode-sessions: the caller's files at adopt")
       const collisions = await differing(isolation.root, isolation.base, now, files.map((file) => file.path))
       if (collisions.length > 0) {
-        throw new SessionToolError(
-          `session: adopt refused, nothing applied — you changed ${collisions.join(", ")} since ${sessionID} started, and it changed them too. ` +
-            `Its work stays in ${isolation.directory}; adopt again once those files are as they were, or discard it.`,
-        )
+        throw new SessionToolError(words.refusal.adoptCollision(sessionID, collisions, isolation.directory))
       }
       // Kept before anything is written: whatever happens next, the work can be found.
       await keep(isolation.root, refs.adopted(sessionID), done)

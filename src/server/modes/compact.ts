@@ -1,6 +1,7 @@
 import { excerpt } from "../../core/format.js"
 import type { Call } from "../../core/types.js"
 import type { Services } from "../services.js"
+import { words } from "../tool/words.js"
 
 /** When the caller's turn has ended: compact the session, then `agent` continues with `text`. */
 export function compact({ book, notifier }: Services, call: Call): string {
@@ -15,8 +16,5 @@ export function compact({ book, notifier }: Services, call: Call): string {
     call: call.messageID,
   })
   notifier.info(`${call.callerAgent} → compact → ${call.agent}: ${excerpt(call.text, 50)}`)
-  return (
-    `Queued: when your turn ends this conversation is compacted, then agent ${call.agent} continues with your text. ` +
-    `Finish your answer now.`
-  )
+  return words.result.compact(call.agent)
 }

@@ -2,9 +2,10 @@ import { OpencodeCallError, SessionToolError } from "../errors.js"
 import { sessionTitle } from "../../core/format.js"
 import type { Call } from "../../core/types.js"
 import type { Services } from "../services.js"
+import { startedResult, words } from "../tool/words.js"
 
 function forkRefused(why: string): SessionToolError {
-  return new SessionToolError(`session: ${why}. Use mode new instead (it starts without this conversation's history).`)
+  return new SessionToolError(words.refusal.forkUnavailable(why))
 }
 
 /**
@@ -22,5 +23,7 @@ export async function fork({ opencode, launcher, host, placement }: Services, ca
   })
   const { session, isolation } = await placement.started(forking, call.isolation, call.messageID)
   // OpenCode titles a fork "… (fork #N)": ours replaces it once the fork's turn is under way.
-  return launcher.launch(call, "fork", { ...session, title: sessionTitle("fork", call.agent, call.text) }, isolation, { retitle: true })
+  const title = sessionTitle("fork", call.agent, call.text)
+  const launched = await launcher.launch(call, "fork", { ...session, title }, isolation, { retitle: true })
+  return startedResult({ sessionID: session.id, title, agent: call.agent, mode: "fork", report: call.report }, launched)
 }

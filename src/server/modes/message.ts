@@ -1,6 +1,7 @@
 import { excerpt } from "../../core/format.js"
 import type { Call } from "../../core/types.js"
 import type { Services } from "../services.js"
+import { words } from "../tool/words.js"
 
 /** Queues `text` for `agent` in this session; it is delivered when the caller's turn has ended. */
 export function message({ book, notifier }: Services, call: Call): string {
@@ -15,8 +16,5 @@ export function message({ book, notifier }: Services, call: Call): string {
   })
   notifier.info(`${call.callerAgent} → ${call.agent}: ${excerpt(call.text, 60)}`)
   const position = book.pending(call.sessionID).length
-  return (
-    `Queued for agent ${call.agent} (hand-off ${position} in this turn). ` +
-    `It is delivered in this conversation when your turn ends: finish your answer now.`
-  )
+  return words.result.message(call.agent, position)
 }

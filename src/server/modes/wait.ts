@@ -1,10 +1,11 @@
 import { isFinished, type Answered } from "../../core/gather.js"
 import { reportedIn, type Isolation, type Stored } from "../../core/lineage.js"
-import { allFinished, waitResult, waitSeconds, waitTargets } from "../../core/wait.js"
+import { allFinished, MAX_WAIT_SECONDS, waitSeconds, waitTargets } from "../../core/wait.js"
 import { SessionToolError } from "../errors.js"
 import { neverStarted } from "../reporter.js"
 import type { Services } from "../services.js"
-import { worktreeLine } from "../isolation/describe.js"
+import { worktreeState } from "../isolation/describe.js"
+import { words } from "../tool/words.js"
 
 export type WaitCall = { sessionID: string; session?: string; timeout?: number; abort: AbortSignal }
 
@@ -19,17 +20,14 @@ type Watched = Answered & { isolation?: Isolation }
 export async function wait(services: Services, call: WaitCall): Promise<string> {
   const { opencode, lineage, book, launcher, waits, reporter } = services
   const limit = waitSeconds(call.timeout, services.options.waitTimeout)
-  if (!limit.ok) throw new SessionToolError(`session: wait: ${limit.why}.`)
+  if (!limit.ok) throw new SessionToolError(words.refusal.waitTimeout(call.timeout, MAX_WAIT_SECONDS))
   const callerID = call.sessionID
   const messages = (await opencode.messages(callerID)) as unknown as Stored[]
   const started = lineage.childrenOf(callerID, messages)
-  const targets = waitTargets(callerID, started, reportedIn(messages), call.session?.trim() || undefined)
-  if (!targets.ok) throw new SessionToolError(`session: wait: ${targets.why}.`)
-  if (targets.sessions.length === 0) {
-    return started.length
-      ? `Nothing to wait for: the answers of all ${started.length} sessions you started have reached you (see status).`
-      : "Nothing to wait for: you have started no sessions (new and fork start them)."
-  }
+  const named = call.session?.trim() || undefined
+  const targets = waitTargets(callerID, started, reportedIn(messages), named)
+  if (!targets.ok) throw new SessionToolError(targets.refused === "self" ? words.refusal.waitSelf : words.refusal.waitNotStarted(named!, started))
+  if (targets.sessions.length === 0) return words.result.nothingToWait(started.length)
 
   const running = (id: string) => book.isBusy(id) || launcher.isRunning(id)
   const known = new Map<string, Watched>()
@@ -54,7 +52,7 @@ export async function wait(services: Services, call: WaitCall): Promise<string> 
       break
     }
     const ended = await sleep(next.woken, deadline - Date.now(), call.abort)
-    if (ended === "aborted") throw new SessionToolError("session: wait interrupted; the sessions keep running (see status).")
+    if (ended === "aborted") throw new SessionToolError(words.refusal.waitInterrupted)
     if (ended === "timeout") {
       next.cancel()
       timedOut = true
@@ -64,10 +62,10 @@ export async function wait(services: Services, call: WaitCall): Promise<string> 
   }
   reporter.collected(callerID, sessions.filter((session) => isFinished(session.outcome)).map((session) => session.sessionID))
   // What the isolated ones changed is read once, for the result (each look would snapshot every worktree).
-  const answered = await Promise.all(
-    sessions.map(async (session) => (isFinished(session.outcome) ? { ...session, changes: await worktreeLine(services.worktrees, session.sessionID, session.isolation) } : session)),
+  const finished = await Promise.all(
+    sessions.filter((session) => isFinished(session.outcome)).map(async (session) => ({ ...session, worktree: await worktreeState(services.worktrees, session.sessionID, session.isolation) })),
   )
-  return waitResult(answered, timedOut ? limit.seconds : undefined)
+  return words.result.wait(finished, sessions.filter((session) => !isFinished(session.outcome)), timedOut ? limit.seconds : undefined)
 }
 
 function deleted(sessionID: string): Answered {

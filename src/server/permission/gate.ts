@@ -5,6 +5,7 @@ import type { Notifier } from "../notify.js"
 import type { Opencode, PermissionConfig } from "../opencode/client.js"
 import { evaluate, rulesForAgent, wildcardMatch } from "./rules.js"
 import { readWrittenPermissions } from "./written-config.js"
+import { words } from "../tool/words.js"
 
 export type PermissionRequest = { mode: string; agent: string; text: string }
 
@@ -55,11 +56,7 @@ export class PermissionGate {
     const verdict = evaluate(rules, "session", pattern)
     if (verdict.action === "allow") return
     const where = verdict.rule ? `your rule ${verdict.rule.source}.${verdict.rule.permission} "${verdict.rule.pattern}": "${verdict.rule.action}"` : "your rules"
-    const refusal =
-      verdict.action === "deny"
-        ? `session: ${pattern} is denied by ${where}. Nothing was started or queued.`
-        : `session: ${pattern} needs the person's approval (${where}), and this OpenCode cannot ask from a plugin: refused, nothing was started or queued. ` +
-          `OpenCode 1.17 and later can ask; or set the rule to "allow".`
+    const refusal = verdict.action === "deny" ? words.refusal.denied(pattern, where) : words.refusal.needsApproval(pattern, where)
     this.notifier.warn(refusal, { sessionID: context.sessionID })
     throw new PermissionDeniedError(refusal)
   }
@@ -86,7 +83,7 @@ export class PermissionGate {
     this.config ??= (async () => [await this.opencode.config(), readWrittenPermissions(this.location.env, directory, this.location.worktree)])().catch(
       (error: unknown) => {
         this.config = undefined
-        throw new SessionToolError(`session: could not read your permission rules, so nothing was done: ${describeError(error)}`)
+        throw new SessionToolError(words.refusal.rulesUnreadable(describeError(error)))
       },
     )
     return this.config

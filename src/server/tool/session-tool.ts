@@ -12,8 +12,8 @@ import { adopt, discard } from "../modes/adopt.js"
 import type { ReportStyle } from "../../core/lineage.js"
 import type { Call, ModelRef } from "../../core/types.js"
 import type { Services } from "../services.js"
-import { FALLBACK_DESCRIPTION, toolDescription } from "./description.js"
 import { MODES, sessionArgs, type SendingMode, type SessionArgs } from "./schema.js"
+import { words } from "./words.js"
 
 export function sessionTool(services: Services) {
   return tool({
@@ -21,15 +21,15 @@ export function sessionTool(services: Services) {
     // model request: a getter gives them the live agent list too.
     get description() {
       const agents = services.catalog.known()
-      return agents ? toolDescription(handoffTargets(agents)) : FALLBACK_DESCRIPTION
+      return agents ? words.description(handoffTargets(agents)) : words.fallbackDescription
     },
-    args: sessionArgs,
+    args: sessionArgs(services.options),
     async execute(args, context) {
       services.host.expect("live-description", "it was not called before this model request")
       // OpenCode does not check the arguments against the schema before calling.
       if (!MODES.includes(args.mode)) {
         await report(services, context, String(args.mode), async () => {
-          throw new SessionToolError(`session: unknown mode ${JSON.stringify(args.mode)}. Valid modes: ${MODES.join(", ")}.`)
+          throw new SessionToolError(words.refusal.unknownMode(args.mode, MODES))
         })
       }
       if (args.mode === "status") return withNotes(services, await report(services, context, args.mode, () => status(services, context.sessionID)))
@@ -44,7 +44,7 @@ export function sessionTool(services: Services) {
       await services.permissions.check(context, { mode, agent: checked.agent, text: checked.text })
       const result = await report(services, context, mode, () => act(services, mode, checked))
       const ignored = args.report !== undefined && (mode === "message" || mode === "compact")
-      return withNotes(services, ignored ? `${result} (report applies to new and fork only: ignored.)` : result)
+      return withNotes(services, ignored ? `${result}${words.result.reportIgnored}` : result)
     },
   })
 }
@@ -88,7 +88,7 @@ async function act(services: Services, mode: SendingMode, call: Call): Promise<s
  */
 async function headlessNote(services: Services, call: Call): Promise<string> {
   if (call.report === "none" || !(await services.headless.isHeadless(call.sessionID))) return ""
-  return " This session runs headless (as opencode run makes it): the run ends with your turn, before that report can come. To have the answer, call session with mode wait before you finish."
+  return words.result.headless
 }
 
 /** Everything that can refuse a call before the person is asked and anything is queued or sent. */
@@ -97,14 +97,14 @@ async function checkCall(services: Services, args: SessionArgs, mode: SendingMod
   if (!text) throw new EmptyTextError(mode)
   const agents = await validationList(services, args.agent?.trim() || context.agent)
   if (agents.find((candidate) => candidate.name === context.agent)?.mode === "subagent") {
-    throw new SessionToolError(`session: only primary agents hand work over; "${context.agent}" is a subagent — answer your caller instead.`)
+    throw new SessionToolError(words.refusal.subagentCaller(context.agent))
   }
   const agent = args.agent?.trim() || context.agent
   checkTarget(agents, agent)
   const model = args.model ? await checkModel(services, args.model) : undefined
   const summaryModel = mode === "compact" ? await callerModel(services, context) : undefined
   if (mode === "compact" && !summaryModel) {
-    throw new SessionToolError("session: compact needs the calling turn's model to write the summary, and OpenCode told neither the tool nor the calling message.")
+    throw new SessionToolError(words.refusal.compactNeedsModel)
   }
   const admission = services.book.admit(context.sessionID)
   if (!admission.ok) throw new LoopGuardError(admission.limit)
@@ -126,10 +126,10 @@ async function checkCall(services: Services, args: SessionArgs, mode: SendingMod
 function isolationOf(args: SessionArgs, mode: SendingMode, options: Services["options"]): boolean {
   const asked = args.isolation?.trim() || undefined
   if (asked !== undefined && asked !== "worktree" && asked !== "none") {
-    throw new SessionToolError(`session: unknown isolation ${JSON.stringify(asked)}. Valid: "worktree" (new and fork only), or leave it out.`)
+    throw new SessionToolError(words.refusal.unknownIsolation(asked))
   }
   if (mode !== "new" && mode !== "fork") {
-    if (asked === "worktree") throw new SessionToolError(`session: isolation "worktree" applies to new and fork only; mode ${mode} continues in this conversation and its directory.`)
+    if (asked === "worktree") throw new SessionToolError(words.refusal.isolationNotHere(mode))
     return false
   }
   return (asked ?? options.isolation) === "worktree"
