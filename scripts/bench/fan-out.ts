@@ -1,7 +1,10 @@
 /**
  * Figure 4 — fan-out: N parallel `fork` calls in one turn (N = 1, 4, 16), until every fork has
- * answered, against the same N forks made directly by a client (`session.fork` + `promptAsync`,
- * all in parallel) from the same point of the same conversation.
+ * answered. Its floor: the same N forks made in the same kind of turn by a bare tool that only
+ * forks and prompts (scripts/bench/bare-fork): what any tool that forks from a model's turn
+ * costs OpenCode (the caller's step streaming N tool calls, its next step), on the same cores.
+ * For context, the same forks made directly by a client (`session.fork` + `promptAsync`, all
+ * in parallel) from the same point of the same conversation, with no model turn at all.
  *
  * Plugin: from the first `session` call starting (its tool part's `time.start`) to the last
  * fork's final answer `time.completed`; both OpenCode timestamps. The caller's own first model
@@ -11,7 +14,7 @@
  * machine clock, see handoff-latency.ts). Each baseline forks the plugin run's conversation
  * just before the calling turn's assistant message: exactly the history the plugin's forks copy.
  */
-import { callSession, lines, sessionIdIn, sessionToolParts, toolOutcome, type ToolPart } from "../../test/e2e/script.js"
+import { callSession, lines, sessionIdIn, toolOutcome, toolParts, type ToolPart } from "../../test/e2e/script.js"
 import { ratioOf, type Measured, type Row } from "./report.js"
 import { send, sessionWithHistory, type Server } from "./servers.js"
 import { median } from "./stats.js"
@@ -24,7 +27,8 @@ const FAN_OUT = [
   { n: 4, repeats: 21 },
   { n: 16, repeats: 15 },
 ]
-const MAX_RATIO = 1.2
+/** Against the bare tool: no slower than forking from a turn can be. */
+const MAX_RATIO = 1.0
 const TIMEOUT_MS = 120_000
 
 type Done = { lastForked: number; lastStored: number; lastAnswered: number }
@@ -41,25 +45,30 @@ type PluginRun = DirectRun & {
 
 export async function fanOut(server: Server): Promise<Measured> {
   const rows: Row[] = []
-  const runs: Record<string, { plugin: PluginRun[]; direct: DirectRun[] }> = {}
+  const runs: Record<string, { plugin: PluginRun[]; bare: PluginRun[]; direct: DirectRun[] }> = {}
   for (const { n, repeats } of FAN_OUT) {
     const plugin: PluginRun[] = []
+    const bare: PluginRun[] = []
     const direct: DirectRun[] = []
     for (let r = 0; r < repeats; r++) {
-      const run = await viaPlugin(server, n)
+      const run = await fromTurn(server, n, "session")
       plugin.push(run)
+      await untilQuiet(server.oc.pid())
+      bare.push(await fromTurn(server, n, "bare_fork"))
       await untilQuiet(server.oc.pid())
       direct.push(await viaClient(server, n, run.sourceID, run.callerMessageID))
     }
-    runs[`N=${n}`] = { plugin, direct }
+    runs[`N=${n}`] = { plugin, bare, direct }
     const value = median(plugin.map((run) => run.allAnsweredMs))
-    const baseline = median(direct.map((run) => run.allAnsweredMs))
-    const ratio = ratioOf(value, baseline)
+    const floor = median(bare.map((run) => run.allAnsweredMs))
+    const ratio = ratioOf(value, floor)
+    const byClient = median(direct.map((run) => run.allAnsweredMs))
     const stored = median(plugin.map((run) => run.allStoredMs))
-    const storedBaseline = median(direct.map((run) => run.allStoredMs))
-    rows.push({ figure: `fan-out N=${n}: all forks answered (ms)`, value, baseline, ratio, target: `≤ ${MAX_RATIO}× baseline`, ok: ratio <= MAX_RATIO })
-    rows.push({ figure: `  N=${n}: of which until every fork's message stored (ms)`, value: stored, baseline: storedBaseline, ratio: ratioOf(stored, storedBaseline), target: "(context)" })
-    rows.push({ figure: `  N=${n}: caller turn (ms)`, value: median(plugin.map((run) => run.callerTurnMs)), target: "(context)" })
+    const storedFloor = median(bare.map((run) => run.allStoredMs))
+    rows.push({ figure: `fan-out N=${n}: all forks answered, vs a bare fork tool (ms)`, value, baseline: floor, ratio, target: `≤ ${MAX_RATIO}× the bare tool`, ok: ratio <= MAX_RATIO })
+    rows.push({ figure: `  N=${n}: vs forks made directly by a client (ms)`, value, baseline: byClient, ratio: ratioOf(value, byClient), target: "(context)" })
+    rows.push({ figure: `  N=${n}: of which until every fork's message stored (ms)`, value: stored, baseline: storedFloor, ratio: ratioOf(stored, storedFloor), target: "(context)" })
+    rows.push({ figure: `  N=${n}: caller turn, vs the bare tool's (ms)`, value: median(plugin.map((run) => run.callerTurnMs)), baseline: median(bare.map((run) => run.callerTurnMs)), target: "(context)" })
   }
   return { title: "Fan-out", rows, details: { unit: "ms", runs } }
 }
@@ -76,14 +85,18 @@ function endedAt(part: ToolPart): number {
   return state.time.end
 }
 
-async function viaPlugin(server: Server, n: number): Promise<PluginRun> {
+/** N forks from one model turn, by the session tool or by the bare fork tool. */
+async function fromTurn(server: Server, n: number, by: "session" | "bare_fork"): Promise<PluginRun> {
   const { oc, tracker } = server
-  const id = await sessionWithHistory(server, `bench fan-out ${n}`, "Noted: three caching options are on the table.")
-  const calls = Array.from({ length: n }, (_, k) => callSession({ mode: "fork", agent: "plan", text: `Evaluate approach ${k + 1} of ${n}.` }))
+  const id = await sessionWithHistory(server, `bench fan-out ${n} ${by}`, "Noted: three caching options are on the table.")
+  const calls = Array.from({ length: n }, (_, k) => {
+    const args = { agent: "plan", text: `Evaluate approach ${k + 1} of ${n}.` }
+    return by === "session" ? callSession({ mode: "fork", ...args }) : `@call bare_fork ${JSON.stringify(args)}`
+  })
   await untilQuiet(oc.pid())
   await send(oc, id, "build", lines(`Try ${n} approaches in parallel.`, ...calls))
   const caller = await tracker.settled(id, 2, TIMEOUT_MS)
-  const parts = sessionToolParts(await oc.messages(id))
+  const parts = toolParts(await oc.messages(id)).filter((part) => part.tool === by)
   const childIDs = parts.map((part) => {
     const outcome = toolOutcome(part)
     const childID = sessionIdIn(outcome.text)

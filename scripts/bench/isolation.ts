@@ -18,11 +18,13 @@ import { ratioOf, type Measured } from "./report.js"
 import { EXTRA_AGENTS, send, sessionWithHistory, type Server } from "./servers.js"
 import { median } from "./stats.js"
 import { untilQuiet } from "./quiet.js"
+import { isHandoff } from "../../test/e2e/waits.js"
 
 const FILES = 5_000
 const ROUNDS = 5
 const TURN_ROUNDS = 7
-const MAX_CALLER_TURN_MS = 500
+/** What four isolated forks may add to the same turn with no starts (four status calls), round by round. */
+const MAX_ADDED_MS = 300
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: "bench", GIT_AUTHOR_EMAIL: "bench@localhost", GIT_COMMITTER_NAME: "bench", GIT_COMMITTER_EMAIL: "bench@localhost" }
 
 /** A repository of 5,000 small files in 50 folders, committed, with one uncommitted edit. */
@@ -80,8 +82,7 @@ export async function isolation(server: Server): Promise<Measured> {
     const first = await oc.waitFor(`${child}'s answer`, async () => {
       const messages = await oc.messages(child)
       const answered = messages.some((message) => message.info.role === "assistant" && message.info.time.completed)
-      const handedOver = (text: string) => text.startsWith("[Handed over by") && text.includes(`Tried ${round}.`)
-      return answered ? messages.find((message) => message.info.role === "user" && message.parts.some((p) => p.type === "text" && handedOver(p.text))) : undefined
+      return answered ? messages.find((message) => isHandoff(message) && message.parts.some((p) => p.type === "text" && p.text.includes(`Tried ${round}.`))) : undefined
     }, 60_000)
     return first.info.time.created - startOf(part!)
   }
@@ -125,13 +126,14 @@ export async function isolation(server: Server): Promise<Measured> {
   const value = median(isolated)
   const baseline = median(plain)
   const turn = median(callerTurns)
+  const added = median(callerTurns.map((isolatedTurn, round) => isolatedTurn - floorTurns[round]!))
   return {
     title: "Isolated forks",
     rows: [
       { figure: `isolated fork: call → its first message stored, ${FILES} files, median of ${ROUNDS} (ms)`, value, baseline, ratio: ratioOf(value, baseline), target: "(context: vs a plain fork)" },
-      { figure: `4 isolated forks: the caller's turn, median of ${TURN_ROUNDS} (ms)`, value: turn, target: `≤ ${MAX_CALLER_TURN_MS} ms`, ok: turn <= MAX_CALLER_TURN_MS },
+      { figure: `4 isolated forks: what they add to the caller's turn (the same turn with 4 status calls), median of ${TURN_ROUNDS} (ms)`, value: added, target: `≤ ${MAX_ADDED_MS} ms`, ok: added <= MAX_ADDED_MS },
+      { figure: "  the caller's turn with 4 isolated forks (ms)", value: turn, target: "(context)" },
       { figure: "  the same turn with 4 status calls: OpenCode's own floor here (ms)", value: median(floorTurns), target: "(context)" },
-      { figure: "  isolated turn − floor turn of the same round, median (ms)", value: median(callerTurns.map((turn, round) => turn - floorTurns[round]!)), target: "(context)" },
       { figure: "  the same turn with 4 plain forks, median of 3 (ms)", value: median(plainTurns), target: "(context)" },
       { figure: "adopt a fork's change of 100 files (ms)", value: endOf(adopt) - startOf(adopt), target: "(context)" },
     ],

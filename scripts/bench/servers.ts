@@ -2,7 +2,8 @@
  * The OpenCode servers the benchmark runs against: every one is the real `opencode serve`
  * with the built plugin (dist/) and the scripted model, started by the e2e harness.
  */
-import { startOpencode, type Harness, type HarnessOptions } from "../../test/e2e/harness.js"
+import { join } from "node:path"
+import { REPO_ROOT, startOpencode, type Harness, type HarnessOptions } from "../../test/e2e/harness.js"
 import { callSession, lines } from "../../test/e2e/script.js"
 import { Tracker } from "./tracker.js"
 
@@ -19,11 +20,14 @@ export const EXTRA_AGENTS = {
 
 export const PRIMARY_AGENTS = ["build", "plan", ...Object.keys(EXTRA_AGENTS)]
 
+/** Figure 4's floor: a plugin whose one tool only forks and prompts (its name: "bare_fork"). */
+export const BARE_FORK_TOOL = join(REPO_ROOT, "scripts", "bench", "bare-fork")
+
 /**
  * Figures 1–4: the six primary agents, INFO logs, default plugin options but `maxRunning`,
  * raised so that the fan-out figure measures all of its N forks running at once.
  */
-export const MAIN_SERVER: HarnessOptions = { agents: EXTRA_AGENTS, pluginOptions: { maxRunning: 16 } }
+export const MAIN_SERVER: HarnessOptions = { agents: EXTRA_AGENTS, pluginOptions: { maxRunning: 16 }, extraPlugins: [BARE_FORK_TOOL] }
 
 /** Figure 6: the plugin's debug log line on every session.deleted tells what it still holds. */
 export const MEMORY_SERVER: HarnessOptions = { agents: EXTRA_AGENTS, logLevel: "DEBUG" }

@@ -47,6 +47,10 @@ export type HarnessOptions = {
    * OpenCode itself from this registry into a fresh cache. Otherwise the checkout is loaded by path.
    */
   install?: { registry: string; spec?: string }
+  /** Further plugins, by path (the benchmark's floor tools). */
+  extraPlugins?: string[]
+  /** More environment for OpenCode (and so for the plugin). */
+  env?: Record<string, string>
 }
 
 export type StoredMessage = Awaited<ReturnType<OpencodeClient["session"]["messages"]>>["data"] extends
@@ -76,6 +80,8 @@ export type Harness = {
   transcript(sessionIDs?: string[]): Promise<string>
   /** Stops OpenCode and starts it again on the same data, port and project (its memory is gone). */
   restart(): Promise<void>
+  /** Starts a second OpenCode on the same data and project (another port), as a person's second window would be. */
+  twin(): Promise<{ url: string; stop(): Promise<void> }>
   stop(): Promise<void>
   /** The running server's process id, which is also its process group's (it is started detached). */
   pid(): number | undefined
@@ -118,7 +124,7 @@ export function prepareProject(model: ScriptedModel, options: HarnessOptions = {
     small_model: `scripted/${models[0]}`,
     agent: options.agents ?? {},
     permission: options.permission ?? {},
-    plugin: [options.pluginOptions ? [pluginPath, options.pluginOptions] : pluginPath],
+    plugin: [options.pluginOptions ? [pluginPath, options.pluginOptions] : pluginPath, ...(options.extraPlugins ?? []).map((path) => `file://${path}`)],
   }
   writeFileSync(join(project, "opencode.json"), JSON.stringify(config, null, 2))
   const xdg = (name: string) => join(root, name)
@@ -140,6 +146,7 @@ export function prepareProject(model: ScriptedModel, options: HarnessOptions = {
     // A fresh cache for an install by name, as a new user has: OpenCode installs plugins there.
     XDG_CACHE_HOME: options.install ? xdg("cache") : join(REPO_ROOT, ".scratch", "xdg-cache"),
     ...(options.install ? { npm_config_registry: options.install.registry } : {}),
+    ...options.env,
   }
   options.prepare?.(project)
   return { root, project, env }
@@ -166,10 +173,10 @@ export async function startOpencode(options: HarnessOptions = {}): Promise<Harne
     })
   }
 
-  const launch = async () => {
+  const launch = async (on = port) => {
     // Its own process group: some releases' `opencode` is a launcher that starts the real
     // binary as a child, and stopping only the launcher would leave that server running.
-    const server: ChildProcess = spawn(OPENCODE_BIN, ["serve", "--port", String(port), "--hostname", "127.0.0.1", "--print-logs", "--log-level", options.logLevel ?? "INFO"], {
+    const server: ChildProcess = spawn(OPENCODE_BIN, ["serve", "--port", String(on), "--hostname", "127.0.0.1", "--print-logs", "--log-level", options.logLevel ?? "INFO"], {
       cwd: project,
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -298,6 +305,10 @@ export async function startOpencode(options: HarnessOptions = {}): Promise<Harne
     async restart() {
       await halt(running)
       running = await launch()
+    },
+    async twin() {
+      const other = await launch(await freePort())
+      return { url: other.url, stop: () => halt(other) }
     },
     pid: () => running.server.pid,
     async stop() {

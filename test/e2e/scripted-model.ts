@@ -9,6 +9,7 @@
  *                                                             (several lines: parallel calls)
  *   @bash some command   call OpenCode's `bash` tool with this command (in the same step as
  *                        any @session calls)
+ *   @call name {...}  call any other tool by name with these arguments (in the same step too)
  *   @delay 3000      wait this many milliseconds before answering
  *   @fail            answer with a non-retryable HTTP 400 error
  *   @hang            never answer (until the client hangs up)
@@ -52,6 +53,7 @@ export type ScriptedModel = {
 type Directives = {
   sessionCalls: string[]
   bashCommands: string[]
+  otherCalls: Array<{ name: string; args: string }>
   delayMs: number
   fail: boolean
   hang: boolean
@@ -65,7 +67,7 @@ export function contentText(message: ChatMessage): string {
 }
 
 export function readDirectives(text: string, afterTool = false): Directives {
-  const directives: Directives = { sessionCalls: [], bashCommands: [], delayMs: 0, fail: false, hang: false }
+  const directives: Directives = { sessionCalls: [], bashCommands: [], otherCalls: [], delayMs: 0, fail: false, hang: false }
   for (const raw of text.split("\n")) {
     let line = raw.trim()
     const deferred = line.startsWith("@after-tool ")
@@ -73,6 +75,10 @@ export function readDirectives(text: string, afterTool = false): Directives {
     if (deferred) line = line.slice("@after-tool ".length).trim()
     if (line.startsWith("@session ")) directives.sessionCalls.push(line.slice("@session ".length).trim())
     else if (line.startsWith("@bash ")) directives.bashCommands.push(line.slice("@bash ".length).trim())
+    else if (line.startsWith("@call ")) {
+      const [name = "", ...args] = line.slice("@call ".length).trim().split(" ")
+      directives.otherCalls.push({ name, args: args.join(" ") || "{}" })
+    }
     else if (line.startsWith("@delay ")) directives.delayMs = Number(line.slice("@delay ".length)) || 0
     else if (line === "@fail") directives.fail = true
     else if (line === "@hang") directives.hang = true
@@ -136,6 +142,7 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
     const calls = [
       ...(canCallSession ? directives.sessionCalls.map((args) => ({ name: "session", args })) : []),
       ...(canCallBash ? directives.bashCommands.map((command) => ({ name: "bash", args: JSON.stringify({ command, description: "scripted command" }) })) : []),
+      ...directives.otherCalls.filter((call) => tools.some((t) => t.function.name === call.name)),
     ]
     const callsTools = calls.length > 0
 

@@ -1,0 +1,23 @@
+// The benchmark's fan-out floor (figure 4): a tool that only forks the calling conversation
+// and prompts the fork, with none of what the session tool adds (checks, permission, lineage,
+// limits, titles, toasts). The session tool's fan-out is measured against the same forks made
+// by this tool, in the same kind of turn. Loaded by path beside the plugin, by the bench only.
+import { tool } from "@opencode-ai/plugin"
+
+export default async function bareFork({ client }) {
+  return {
+    tool: {
+      bare_fork: tool({
+        description: "Fork this conversation and give the fork a message. For the benchmark.",
+        args: { agent: tool.schema.string(), text: tool.schema.string() },
+        async execute(args, context) {
+          const forked = await client.session.fork({ path: { id: context.sessionID }, body: { messageID: context.messageID } })
+          if (!forked.data) throw new Error(`fork failed: ${JSON.stringify(forked.error)}`)
+          const sent = await client.session.promptAsync({ path: { id: forked.data.id }, body: { agent: args.agent, parts: [{ type: "text", text: args.text }] } })
+          if (sent.error) throw new Error(`prompt failed: ${JSON.stringify(sent.error)}`)
+          return `Forked session ${forked.data.id}.`
+        },
+      }),
+    },
+  }
+}
