@@ -1,31 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { MARKER, excerpt, isPluginMessage, markerMetadata, sessionTitle } from "./format.js"
-import type { Handoff } from "./types.js"
-
-const from = { agent: "plan", sessionID: "ses_parent", title: "Refactor the parser" }
-
-describe("isPluginMessage", () => {
-  const handoff: Pick<Handoff, "kind" | "from"> = { kind: "message", from }
-
-  it("recognises a text part carrying the plugin's marker metadata", () => {
-    const parts = [{ type: "text", metadata: markerMetadata(handoff) }]
-    expect(isPluginMessage(parts)).toBe(true)
-  })
-
-  it("marker metadata records the kind and the sender", () => {
-    expect(markerMetadata(handoff)[MARKER]).toEqual({ kind: "message", fromAgent: "plan", fromSession: "ses_parent" })
-  })
-
-  it("does not recognise the person's plain parts or parts with other metadata", () => {
-    expect(isPluginMessage([{ type: "text" }])).toBe(false)
-    expect(isPluginMessage([{ type: "text", metadata: { other: true } }])).toBe(false)
-    expect(isPluginMessage([])).toBe(false)
-  })
-
-  it("finds the marker on any text part of the message", () => {
-    expect(isPluginMessage([{ type: "file" }, { type: "text", metadata: markerMetadata(handoff) }])).toBe(true)
-  })
-})
+import { excerpt, sessionTitle } from "./format.js"
 
 describe("excerpt", () => {
   it("keeps a short text whole, on one line", () => {

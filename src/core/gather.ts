@@ -2,7 +2,8 @@
  * Which reports are due, decided from facts alone (what each started session's outcome is,
  * which answers already reached the caller, whether the caller's turn is over). Pure.
  */
-import type { Isolation, Outcome, ReportStyle } from "./lineage.js"
+import type { Outcome } from "./lineage.js"
+import type { Isolation, ReportStyle } from "./protocol.js"
 import type { WorktreeState } from "./types.js"
 
 export type Member = {

@@ -1,80 +1,52 @@
 /**
- * Lineage read back from what OpenCode stores, so that it survives a restart: the caller's
- * `session` tool calls name the sessions it started; each started session's first message
- * carries a marker (who started it, how, whether a report is due); the reports delivered to
- * the caller carry a marker naming the sessions they cover. Pure: stored messages in, facts out.
+ * Lineage read back from what OpenCode stores, so that it survives a restart: the records on
+ * the caller's `session` calls name the sessions it started and the hand-offs it queued; each
+ * started session's first message carries a start marker; each delivered hand-off and report
+ * a marker (core/protocol.ts). Pure: stored messages in, facts out.
  */
-import { MARKER } from "./format.js"
+import { legacyCollected, legacyStarted } from "./legacy.js"
+import { callRecordOf, messageMarker, type CallRecord, type ModelRef, type StartMarker, type Stored } from "./protocol.js"
 
-/** How a started session's answer goes back: not at all, on its own, or with its turn's others. */
-export type ReportStyle = "none" | "each" | "together"
+type RecordOf<K extends CallRecord["kind"]> = Extract<CallRecord, { kind: K }>
 
-/** What the plugin writes on the first message of a session it starts. */
-export type StartMarker = {
-  kind: "start"
-  fromAgent: string
-  fromSession: string
-  mode: "new" | "fork"
-  agent: string
-  report: ReportStyle
-  /** The caller's assistant message that made the call: calls of one turn report together. */
-  call: string
-  title: string
-  /** Set when the session works in a worktree of its own. */
-  isolation?: Isolation
+/** A call of the caller's, with its record, where it stands in the caller's history. */
+export type RecordedCall<K extends CallRecord["kind"]> = { record: RecordOf<K>; callID: string; messageID: string; input: Record<string, unknown> | undefined }
+
+function isAborted(message: Stored): boolean {
+  return message.info.role === "assistant" && message.info.error?.name === "MessageAbortedError"
 }
 
-/**
- * Where an isolated session works: a git worktree of the caller's checkout `root`, on `branch`,
- * made from `base` (a commit of what the caller saw at the call). `prefix` is the caller's
- * folder inside the checkout, so the session works in the same folder of its worktree.
- */
-export type Isolation = { kind: "worktree"; root: string; prefix: string; directory: string; branch: string; base: string }
-
-/** What the plugin writes on a report it delivers: the sessions whose answers it holds. */
-export type ReportMarker = { kind: "report"; fromAgent: string; fromSession: string; sessions: string[] }
-
-/** The least of a stored message that these functions read (OpenCode's message and parts). */
-export type StoredPart = {
-  type: string
-  text?: string
-  synthetic?: boolean
-  metadata?: Record<string, unknown>
-  tool?: string
-  state?: { status: string; input?: Record<string, unknown>; output?: string }
-}
-export type StoredInfo = {
-  id: string
-  role: string
-  parentID?: string
-  error?: { name?: string; data?: { message?: unknown } } | null
-  time?: { created?: number; completed?: number }
-  finish?: string
-}
-export type Stored = { info: StoredInfo; parts: StoredPart[] }
-
-function markerOf(message: Stored): Record<string, unknown> | undefined {
-  for (const part of message.parts) {
-    const marker = part.type === "text" ? part.metadata?.[MARKER] : undefined
-    if (marker && typeof marker === "object") return marker as Record<string, unknown>
+/** Every recorded call of one kind, in call order; `afterAbort` tells whether the person interrupted a turn later on. */
+function recorded<K extends CallRecord["kind"]>(messages: readonly Stored[], kind: K): Array<RecordedCall<K> & { abortedLater: boolean }> {
+  const calls: Array<RecordedCall<K> & { abortedLater: boolean }> = []
+  for (const message of messages) {
+    if (message.info.role !== "assistant") continue
+    for (const part of message.parts) {
+      const record = callRecordOf(part)
+      if (record?.kind === kind) calls.push({ record: record as RecordOf<K>, callID: part.callID ?? "", messageID: message.info.id, input: part.state?.input, abortedLater: false })
+    }
+    // An interruption drops what was queued or waiting, the calls of the interrupted step included.
+    if (isAborted(message)) for (const call of calls) call.abortedLater = true
   }
-  return undefined
+  return calls
 }
 
-const SESSION_ID = /\bsession (ses_[A-Za-z0-9]+)/
-
-/** The sessions the caller started, in call order, named by its completed `new`/`fork` calls. */
+/** The sessions the caller started, in call order. */
 export function startedIn(callerMessages: readonly Stored[]): string[] {
   const ids: string[] = []
   for (const message of callerMessages) {
     for (const part of message.parts) {
-      if (part.type !== "tool" || part.tool !== "session" || part.state?.status !== "completed") continue
-      const mode = part.state.input?.mode
-      const id = (mode === "new" || mode === "fork") && SESSION_ID.exec(part.state.output ?? "")?.[1]
+      const record = callRecordOf(part)
+      const id = record ? (record.kind === "started" ? record.session : undefined) : legacyStarted(part)
       if (id && !ids.includes(id)) ids.push(id)
     }
   }
   return ids
+}
+
+/** The caller's `new`/`fork` calls that left a session waiting for a free place, not dropped by an interruption since. */
+export function waitingStarts(callerMessages: readonly Stored[]): Array<RecordedCall<"started">> {
+  return recorded(callerMessages, "started").filter((call) => call.record.waiting && !call.abortedLater)
 }
 
 /**
@@ -85,30 +57,72 @@ export function startedIn(callerMessages: readonly Stored[]): string[] {
 export function startMarkerOf(messages: readonly Stored[]): StartMarker | undefined {
   let found: StartMarker | undefined
   for (const message of messages) {
-    const marker = message.info.role === "user" ? markerOf(message) : undefined
-    if (marker?.kind === "start") found = marker as StartMarker
+    const marker = message.info.role === "user" ? messageMarker(message) : undefined
+    if (marker?.kind === "start") found = marker
   }
   return found
 }
 
-const COLLECTED = /^Finished: \d+ of \d+ \(([^)]*)\)/
-
-/**
- * The started sessions whose answers already reached the caller: by the reports' markers, and
- * by the first lines of its completed waits.
- */
+/** The started sessions whose answers already reached the caller: by the reports' markers, and by the records of its completed waits. */
 export function reportedIn(callerMessages: readonly Stored[]): Set<string> {
   const reported = new Set<string>()
   for (const message of callerMessages) {
-    const marker = message.info.role === "user" ? markerOf(message) : undefined
-    if (marker?.kind === "report" && Array.isArray(marker.sessions)) for (const id of marker.sessions) reported.add(String(id))
+    const marker = message.info.role === "user" ? messageMarker(message) : undefined
+    if (marker?.kind === "report") for (const id of marker.sessions) reported.add(String(id))
     for (const part of message.parts) {
-      if (part.type !== "tool" || part.tool !== "session" || part.state?.status !== "completed" || part.state.input?.mode !== "wait") continue
-      const ids = COLLECTED.exec(part.state.output ?? "")?.[1]
-      for (const id of ids ? ids.split(", ") : []) if (id) reported.add(id)
+      const record = callRecordOf(part)
+      const collected = record ? (record.kind === "collected" ? record.sessions : []) : legacyCollected(part)
+      for (const id of collected) reported.add(id)
     }
   }
   return reported
+}
+
+/** A `message`/`compact` hand-off the caller's tool accepted and that has not been delivered. */
+export type PendingHandoff = {
+  callID: string
+  /** The caller's assistant message that made the call. */
+  messageID: string
+  mode: "message" | "compact"
+  fromAgent: string
+  agent: string
+  text: string
+  model?: ModelRef
+  summaryModel?: ModelRef
+}
+
+/**
+ * The hand-offs accepted in a session and not delivered yet, in call order: each recorded call,
+ * less the hand-offs delivered since (their markers name the call; 0.1.0's markers named none
+ * and went in order), less what an interruption dropped.
+ */
+export function pendingHandoffs(messages: readonly Stored[]): PendingHandoff[] {
+  let pending: PendingHandoff[] = []
+  for (const message of messages) {
+    if (message.info.role === "assistant") {
+      for (const part of message.parts) {
+        const record = callRecordOf(part)
+        if (record?.kind !== "handoff") continue
+        const text = typeof part.state?.input?.text === "string" ? part.state.input.text.trim() : ""
+        pending.push({ callID: part.callID ?? "", messageID: message.info.id, mode: record.mode, fromAgent: record.fromAgent, agent: record.agent, text, model: record.model, summaryModel: record.summaryModel })
+      }
+      if (isAborted(message)) pending = []
+      continue
+    }
+    const marker = messageMarker(message)
+    if (marker?.kind !== "message" && marker?.kind !== "compact") continue
+    const delivered = marker.callID ? pending.findIndex((handoff) => handoff.callID === marker.callID) : 0
+    if (delivered >= 0) pending.splice(delivered, 1)
+  }
+  return pending
+}
+
+/** A hand-off queued in a session, as the TUI shows it. */
+export type QueuedCall = { mode: "message" | "compact"; agent: string; text: string }
+
+/** The hand-offs queued in a session while its turn runs (once it is idle the plugin delivers them at once). */
+export function queuedIn(messages: readonly Stored[], running: boolean): QueuedCall[] {
+  return running ? pendingHandoffs(messages).map(({ mode, agent, text }) => ({ mode, agent, text })) : []
 }
 
 /** The caller's turn that holds assistant message `call`: the user message it answers. */
@@ -143,35 +157,4 @@ export function outcomeOf(messages: readonly Stored[], running: boolean): Outcom
     .join("\n")
     .trim()
   return { state: "idle", answer }
-}
-
-/** A hand-off the caller queued in its own session that has not been delivered yet. */
-export type QueuedCall = { mode: "message" | "compact"; agent: string; text: string }
-
-/**
- * The `message`/`compact` hand-offs queued in a session and not yet delivered, as the store
- * shows them: each completed call, less the hand-offs delivered since (in order), less what an
- * interruption dropped. Only while a turn runs: once the session is idle the plugin delivers
- * them at once, so an idle session's undelivered calls are gone (an abort, or a restart).
- */
-export function queuedIn(messages: readonly Stored[], running: boolean): QueuedCall[] {
-  if (!running) return []
-  let queued: QueuedCall[] = []
-  for (const message of messages) {
-    if (message.info.role === "assistant") {
-      if (message.info.error?.name === "MessageAbortedError") queued = []
-      for (const part of message.parts) {
-        const input = part.state?.input
-        const mode = input?.mode
-        if (part.type !== "tool" || part.tool !== "session" || part.state?.status !== "completed") continue
-        if (mode !== "message" && mode !== "compact") continue
-        const agent = typeof input?.agent === "string" && input.agent ? input.agent : ((message.info as { agent?: string }).agent ?? "")
-        queued.push({ mode, agent, text: typeof input?.text === "string" ? input.text : "" })
-      }
-      continue
-    }
-    const marker = markerOf(message)
-    if (marker && (marker.kind === "message" || marker.kind === "compact")) queued.shift()
-  }
-  return queued
 }

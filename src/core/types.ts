@@ -1,6 +1,6 @@
-import type { ReportStyle } from "./lineage.js"
+import type { ModelRef, ReportStyle } from "./protocol.js"
 
-export type ModelRef = { providerID: string; modelID: string }
+export type { ModelRef } from "./protocol.js"
 
 /** Who handed over: shown to the target agent so it knows the message is not the person's. */
 export type Sender = { agent: string; sessionID: string; title?: string }
@@ -21,6 +21,8 @@ export type Handoff = {
   covers?: Sender[]
   /** For `message` and `compact`: the caller's assistant message that made the call. */
   call?: string
+  /** For `message` and `compact`: the tool call that accepted it (its record names it; so does the marker of its delivery). */
+  callID?: string
   /** For `compact`: the session was compacted already (in the turn it joined); only the message is left. */
   summarized?: boolean
 }
@@ -40,6 +42,8 @@ export type Call = {
   report: ReportStyle
   /** `new`/`fork` only: the started session works in a worktree of this checkout of the caller's. */
   isolation?: Checkout
+  /** The tool call's id: its record, and the marker of what it hands over, name it. */
+  callID?: string
 }
 
 /** A git checkout's top folder, and the caller's folder inside it ("" at the top, else ending in "/"). */

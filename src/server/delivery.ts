@@ -1,10 +1,11 @@
 import { describeError } from "./errors.js"
 import type { HandoffBook } from "../core/book.js"
-import { excerpt, markerMetadata } from "../core/format.js"
+import { deliveredMetadata } from "../core/delivered.js"
+import { excerpt } from "../core/format.js"
 import type { Handoff } from "../core/types.js"
 import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
-import { words } from "./tool/words.js"
+import { deliveredText } from "./tool/words.js"
 
 /**
  * Delivers queued hand-offs once a session's turn has ended (reports, and hand-offs that could
@@ -18,11 +19,20 @@ export class Delivery {
     private readonly opencode: Opencode,
     private readonly book: HandoffBook,
     private readonly notifier: Notifier,
+    /** Called when a session's queue has been delivered (state/pending-work.ts clears its note). */
+    private readonly drained: (sessionID: string) => void = () => undefined,
   ) {}
+
+  private stopped = false
 
   /** The session went idle, or something was queued for it from elsewhere (a report). */
   kick(sessionID: string): void {
-    if (this.book.claim(sessionID)) void this.drain(sessionID)
+    if (!this.stopped && this.book.claim(sessionID)) void this.drain(sessionID)
+  }
+
+  /** OpenCode is unloading this copy of the plugin: what is queued is left to the next copy (state/recovery.ts), none sent twice. */
+  stop(): void {
+    this.stopped = true
   }
 
   /** The person aborted a turn: what was queued in that session is dropped, and said so. */
@@ -37,13 +47,14 @@ export class Delivery {
 
   private async drain(sessionID: string): Promise<void> {
     try {
-      for (let handoff = this.book.takeNext(sessionID); handoff; handoff = this.book.takeNext(sessionID)) {
+      for (let handoff = this.book.takeNext(sessionID); handoff && !this.stopped; handoff = this.book.takeNext(sessionID)) {
         await this.deliver(handoff)
       }
     } catch (error) {
       this.book.release(sessionID)
       this.notifier.error(`Hand-off delivery in ${sessionID} stopped: ${describeError(error)}`, { sessionID })
     }
+    this.drained(sessionID)
   }
 
   private async deliver(handoff: Handoff): Promise<void> {
@@ -56,9 +67,9 @@ export class Delivery {
       }
       const answer = await this.opencode.prompt(sessionID, {
         agent: handoff.agent,
-        text: words.delivered(handoff),
+        text: deliveredText(handoff),
         model: handoff.model,
-        metadata: markerMetadata(handoff),
+        metadata: deliveredMetadata(handoff),
       })
       const error = answer.info.error
       if (error?.name === "MessageAbortedError") this.cancel(sessionID)

@@ -11,6 +11,7 @@ import type { Waits } from "./waits.js"
 import type { HeadlessSessions } from "./host/headless.js"
 import type { Worktrees } from "./isolation/worktrees.js"
 import type { Notifier } from "./notify.js"
+import type { PendingWork } from "./state/pending-work.js"
 
 /** The parts of the plugin that OpenCode's events drive. */
 export type EventTargets = {
@@ -25,6 +26,7 @@ export type EventTargets = {
   headless: HeadlessSessions
   worktrees: Worktrees
   notifier: Notifier
+  pending: PendingWork
 }
 
 /**
@@ -71,6 +73,7 @@ export function handleEvent(event: Event, targets: EventTargets): void {
       reporter.forget(sessionID)
       targets.headless.forget(sessionID)
       if (parentID) targets.waits.wake(parentID)
+      targets.pending.settle(sessionID)
       worktreeOfDeleted(sessionID, targets)
       // What the plugin still holds, for anyone checking it does not grow (see the benchmark).
       const held = { sessionID, ...book.size(), started: targets.lineage.size(), held: book.heldSessions().join(",") }
@@ -118,12 +121,13 @@ function interrupted(sessionID: string, { delivery, joiner, launcher }: EventTar
   launcher.cancelWaiting(sessionID)
 }
 
-function idle(sessionID: string, { book, delivery, joiner, reporter, lineage, waits, launcher }: EventTargets): void {
+function idle(sessionID: string, { book, delivery, joiner, reporter, lineage, waits, launcher, pending }: EventTargets): void {
   launcher.stepOver(sessionID)
   joiner.ended(sessionID)
   book.markIdle(sessionID)
   delivery.kick(sessionID)
   reporter.idle(sessionID)
+  pending.settle(sessionID)
   // A started session the person resumed (after a restart, say) ends here, not in the launcher.
   const parentID = lineage.known(sessionID)?.fromSession
   if (parentID) waits.wake(parentID)

@@ -1,13 +1,14 @@
 import type { AssistantMessage, Part, Session } from "@opencode-ai/sdk"
-import { startMetadata } from "../core/format.js"
-import { outcomeOf, type Outcome, type StartMarker, type Stored } from "../core/lineage.js"
+import { markerMetadata } from "../core/protocol.js"
+import { outcomeOf, type Outcome } from "../core/lineage.js"
+import type { StartMarker, Stored } from "../core/protocol.js"
 import type { Call } from "../core/types.js"
 import { describeError, SessionToolError } from "./errors.js"
 import type { LineageStore } from "./lineage-store.js"
 import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
 import type { Placement, PlannedIsolation } from "./isolation/placement.js"
-import { words } from "./tool/words.js"
+import { startedText, words } from "./tool/words.js"
 
 const ACCEPT_TIMEOUT_MS = 30_000
 /** How long, once accepted, the tool waits for the started turn's first model request before returning anyway. */
@@ -61,9 +62,9 @@ export class FirstTurns {
     const turn = this.opencode
       .prompt(session.id, {
         agent: call.agent,
-        text: words.startedWith({ agent: call.callerAgent, sessionID: call.sessionID }, marker.mode, marker.report, call.text),
+        text: startedText({ agent: call.callerAgent, sessionID: call.sessionID }, marker.mode, marker.report, call.text),
         model: call.model,
-        metadata: startMetadata(marker),
+        metadata: markerMetadata(marker),
       })
       .then(
         (answer) => ({ ok: true as const, answer }),

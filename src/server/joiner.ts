@@ -1,10 +1,10 @@
 import type { HandoffBook } from "../core/book.js"
-import { markerMetadata } from "../core/format.js"
+import { deliveredMetadata } from "../core/delivered.js"
 import type { Handoff } from "../core/types.js"
 import { describeError } from "./errors.js"
 import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode/client.js"
-import { words } from "./tool/words.js"
+import { deliveredText } from "./tool/words.js"
 
 /** How long the caller's last step may be held while OpenCode stores the compaction request. */
 const COMPACTION_STORED_WITHIN_MS = 5_000
@@ -91,7 +91,7 @@ export class Joiner {
   private async store(handoff: Handoff): Promise<void> {
     const { sessionID } = handoff
     try {
-      await this.opencode.store(sessionID, { agent: handoff.agent, text: words.delivered(handoff), model: handoff.model, metadata: markerMetadata(handoff) })
+      await this.opencode.store(sessionID, { agent: handoff.agent, text: deliveredText(handoff), model: handoff.model, metadata: deliveredMetadata(handoff) })
       this.joined.set(sessionID, handoff)
       if (handoff.kind === "compact") this.notifier.info(`Compacted ${sessionID}; ${handoff.agent} continues.`)
     } catch (error) {

@@ -1,7 +1,8 @@
 import type { Session } from "@opencode-ai/sdk"
 import { join } from "node:path"
 import type { HandoffBook } from "../core/book.js"
-import type { Isolation, Outcome, StartMarker } from "../core/lineage.js"
+import type { Outcome } from "../core/lineage.js"
+import type { Isolation, StartMarker } from "../core/protocol.js"
 import type { Call } from "../core/types.js"
 import { describeError } from "./errors.js"
 import type { FirstTurn, FirstTurns } from "./first-turn.js"
@@ -173,6 +174,17 @@ export class Launcher {
       )
     }
     return dropped
+  }
+
+  /**
+   * OpenCode is unloading this copy of the plugin: sessions still waiting are left to the next
+   * copy, which starts them from their records (state/recovery.ts); none may start twice.
+   */
+  stop(): number {
+    const left = [...this.waiting.values(), ...this.deferred.values()].reduce((sum, queue) => sum + queue.length, 0)
+    this.waiting.clear()
+    this.deferred.clear()
+    return left
   }
 
   /** The caller was deleted: its waiting sessions never start (they stay, empty, for the person). */

@@ -1,4 +1,5 @@
-import { outcomeOf, startedIn, startMarkerOf, type Outcome, type Stored, type StartMarker } from "../core/lineage.js"
+import { outcomeOf, startedIn, startMarkerOf, type Outcome } from "../core/lineage.js"
+import type { Stored, StartMarker } from "../core/protocol.js"
 import { OpencodeCallError } from "./errors.js"
 import type { Opencode } from "./opencode/client.js"
 

@@ -5,7 +5,7 @@ import { Joiner } from "./joiner.js"
 import { describeError } from "./errors.js"
 import { handleEvent } from "./events.js"
 import { HandoffBook } from "../core/book.js"
-import { isPluginMessage } from "../core/format.js"
+import { isPluginMessage } from "../core/protocol.js"
 import { Launcher } from "./launcher.js"
 import { FirstTurns } from "./first-turn.js"
 import { Waits } from "./waits.js"
@@ -23,7 +23,17 @@ import { readOptions } from "./options.js"
 import { Reporter } from "./reporter.js"
 import { PermissionGate } from "./permission/gate.js"
 import { words } from "./tool/words.js"
+import { CallRecords } from "./tool/records.js"
+import { FileClaims } from "./state/claims.js"
+import { stateHome } from "./state/files.js"
+import { PendingCallers } from "./state/pending.js"
+import { PendingWork } from "./state/pending-work.js"
+import { Recovery } from "./state/recovery.js"
+import { join } from "node:path"
 import { sessionTool } from "./tool/session-tool.js"
+
+/** How long after OpenCode has loaded the plugin it resumes what it owed: by then it serves. */
+const RECOVERY_DELAY_MS = 500
 
 /**
  * One plugin instance per OpenCode project instance; all of its state lives here. Nothing in
@@ -35,7 +45,16 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
   const notifier = new Notifier(opencode, options.toasts)
   const book = new HandoffBook(options.maxAutomaticHandoffs)
   const catalog = new AgentCatalog(opencode, (error) => notifier.error(`Could not refresh the agent list: ${describeError(error)}`))
-  const delivery = new Delivery(opencode, book, notifier)
+  const home = stateHome()
+  const claims = new FileClaims(join(home, "claims"))
+  const callers = new PendingCallers(home, input.directory ?? process.cwd(), claims)
+  // Asked only later, once the launcher and the reporter below exist.
+  const owes = (sessionID: string): boolean =>
+    book.pending(sessionID).length > 0 ||
+    launcher.waitingFor(sessionID).length > 0 ||
+    lineage.knownChildren(sessionID).some((child) => (lineage.known(child)?.report ?? "none") !== "none" && !reporter.reported(child))
+  const pending = new PendingWork(callers, owes, notifier)
+  const delivery = new Delivery(opencode, book, notifier, (sessionID) => pending.settle(sessionID))
   const joiner = new Joiner(opencode, book, notifier, (sessionID) => delivery.kick(sessionID))
   const lineage = new LineageStore(opencode)
   const host = new HostCapabilities(notifier)
@@ -51,10 +70,21 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
     (callerID): string[] => launcher.waitingFor(callerID),
     processReportClaims(),
     (sessionID, isolation) => worktreeState(worktrees, sessionID, isolation),
+    claims,
   )
   const waits = new Waits()
   const launcher: Launcher = new Launcher(new FirstTurns(opencode, lineage, placement, notifier), book, lineage, reporter, notifier, waits, worktrees, options.maxRunning)
   const headless = new HeadlessSessions(opencode, notifier)
+  const records = new CallRecords()
+  const recovery = new Recovery({ opencode, book, delivery, launcher, reporter, callers, claims, notifier, settle: (sessionID) => pending.settle(sessionID) })
+  let recovered = false
+  // What was owed when OpenCode last stopped is done once it serves: soon after it has loaded the
+  // plugin (its config hook), or at its first event, whichever comes first. Never in the factory.
+  const recover = () => {
+    if (recovered) return
+    recovered = true
+    recovery.run().catch((error: unknown) => notifier.error(`Could not resume what was owed when OpenCode stopped: ${describeError(error)}`))
+  }
   const permissions = new PermissionGate(opencode, { directory: input.directory, worktree: input.worktree, env: process.env }, host, notifier)
   const tuiPart = new TuiPartWatch({
     listedIn: () => tuiPartListedIn(process.env, input.directory ?? process.cwd(), input.worktree),
@@ -64,7 +94,16 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
   let optionsProblem = problem
 
   return {
-    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, lineage, options, host, permissions, reporter, waits, headless, worktrees, placement }) },
+    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, lineage, options, host, permissions, reporter, waits, headless, worktrees, placement, records, pending }) },
+
+    async "tool.execute.before"({ tool, callID }, output) {
+      records.before(tool, callID, output.args)
+    },
+
+    // OpenCode keeps a tool part's metadata as this hook leaves it: where each call's record goes.
+    async "tool.execute.after"({ tool, callID }, output) {
+      records.after(tool, callID, output)
+    },
 
     async "tool.definition"({ toolID }, output) {
       if (toolID !== "session") return
@@ -101,17 +140,25 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
       await joiner.textEnded(sessionID, messageID)
     },
 
-    // OpenCode disposes the instance (on a config change, or on exit): queued hand-offs go
-    // with it, so say which instead of losing them quietly.
+    // OpenCode disposes the instance (on a config change, or on exit). What it still owes is
+    // kept in the store and noted (state/pending.ts): the next copy of the plugin takes it over.
     async dispose() {
-      const { queued } = book.size()
-      if (queued > 0) notifier.warn(`OpenCode is reloading: ${queued} queued hand-off${queued > 1 ? "s were" : " was"} dropped.`)
+      delivery.stop()
+      const waiting = launcher.stop()
+      const held = book.heldSessions(Number.MAX_SAFE_INTEGER).flatMap((sessionID) => book.pending(sessionID))
+      for (const handoff of held) if (handoff.kind === "report") reporter.giveUp((handoff.covers ?? [handoff.from]).map((sender) => sender.sessionID))
+      if (held.length + waiting > 0) notifier.debug(`Unloading with ${held.length} hand-off(s) and report(s) queued and ${waiting} start(s) waiting: the next copy of the plugin resumes them.`)
+    },
+
+    async config() {
+      setTimeout(recover, RECOVERY_DELAY_MS).unref()
     },
 
     async event({ event }) {
+      recover()
       try {
         tuiPart.event(event)
-        handleEvent(event, { book, delivery, joiner, reporter, lineage, launcher, opencode, waits, headless, worktrees, notifier })
+        handleEvent(event, { book, delivery, joiner, reporter, lineage, launcher, opencode, waits, headless, worktrees, notifier, pending })
       } catch (error) {
         notifier.error(`opencode-sessions: handling ${event.type} failed: ${describeError(error)}`)
       }

@@ -1,5 +1,6 @@
 import { dueReports, type DueReport, type Member } from "../core/gather.js"
-import { reportedIn, turnOf, type Isolation, type Outcome, type Stored } from "../core/lineage.js"
+import { reportedIn, turnOf, type Outcome } from "../core/lineage.js"
+import type { Isolation, Stored } from "../core/protocol.js"
 import type { HandoffBook } from "../core/book.js"
 import type { Sender, WorktreeState } from "../core/types.js"
 import type { Delivery } from "./delivery.js"
@@ -32,7 +33,20 @@ export class Reporter {
     private readonly claims: ReportClaims = processReportClaims(),
     /** For a session in its own worktree: where its work stands (see isolation/describe.ts). */
     private readonly worktreeOf: (sessionID: string, isolation: Isolation | undefined) => Promise<WorktreeState | undefined> = async () => undefined,
+    /** Claims shared with other OpenCode processes on the same data (state/claims.ts): one report, not two. */
+    private readonly shared: { claim(key: string): boolean; release(key: string): void } = { claim: () => true, release: () => undefined },
   ) {}
+
+  /** This session's report was sent or is queued (by this or another copy of the plugin in this process). */
+  reported(sessionID: string): boolean {
+    return this.claims.has(sessionID)
+  }
+
+  /** OpenCode is unloading this copy of the plugin: reports it queued and did not deliver are given up, for the next copy to send. */
+  giveUp(sessionIDs: readonly string[]): void {
+    for (const id of sessionIDs) this.claims.forget(id)
+    if (sessionIDs.length) this.shared.release(reportKey(sessionIDs))
+  }
 
   /** A session went idle: a started one may owe a report, a caller's turn may have ended. */
   idle(sessionID: string): void {
@@ -93,8 +107,10 @@ export class Reporter {
   }
 
   private send(parentID: string, report: DueReport): void {
-    // Another instance of the plugin in this process may have sent it a moment ago.
-    if (!this.claims.claim(report.members.map((member) => member.sessionID))) return
+    // Another copy of the plugin, in this process or another on the same data, may have sent it a moment ago.
+    const ids = report.members.map((member) => member.sessionID)
+    if (!this.claims.claim(ids)) return
+    if (!this.shared.claim(reportKey(ids))) return
     const covers: Sender[] = report.members.map((member) => ({ agent: member.agent, sessionID: member.sessionID, title: member.title }))
     const callerAgent = this.lineage.known(report.members[0]!.sessionID)?.fromAgent ?? report.members[0]!.agent
     const text = report.members.length === 1 ? words.report.answer(report.members[0]!) : report.members.map(words.report.block).join("\n\n")
@@ -103,6 +119,11 @@ export class Reporter {
     this.notifier.info(`Report: ${who} → ${callerAgent}`)
     this.delivery.kick(parentID)
   }
+}
+
+/** The claim of one report, whatever order its sessions come in. */
+function reportKey(sessionIDs: readonly string[]): string {
+  return `report:${[...sessionIDs].sort().join(",")}`
 }
 
 /**
@@ -117,11 +138,13 @@ export function neverStarted(sessionID: string, outcome: Outcome | undefined, wa
 
 /**
  * A caller's turn is over once it has a final answer (not one that only called tools), or a
- * later message; until then it may still start sessions that report with the others.
+ * later message, or once the caller runs no turn at all (one that OpenCode's stop cut short is
+ * over too); until then it may still start sessions that report with the others.
  */
 export function turnOver(parentMessages: readonly Stored[], turn: string, parentBusy: boolean): boolean {
+  if (!parentBusy) return true
   const at = parentMessages.findIndex((message) => message.info.id === turn)
-  if (at < 0) return !parentBusy
+  if (at < 0) return false
   return parentMessages.slice(at + 1).some(
     (message) =>
       (message.info.role === "user" && message.info.id !== turn) ||

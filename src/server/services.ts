@@ -12,6 +12,8 @@ import type { Reporter } from "./reporter.js"
 import type { Waits } from "./waits.js"
 import type { Worktrees } from "./isolation/worktrees.js"
 import type { Placement } from "./isolation/placement.js"
+import type { CallRecords } from "./tool/records.js"
+import type { PendingWork } from "./state/pending-work.js"
 
 /** What the tool and its modes work with: built once per OpenCode instance by the plugin. */
 export type Services = {
@@ -29,4 +31,6 @@ export type Services = {
   headless: HeadlessSessions
   worktrees: Worktrees
   placement: Placement
+  records: CallRecords
+  pending: PendingWork
 }

@@ -1,5 +1,6 @@
 import type { TuiPluginApi } from "@opencode-ai/plugin/tui"
-import { startedIn, startMarkerOf, type Stored } from "../core/lineage.js"
+import { startedIn, startMarkerOf } from "../core/lineage.js"
+import type { Stored } from "../core/protocol.js"
 import { sidebarModel, type ChildFacts, type SidebarModel } from "./sidebar-model.js"
 
 type Api = TuiPluginApi

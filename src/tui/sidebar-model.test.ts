@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { MARKER } from "../core/format.js"
-import type { Stored } from "../core/lineage.js"
+import { callMetadata, MARKER, type Stored } from "../core/protocol.js"
 import { handoffHint, sidebarLines, sidebarModel, type ChildFacts } from "./sidebar-model.js"
 
 const text = (value: string, marker?: Record<string, unknown>) => ({ type: "text", text: value, metadata: marker && { [MARKER]: marker } })
@@ -55,11 +54,16 @@ describe("queued hand-offs", () => {
   const handoff = (id: string, agent: string) => user(id, agent, { kind: "message", fromAgent: "build", fromSession: "ses_caller" })
   const handoffCalls = (agents: string[]): Stored => ({
     info: { id: "calls", role: "assistant", time: { created: 1, completed: 2 }, finish: "tool-calls" },
-    parts: agents.map((agent) => ({ type: "tool", tool: "session", state: { status: "completed", input: { mode: "message", agent, text: `for ${agent}` } } })),
+    parts: agents.map((agent) => ({
+      type: "tool",
+      tool: "session",
+      callID: `call_${agent}`,
+      state: { status: "completed", input: { mode: "message", agent, text: `for ${agent}` }, metadata: callMetadata({ kind: "handoff", v: 1, fromAgent: "build", mode: "message", agent }) },
+    })),
   })
 
   it("lists what the running turn queued, less what was delivered since, and nothing once idle", () => {
-    const messages = [user("u1", "build"), handoffCalls(["plan", "docs"]), answer("a1", "done"), handoff("h1", "plan")]
+    const messages = [user("u1", "build"), handoffCalls(["plan", "docs"]), answer("a1", "done"), { ...handoff("h1", "plan"), parts: [text("h1", { kind: "message", fromAgent: "build", fromSession: "ses_caller", callID: "call_plan" })] }]
     expect(sidebarModel(messages, new Map(), undefined, true).queued).toEqual([{ mode: "message", agent: "docs", text: "for docs" }])
     expect(sidebarModel(messages, new Map(), undefined, false).queued).toEqual([])
     expect(sidebarLines(sidebarModel(messages, new Map(), undefined, true))).toEqual(["Queued here (1)", "• message → docs: for docs"])

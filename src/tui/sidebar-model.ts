@@ -2,9 +2,9 @@
  * What the TUI shows for the session on screen, decided from what OpenCode stores — the same
  * facts `status` reads (core/lineage.ts) — so the two faces tell the same story. Pure.
  */
-import { MARKER } from "../core/format.js"
 import { excerpt } from "../core/format.js"
-import { outcomeOf, queuedIn, reportedIn, startedIn, startMarkerOf, type QueuedCall, type Stored, type StartMarker } from "../core/lineage.js"
+import { outcomeOf, queuedIn, reportedIn, startedIn, startMarkerOf, type QueuedCall } from "../core/lineage.js"
+import { isPluginMessage, messageMarker, type StartMarker, type Stored } from "../core/protocol.js"
 
 export type ChildFacts = { messages: readonly Stored[]; running: boolean }
 
@@ -84,11 +84,11 @@ export function sidebarLines(model: SidebarModel, maxTitle = 30): string[] {
 export function handoffHint(messages: readonly Stored[]): string | undefined {
   const users = messages.filter((message) => message.info.role === "user")
   const last = users.at(-1)
-  const marker = last?.parts.find((part) => part.type === "text" && part.metadata?.[MARKER])?.metadata?.[MARKER] as { kind?: string } | undefined
+  const marker = last && messageMarker(last)
   if (!last || !marker || (marker.kind !== "message" && marker.kind !== "compact")) return undefined
-  const took = (last.info as { agent?: string }).agent
-  const person = [...users].reverse().find((message) => !message.parts.some((part) => part.type === "text" && part.metadata?.[MARKER]))
-  const yours = (person?.info as { agent?: string } | undefined)?.agent
+  const took = last.info.agent
+  const person = [...users].reverse().find((message) => !isPluginMessage(message.parts))
+  const yours = person?.info.agent
   if (!took || took === yours) return undefined
   return `${took} took the hand-off · the prompt stays on ${yours ?? "your agent"}: Tab to answer ${took}`
 }

@@ -1,7 +1,7 @@
 /** The TUI part's views: the Sessions section of the sidebar, and the hint beside the prompt after a hand-off. */
 import type { TuiPluginApi } from "@opencode-ai/plugin/tui"
 import { createEffect, createSignal, For, onCleanup, Show } from "solid-js"
-import type { Stored } from "../core/lineage.js"
+import type { Stored } from "../core/protocol.js"
 import type { Report } from "./notice.js"
 import { SessionView } from "./session-view.js"
 import { handoffHint, sidebarLines, type SidebarModel } from "./sidebar-model.js"

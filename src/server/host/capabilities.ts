@@ -7,37 +7,16 @@ import { words } from "../tool/words.js"
  * A missing feature with no full fallback is said once to the person (toast and log) and in the
  * next tool result; one with a full fallback only goes to the log.
  */
-export type Feature = "permission-prompt" | "live-description" | "fork" | "caller-model" | "worktree"
+export type Feature = "permission-prompt" | "live-description" | "fork" | "caller-model" | "worktree" | "call-records"
 
-type FeatureInfo = { what: string; instead: string; loud: boolean }
-
-export const FEATURES: Record<Feature, FeatureInfo> = {
-  "permission-prompt": {
-    what: "plugins asking OpenCode's permission system",
-    instead:
-      "opencode-sessions applies your permission.session rules itself: deny refuses, and ask refuses too, since this OpenCode cannot ask you from a plugin (OpenCode 1.17 and later can)",
-    loud: true,
-  },
-  "live-description": {
-    what: "the tool.definition hook",
-    instead: "the session tool's description is refreshed from the agent list in the background",
-    loud: false,
-  },
-  fork: {
-    what: "forking a session",
-    instead: "mode fork is refused; new starts a session without the history",
-    loud: true,
-  },
-  worktree: {
-    what: "moving a session into another directory (POST /experimental/control-plane/move-session)",
-    instead: 'isolation "worktree" is refused; new and fork work in the caller\'s directory',
-    loud: true,
-  },
-  "caller-model": {
-    what: "the calling turn's model in the tool context",
-    instead: "it is read from the calling message",
-    loud: false,
-  },
+/** Which missing features are said to the person (no full fallback); what each is and its fallback are words (tool/words.ts). */
+const LOUD: Record<Feature, boolean> = {
+  "permission-prompt": true,
+  "live-description": false,
+  fork: true,
+  worktree: true,
+  "call-records": true,
+  "caller-model": false,
 }
 
 export class HostCapabilities {
@@ -51,9 +30,9 @@ export class HostCapabilities {
   lacks(feature: Feature, why: string): void {
     if (this.missing.has(feature)) return
     this.missing.set(feature, why)
-    const info = FEATURES[feature]
+    const info = words.features[feature]
     const message = `opencode-sessions on this OpenCode: ${info.what} is not available (${why}); ${info.instead}.`
-    if (info.loud) {
+    if (LOUD[feature]) {
       this.notifier.warn(message, { feature })
       this.unsaid.add(feature)
     } else this.notifier.debug(message, { feature })
@@ -81,12 +60,12 @@ export class HostCapabilities {
   /** Why `feature` is off, for a refusal. */
   whyMissing(feature: Feature): string | undefined {
     const why = this.missing.get(feature)
-    return why === undefined ? undefined : `${FEATURES[feature].what} is not available on this OpenCode (${why})`
+    return why === undefined ? undefined : `${words.features[feature].what} is not available on this OpenCode (${why})`
   }
 
   /** The limits found since the last tool result, for that result to say them too (each once). */
   takeUnsaid(): string[] {
-    const notes = [...this.unsaid].map((feature) => words.result.hostNote(FEATURES[feature].what, FEATURES[feature].instead))
+    const notes = [...this.unsaid].map((feature) => words.result.hostNote(words.features[feature].what, words.features[feature].instead))
     this.unsaid.clear()
     return notes
   }

@@ -1,4 +1,4 @@
-import type { Isolation } from "../../core/lineage.js"
+import type { Isolation } from "../../core/protocol.js"
 import type { WorktreeState } from "../../core/types.js"
 import { describeError } from "../errors.js"
 import { refs } from "./layout.js"

@@ -1,6 +1,6 @@
 import { homedir } from "node:os"
 import { join } from "node:path"
-import type { Isolation } from "../../core/lineage.js"
+import type { Isolation } from "../../core/protocol.js"
 import type { Checkout } from "../../core/types.js"
 
 /** Where the plugin's worktrees live: beside OpenCode's own, under its data folder, out of the repository. */

@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path"
 import type { Session } from "@opencode-ai/sdk"
-import type { Isolation } from "../../core/lineage.js"
+import type { Isolation } from "../../core/protocol.js"
 import type { Checkout } from "../../core/types.js"
 import { describeError, OpencodeCallError, SessionToolError } from "../errors.js"
 import { words } from "../tool/words.js"

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from "node:fs"
 import { join, resolve } from "node:path"
-import type { Isolation } from "../../core/lineage.js"
+import type { Isolation } from "../../core/protocol.js"
 import { describeError, OpencodeCallError, SessionToolError } from "../errors.js"
 import { words } from "../tool/words.js"
 import type { Opencode } from "../opencode/client.js"

@@ -1,5 +1,5 @@
 import type { ToolContext } from "@opencode-ai/plugin"
-import type { Isolation, Stored } from "../../core/lineage.js"
+import type { Isolation, Stored } from "../../core/protocol.js"
 import { refs } from "../isolation/layout.js"
 import { SessionToolError } from "../errors.js"
 import type { Services } from "../services.js"

@@ -1,10 +1,12 @@
 import { excerpt } from "../../core/format.js"
+import { PROTOCOL } from "../../core/protocol.js"
 import type { Call } from "../../core/types.js"
 import type { Services } from "../services.js"
+import type { Done } from "../tool/done.js"
 import { words } from "../tool/words.js"
 
-/** When the caller's turn has ended: compact the session, then `agent` continues with `text`. */
-export function compact({ book, notifier }: Services, call: Call): string {
+/** When the caller's answer ends: compact the session, then `agent` continues with `text`. */
+export function compact({ book, notifier }: Pick<Services, "book" | "notifier">, call: Call): Done {
   book.enqueue({
     kind: "compact",
     sessionID: call.sessionID,
@@ -14,7 +16,11 @@ export function compact({ book, notifier }: Services, call: Call): string {
     summaryModel: call.callerModel,
     from: { agent: call.callerAgent, sessionID: call.sessionID },
     call: call.messageID,
+    callID: call.callID,
   })
   notifier.info(`${call.callerAgent} → compact → ${call.agent}: ${excerpt(call.text, 50)}`)
-  return words.result.compact(call.agent)
+  return {
+    text: words.result.compact(call.agent),
+    record: { kind: "handoff", v: PROTOCOL, fromAgent: call.callerAgent, mode: "compact", agent: call.agent, model: call.model, summaryModel: call.callerModel },
+  }
 }

@@ -2,7 +2,9 @@ import { OpencodeCallError, SessionToolError } from "../errors.js"
 import { sessionTitle } from "../../core/format.js"
 import type { Call } from "../../core/types.js"
 import type { Services } from "../services.js"
-import { startedResult, words } from "../tool/words.js"
+import type { Done } from "../tool/done.js"
+import { words } from "../tool/words.js"
+import { startedDone } from "./started.js"
 
 function forkRefused(why: string): SessionToolError {
   return new SessionToolError(words.refusal.forkUnavailable(why))
@@ -12,7 +14,7 @@ function forkRefused(why: string): SessionToolError {
  * Copies this conversation up to, not including, the caller's current message (so the fork
  * never holds a half-finished `session` call), then `text` is the fork's next message.
  */
-export async function fork({ opencode, launcher, host, placement }: Services, call: Call): Promise<string> {
+export async function fork({ opencode, launcher, host, placement }: Pick<Services, "opencode" | "launcher" | "host" | "placement">, call: Call): Promise<Done> {
   const missing = host.whyMissing("fork")
   if (missing) throw forkRefused(missing)
   const forking = opencode.forkSession(call.sessionID, call.messageID).catch((error: unknown) => {
@@ -25,5 +27,5 @@ export async function fork({ opencode, launcher, host, placement }: Services, ca
   // OpenCode titles a fork "… (fork #N)": ours replaces it once the fork's turn is under way.
   const title = sessionTitle("fork", call.agent, call.text)
   const launched = await launcher.launch(call, "fork", { ...session, title }, isolation, { retitle: true })
-  return startedResult({ sessionID: session.id, title, agent: call.agent, mode: "fork", report: call.report }, launched)
+  return startedDone(call, "fork", { id: session.id, title }, launched)
 }

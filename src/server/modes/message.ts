@@ -1,10 +1,12 @@
 import { excerpt } from "../../core/format.js"
+import { PROTOCOL } from "../../core/protocol.js"
 import type { Call } from "../../core/types.js"
 import type { Services } from "../services.js"
+import type { Done } from "../tool/done.js"
 import { words } from "../tool/words.js"
 
-/** Queues `text` for `agent` in this session; it is delivered when the caller's turn has ended. */
-export function message({ book, notifier }: Services, call: Call): string {
+/** Queues `text` for `agent` in this session: it joins the caller's turn as its answer ends, or comes when the turn has ended. */
+export function message({ book, notifier }: Pick<Services, "book" | "notifier">, call: Call): Done {
   book.enqueue({
     kind: "message",
     sessionID: call.sessionID,
@@ -13,8 +15,12 @@ export function message({ book, notifier }: Services, call: Call): string {
     model: call.model,
     from: { agent: call.callerAgent, sessionID: call.sessionID },
     call: call.messageID,
+    callID: call.callID,
   })
   notifier.info(`${call.callerAgent} → ${call.agent}: ${excerpt(call.text, 60)}`)
   const position = book.pending(call.sessionID).length
-  return words.result.message(call.agent, position)
+  return {
+    text: words.result.message(call.agent, position),
+    record: { kind: "handoff", v: PROTOCOL, fromAgent: call.callerAgent, mode: "message", agent: call.agent, model: call.model },
+  }
 }

@@ -1,4 +1,5 @@
-import { reportedIn, type Stored } from "../../core/lineage.js"
+import { reportedIn } from "../../core/lineage.js"
+import type { Stored } from "../../core/protocol.js"
 import { worktreeState } from "../isolation/describe.js"
 import type { StartedView } from "../lineage-store.js"
 import type { Services } from "../services.js"

@@ -1,10 +1,13 @@
 import { isFinished, type Answered } from "../../core/gather.js"
-import { reportedIn, type Isolation, type Stored } from "../../core/lineage.js"
+import { reportedIn } from "../../core/lineage.js"
+import type { Isolation, Stored } from "../../core/protocol.js"
 import { allFinished, MAX_WAIT_SECONDS, waitSeconds, waitTargets } from "../../core/wait.js"
 import { SessionToolError } from "../errors.js"
 import { neverStarted } from "../reporter.js"
 import type { Services } from "../services.js"
 import { worktreeState } from "../isolation/describe.js"
+import { PROTOCOL } from "../../core/protocol.js"
+import type { Done } from "../tool/done.js"
 import { words } from "../tool/words.js"
 
 export type WaitCall = { sessionID: string; session?: string; timeout?: number; abort: AbortSignal }
@@ -17,7 +20,7 @@ type Watched = Answered & { isolation?: Isolation }
  * answers; at the timeout, with those that have and the names of those that still run. The
  * answers it returns are not reported again.
  */
-export async function wait(services: Services, call: WaitCall): Promise<string> {
+export async function wait(services: Services, call: WaitCall): Promise<Done> {
   const { opencode, lineage, book, launcher, waits, reporter } = services
   const limit = waitSeconds(call.timeout, services.options.waitTimeout)
   if (!limit.ok) throw new SessionToolError(words.refusal.waitTimeout(call.timeout, MAX_WAIT_SECONDS))
@@ -27,7 +30,7 @@ export async function wait(services: Services, call: WaitCall): Promise<string> 
   const named = call.session?.trim() || undefined
   const targets = waitTargets(callerID, started, reportedIn(messages), named)
   if (!targets.ok) throw new SessionToolError(targets.refused === "self" ? words.refusal.waitSelf : words.refusal.waitNotStarted(named!, started))
-  if (targets.sessions.length === 0) return words.result.nothingToWait(started.length)
+  if (targets.sessions.length === 0) return { text: words.result.nothingToWait(started.length) }
 
   const running = (id: string) => book.isBusy(id) || launcher.isRunning(id)
   const known = new Map<string, Watched>()
@@ -60,12 +63,16 @@ export async function wait(services: Services, call: WaitCall): Promise<string> 
       break
     }
   }
-  reporter.collected(callerID, sessions.filter((session) => isFinished(session.outcome)).map((session) => session.sessionID))
+  const collected = sessions.filter((session) => isFinished(session.outcome)).map((session) => session.sessionID)
+  reporter.collected(callerID, collected)
   // What the isolated ones changed is read once, for the result (each look would snapshot every worktree).
   const finished = await Promise.all(
     sessions.filter((session) => isFinished(session.outcome)).map(async (session) => ({ ...session, worktree: await worktreeState(services.worktrees, session.sessionID, session.isolation) })),
   )
-  return words.result.wait(finished, sessions.filter((session) => !isFinished(session.outcome)), timedOut ? limit.seconds : undefined)
+  return {
+    text: words.result.wait(finished, sessions.filter((session) => !isFinished(session.outcome)), timedOut ? limit.seconds : undefined),
+    record: { kind: "collected", v: PROTOCOL, sessions: collected },
+  }
 }
 
 function deleted(sessionID: string): Answered {

@@ -9,10 +9,11 @@ import { newSession } from "../modes/new.js"
 import { status } from "../modes/status.js"
 import { wait } from "../modes/wait.js"
 import { adopt, discard } from "../modes/adopt.js"
-import type { ReportStyle } from "../../core/lineage.js"
+import type { ReportStyle } from "../../core/protocol.js"
 import type { Call, ModelRef } from "../../core/types.js"
 import type { Services } from "../services.js"
 import { MODES, sessionArgs, type SendingMode, type SessionArgs } from "./schema.js"
+import type { Done } from "./done.js"
 import { words } from "./words.js"
 
 export function sessionTool(services: Services) {
@@ -26,6 +27,7 @@ export function sessionTool(services: Services) {
     args: sessionArgs(services.options),
     async execute(args, context) {
       services.host.expect("live-description", "it was not called before this model request")
+      const callID = services.records.callIDOf(context, args)
       // OpenCode does not check the arguments against the schema before calling.
       if (!MODES.includes(args.mode)) {
         await report(services, context, String(args.mode), async () => {
@@ -35,18 +37,33 @@ export function sessionTool(services: Services) {
       if (args.mode === "status") return withNotes(services, await report(services, context, args.mode, () => status(services, context.sessionID)))
       if (args.mode === "wait") {
         const call = { sessionID: context.sessionID, session: args.session, timeout: args.timeout, abort: context.abort }
-        return withNotes(services, await report(services, context, args.mode, () => wait(services, call)))
+        return withNotes(services, recorded(services, callID, await report(services, context, args.mode, () => wait(services, call))))
       }
       if (args.mode === "adopt") return withNotes(services, await report(services, context, args.mode, () => adopt(services, context, args.session)))
       if (args.mode === "discard") return withNotes(services, await report(services, context, args.mode, () => discard(services, context, args.session)))
       const mode = args.mode
-      const checked = await report(services, context, mode, () => checkCall(services, args, mode, context))
+      const checked = { ...(await report(services, context, mode, () => checkCall(services, args, mode, context))), callID }
       await services.permissions.check(context, { mode, agent: checked.agent, text: checked.text })
-      const result = await report(services, context, mode, () => act(services, mode, checked))
+      const done = await report(services, context, mode, () => act(services, mode, checked))
+      // Noted before the call returns: if OpenCode stops now, the next start does what was accepted.
+      if (owesLater(done)) services.pending.mark(context.sessionID)
+      const result = recorded(services, callID, done)
       const ignored = args.report !== undefined && (mode === "message" || mode === "compact")
       return withNotes(services, ignored ? `${result}${words.result.reportIgnored}` : result)
     },
   })
+}
+
+/** The call's record goes onto its tool part as it completes (tool/records.ts); the model reads only the words. */
+function recorded(services: Services, callID: string | undefined, done: Done): string {
+  if (done.record && callID) services.records.keep(callID, done.record)
+  else if (done.record) services.host.lacks("call-records", "the tool context carries no call id")
+  return done.text
+}
+
+/** A hand-off to deliver, a start waiting for a place, a report to send: work the plugin owes the caller. */
+function owesLater({ record }: Done): boolean {
+  return record?.kind === "handoff" || (record?.kind === "started" && (record.waiting || record.report !== "none"))
 }
 
 /** What this OpenCode cannot do, said in the first result after it was found (and as a toast). */
@@ -66,7 +83,7 @@ async function report<T>(services: Services, context: ToolContext, mode: string,
   }
 }
 
-async function act(services: Services, mode: SendingMode, call: Call): Promise<string> {
+async function act(services: Services, mode: SendingMode, call: Call): Promise<Done> {
   // Checked right before acting, after the wait for permission, so parallel calls count each other.
   const admission = services.book.admit(call.sessionID)
   if (!admission.ok) throw new LoopGuardError(admission.limit)
@@ -76,9 +93,10 @@ async function act(services: Services, mode: SendingMode, call: Call): Promise<s
     case "compact":
       return compact(services, call)
     case "new":
-      return (await newSession(services, call)) + (await headlessNote(services, call))
-    case "fork":
-      return (await fork(services, call)) + (await headlessNote(services, call))
+    case "fork": {
+      const done = mode === "new" ? await newSession(services, call) : await fork(services, call)
+      return { ...done, text: done.text + (await headlessNote(services, call)) }
+    }
   }
 }
 

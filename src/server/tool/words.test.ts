@@ -6,11 +6,12 @@
 import { tool } from "@opencode-ai/plugin"
 import { describe, expect, it } from "vitest"
 import type { Answered } from "../../core/gather.js"
-import { reportedIn, type Stored } from "../../core/lineage.js"
+import { reportedIn } from "../../core/lineage.js"
+import type { Stored } from "../../core/protocol.js"
 import type { AgentInfo } from "../opencode/client.js"
 import { OptionsSchema } from "../options.js"
 import { MODES, sessionArgs } from "./schema.js"
-import { AGENT_WORDS, english, startedResult, type StartedNow } from "./words.js"
+import { AGENT_WORDS, deliveredText, english, reworded, startedResult, startedText, type StartedNow } from "./words.js"
 
 const ASCII = /^[\x20-\x7e\n]*$/
 
@@ -39,28 +40,27 @@ describe("the description", () => {
   const line = (mode: string) => description.split("\n").find((text) => text.startsWith(`- ${mode}:`)) ?? ""
 
   it("gives every mode a line of its own that says what it does and when it takes effect", () => {
-    for (const mode of MODES.filter((mode) => mode !== "discard")) expect(line(mode), mode).not.toBe("")
-    expect(line("adopt")).toMatch(/discard/)
+    for (const mode of MODES.filter((mode) => mode !== "adopt" && mode !== "discard")) expect(line(mode), mode).not.toBe("")
+    expect(line("adopt, discard")).toMatch(/apply to your files, or drop/)
     expect(line("message")).toMatch(/THIS conversation/)
     expect(line("message")).toMatch(/when your turn ends/)
-    expect(line("message")).toMatch(/End your turn/)
-    expect(line("compact")).toMatch(/summari[sz]ed/)
+    expect(line("compact")).toMatch(/like message[\s\S]*summari[sz]ed/)
     expect(line("new")).toMatch(/WITHOUT this conversation/)
     expect(line("new")).toMatch(/in parallel/)
     expect(line("fork")).toMatch(/copy of this conversation/)
     expect(line("wait")).toMatch(/within your turn/)
-    expect(line("status")).toMatch(/sessions you started/)
+    expect(line("status")).toMatch(/started sessions/)
   })
 
   it("says when to use new/fork rather than OpenCode's task tool, and when answers come back", () => {
-    expect(description).toMatch(/task tool[^\n]*inside your turn[^\n]*new\/fork[^\n]*own session/)
-    expect(description).toMatch(/new\/fork[^\n]*reaches you only by `report` \(after your turn ends\) or by wait/)
+    expect(description).toMatch(/task[^\n]*inside your turn[^\n]*new\/fork[^\n]*own session/)
+    expect(description).toMatch(/new\/fork[^\n]*reaches you only by `report` \(after your turn ends\) or wait/)
   })
 
   it(`names every agent with its own description, whole up to ${AGENT_WORDS} words and cut with "..." beyond`, () => {
     const entry = (name: string) => new RegExp(`\\b${name} \\(([^)]*)\\)`).exec(description)?.[1]
     expect(entry("build")).toBe("The default agent. Executes tools based on configured permissions.")
-    expect(entry("debug")).toBe("Investigates failures: reproduces them, bisects, and explains the root cause before fixing...")
+    expect(entry("debug")).toBe("Investigates failures: reproduces them, bisects, and explains the root...")
     expect(entry("debug")!.replace(/\.\.\.$/, "").split(" ")).toHaveLength(AGENT_WORDS)
     // Agents whose descriptions start alike are still told apart.
     expect(entry("docs")).not.toBe(entry("test"))
@@ -86,7 +86,7 @@ describe("the parameters", () => {
     expect(schema.properties.isolation!.enum).toEqual(["none", "worktree"])
     expect(schema.properties.model!.description).toMatch(/provider\/model/)
     expect(schema.properties.timeout!.description).toMatch(/seconds/)
-    expect(schema.properties.session!.description).toMatch(/id \(ses_\.\.\.\) from a new or fork result, or from status/)
+    expect(schema.properties.session!.description).toMatch(/session id \(ses_\.\.\.\) from a new\/fork result or status/)
   })
 
   it("states the defaults the options set", () => {
@@ -133,8 +133,8 @@ describe("results say what happens next", () => {
 
   it("a started session's first message says who started it and whether its answer goes back", () => {
     const from = { agent: "build", sessionID: "ses_caller" }
-    expect(english.startedWith(from, "fork", "together", "Try A.")).toMatch(/^\[Started by agent "build"[^\n]*fork[^\n]*not typed by the person[^\n]*sent back[^\n]*\]\n\nTry A\.$/)
-    expect(english.startedWith(from, "new", "none", "Try B.")).toMatch(/not sent back by itself/)
+    expect(startedText(from, "fork", "together", "Try A.")).toMatch(/^\[Started by agent "build"[^\n]*fork[^\n]*not typed by the person[^\n]*sent back[^\n]*\]\n\nTry A\.$/)
+    expect(startedText(from, "new", "none", "Try B.")).toMatch(/not sent back by itself/)
   })
 
   it("is plain ASCII throughout, whatever the titles and answers hold", () => {
@@ -143,8 +143,8 @@ describe("results say what happens next", () => {
     const samples = [
       english.result.status([{ ...fork, state: "idle", reportState: "due", latest: "Works.", worktree }], [{ kind: "message", agent: "plan", text: "Go on." }]),
       english.result.wait([session], [], undefined),
-      english.delivered({ kind: "report", from: { agent: "plan", sessionID: "ses_a", title: "Fork (plan): x" }, text: "A." }),
-      english.delivered({ kind: "message", from: { agent: "build", sessionID: "ses_c" }, text: "B." }),
+      deliveredText({ kind: "report", from: { agent: "plan", sessionID: "ses_a", title: "Fork (plan): x" }, text: "A." }),
+      deliveredText({ kind: "message", from: { agent: "build", sessionID: "ses_c" }, text: "B." }),
       english.result.adopted("ses_a", worktree.files, undefined, "/repo", "refs/x"),
       english.result.discarded("ses_a", worktree.files, "refs/y", "/repo", "abcdef0123456789"),
       english.result.headless,
@@ -166,8 +166,8 @@ describe("reports and waits", () => {
 
   it("a report header names its session, or says it gathers a turn's sessions", () => {
     const from = { agent: "build", sessionID: "ses_child", title: "Fix tests" }
-    expect(english.delivered({ kind: "report", from, text: "x" })).toMatch(/^\[Report from session ses_child "Fix tests" \(agent "build"\)/)
-    expect(english.delivered({ kind: "report", from, covers: [from, { ...from, sessionID: "ses_2" }], text: "x" })).toMatch(/^\[Reports from the 2 sessions/)
+    expect(deliveredText({ kind: "report", from, text: "x" })).toMatch(/^\[Report from session ses_child "Fix tests" \(agent "build"\)/)
+    expect(deliveredText({ kind: "report", from, covers: [from, { ...from, sessionID: "ses_2" }], text: "x" })).toMatch(/^\[Reports from the 2 sessions/)
   })
 
   it("the answers a completed wait returned are known again from the caller's stored messages", () => {
@@ -175,5 +175,19 @@ describe("reports and waits", () => {
     const done = call(english.result.wait([answered("ses_a", { state: "idle", answer: "A." })], [answered("ses_b", { state: "working" })], 30))
     const failed = call("Finished: 1 of 1 (ses_x).", "error")
     expect([...reportedIn([done, failed])]).toEqual(["ses_a"])
+  })
+})
+
+describe("the test-only wording", () => {
+  const reverse = (text: string) => [...text].reverse().join("")
+  it("turns every word a model reads around, functions, texts and parameters alike, and keeps the shape", () => {
+    const turned = reworded(english, reverse)
+    expect(turned.description(SIX)).toBe(reverse(english.description(SIX)))
+    expect(turned.parameters({ report: "none", isolation: "none", waitSeconds: 600, maxWaitSeconds: 7200 }).model).toBe(
+      reverse(english.parameters({ report: "none", isolation: "none", waitSeconds: 600, maxWaitSeconds: 7200 }).model),
+    )
+    expect(turned.refusal.waitSelf).toBe(reverse(english.refusal.waitSelf))
+    expect(turned.result.message("plan", 1)).toBe(reverse(english.result.message("plan", 1)))
+    expect(turned.header.report({ agent: "a", sessionID: "ses_x" })).toBe(reverse(english.header.report({ agent: "a", sessionID: "ses_x" })))
   })
 })

@@ -7,13 +7,15 @@
  */
 import { excerpt } from "../../core/format.js"
 import type { Answered } from "../../core/gather.js"
-import type { Outcome, ReportStyle } from "../../core/lineage.js"
+import type { Outcome } from "../../core/lineage.js"
+import type { ReportStyle } from "../../core/protocol.js"
 import type { FileChange, Handoff, Sender, WorktreeState } from "../../core/types.js"
+import type { Feature } from "../host/capabilities.js"
 import type { Launched } from "../launcher.js"
 import type { AgentInfo } from "../opencode/client.js"
 
 /** Of an agent's own description, this many words at most; longer ones are cut with "...". */
-export const AGENT_WORDS = 12
+export const AGENT_WORDS = 9
 
 /** What the tool defaults to, as the plugin options set it: the parameters say it. */
 export type Defaults = { report: ReportStyle; isolation: "none" | "worktree"; waitSeconds: number; maxWaitSeconds: number }
@@ -32,15 +34,15 @@ function shortDescription(text: string | undefined): string {
 
 const MODES = [
   "Hand work to other agents. mode:",
-  "- message: hand THIS conversation to `agent`: when your turn ends, it reads `text` here and continues. End your turn right after.",
-  "- compact: like message, but the conversation is summarized first (frees context).",
-  "- new: start a separate session WITHOUT this conversation: `agent` works on `text` there, in parallel, while you go on.",
-  "- fork: like new, but with a copy of this conversation so far.",
-  "- status: the sessions you started (state, answer) and hand-offs queued here.",
-  "- wait: block until the sessions you started (or `session`) finish; returns their answers within your turn.",
-  "- adopt: apply to your files the changes of an isolated session you started. discard: drop them.",
-  "Unlike the task tool (a subagent whose answer returns inside your turn), new/fork run a primary agent in its own session the person can open; " +
-    "its answer reaches you only by `report` (after your turn ends) or by wait.",
+  "- message: hand THIS conversation to `agent`: when your turn ends, it reads `text` here and continues.",
+  "- compact: like message, but the conversation is summarized first.",
+  "- new: a separate session WITHOUT this conversation: `agent` works on `text` in parallel while you go on.",
+  "- fork: like new, but with a copy of this conversation.",
+  "- status: your started sessions (state, answer) and hand-offs queued here.",
+  "- wait: block until your started sessions (or `session`) finish, and get their answers within your turn.",
+  "- adopt, discard: apply to your files, or drop, an isolated session's changes.",
+  "Unlike task (a subagent answering inside your turn), new/fork run a primary agent in its own session; " +
+    "its answer reaches you only by `report` (after your turn ends) or wait.",
 ].join("\n")
 
 export const english = {
@@ -57,27 +59,16 @@ export const english = {
   parameters(defaults: Defaults) {
     const report = defaults.report === "none" ? "false" : defaults.report === "each" ? '"each"' : "true"
     return {
-      mode: "See the description.",
-      text: "The message for the target agent (message, compact, new, fork).",
-      agent: "A primary agent from the description, to take over or run the session. Default: you.",
-      model: '"provider/model" for the target\'s turn. Default: the agent\'s own.',
-      report: `new, fork: true sends the final answer back after your turn ends (one message for a turn's sessions); "each": each as it ends; false: none (use wait). Default: ${report}.`,
-      session: "wait: only this session. adopt, discard: which one. A session id (ses_...) from a new or fork result, or from status.",
-      timeout: `wait: at most this many seconds (1-${defaults.maxWaitSeconds}). Default: ${defaults.waitSeconds}.`,
-      isolation: `new, fork: "worktree" gives it a git worktree of its own, made from your files as they are now (adopt or discard it later); "none": your directory. Default: "${defaults.isolation}".`,
+      mode: "What to do.",
+      text: "Message for the target agent.",
+      agent: "A primary agent from the description. Default: you.",
+      model: '"provider/model" for its turn. Default: the agent\'s.',
+      report: `new, fork: true: the answer comes after your turn ends, one message per turn; "each": one per session; false: none. Default: ${report}.`,
+      session: "wait, adopt, discard: a session id (ses_...) from a new/fork result or status.",
+      timeout: `wait: max seconds (1-${defaults.maxWaitSeconds}). Default: ${defaults.waitSeconds}.`,
+      isolation: `new, fork: "worktree": its own git worktree of your files (adopt/discard later); "none": your folder. Default: "${defaults.isolation}".`,
     }
   },
-
-  /** What a hand-off or a report delivers: its header, then its text. */
-  delivered(handoff: Pick<Handoff, "kind" | "from" | "text" | "covers">): string {
-    const covers = handoff.covers ?? [handoff.from]
-    const { header } = english
-    const first =
-      handoff.kind === "message" ? header.message(handoff.from) : handoff.kind === "compact" ? header.compact(handoff.from) : covers.length > 1 ? header.reports(covers.length) : header.report(handoff.from)
-    return `${first}\n\n${handoff.text}`
-  },
-  /** The first message of a session the tool started. */
-  startedWith: (from: Sender, mode: "new" | "fork", report: ReportStyle, text: string) => `${english.header.started(from, mode, report)}\n\n${text}`,
 
   /** The first line of what the plugin delivers: who sent it, and that the person did not type it. */
   header: {
@@ -191,6 +182,26 @@ export const english = {
     neverStarted: "it never started: it was waiting for a free place when OpenCode stopped or the person interrupted (send it a message to run it)",
   },
 
+  /** What an OpenCode release may lack, and what the plugin does instead (host/capabilities.ts). */
+  features: {
+    "permission-prompt": {
+      what: "plugins asking OpenCode's permission system",
+      instead:
+        "opencode-sessions applies your permission.session rules itself: deny refuses, and ask refuses too, since this OpenCode cannot ask you from a plugin (OpenCode 1.17 and later can)",
+    },
+    "live-description": { what: "the tool.definition hook", instead: "the session tool's description is refreshed from the agent list in the background" },
+    fork: { what: "forking a session", instead: "mode fork is refused; new starts a session without the history" },
+    worktree: {
+      what: "moving a session into another directory (POST /experimental/control-plane/move-session)",
+      instead: 'isolation "worktree" is refused; new and fork work in the caller\'s directory',
+    },
+    "call-records": {
+      what: "the id of a tool call, to keep a record on it",
+      instead: "what the session tool does is not recorded, so after a restart it cannot be followed (status, wait, queued hand-offs, waiting starts); the rest works",
+    },
+    "caller-model": { what: "the calling turn's model in the tool context", instead: "it is read from the calling message" },
+  } satisfies Record<Feature, { what: string; instead: string }>,
+
   worktree(state: WorktreeState): string {
     switch (state.kind) {
       case "adopted":
@@ -247,5 +258,30 @@ function outcomeText(outcome: Outcome): string {
 
 export type Words = typeof english
 
+/**
+ * A wording for tests only (OPENCODE_SESSIONS_TEST_WORDING=reversed): every word the model reads
+ * turned around, so a test can show that the plugin never reads its words back.
+ */
+export function reworded<T>(value: T, change: (text: string) => string): T {
+  if (typeof value === "string") return change(value) as T
+  if (typeof value === "function") return ((...args: unknown[]) => reworded((value as (...args: unknown[]) => unknown)(...args), change)) as T
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, reworded(field, change)])) as T
+  return value
+}
+
 /** The words in use. */
-export const words: Words = english
+export const words: Words = process.env.OPENCODE_SESSIONS_TEST_WORDING === "reversed" ? reworded(english, (text) => [...text].reverse().join("")) : english
+
+/** What a hand-off or a report delivers: its header (words), then its text (the sender's, as it is). */
+export function deliveredText(handoff: Pick<Handoff, "kind" | "from" | "text" | "covers">): string {
+  const covers = handoff.covers ?? [handoff.from]
+  const { header } = words
+  const first =
+    handoff.kind === "message" ? header.message(handoff.from) : handoff.kind === "compact" ? header.compact(handoff.from) : covers.length > 1 ? header.reports(covers.length) : header.report(handoff.from)
+  return `${first}\n\n${handoff.text}`
+}
+
+/** The first message of a session the tool started: its header, then the caller's text. */
+export function startedText(from: Sender, mode: "new" | "fork", report: ReportStyle, text: string): string {
+  return `${words.header.started(from, mode, report)}\n\n${text}`
+}
