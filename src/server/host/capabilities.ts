@@ -1,4 +1,4 @@
-import type { Notifier } from "../notify.js"
+import type { Notifier } from "./notify.js"
 import { words } from "../tool/words.js"
 
 /**

@@ -1,6 +1,6 @@
 import { describeError } from "../errors.js"
-import type { Notifier } from "../notify.js"
-import type { Opencode } from "../opencode/client.js"
+import type { Notifier } from "./notify.js"
+import type { Opencode } from "./opencode.js"
 
 /** Sessions whose answer is remembered; a session's own rules are set when it is made. */
 const REMEMBERED = 1000

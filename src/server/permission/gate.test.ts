@@ -1,8 +1,8 @@
 import type { ToolContext } from "@opencode-ai/plugin"
 import { describe, expect, it } from "vitest"
 import { HostCapabilities } from "../host/capabilities.js"
-import type { Notifier } from "../notify.js"
-import type { Opencode, PermissionConfig } from "../opencode/client.js"
+import type { Notifier } from "../host/notify.js"
+import type { Opencode, PermissionConfig } from "../host/opencode.js"
 import { PermissionDeniedError, PermissionGate } from "./gate.js"
 
 const request = { mode: "new", agent: "plan", text: "Go." }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs"
 import { configFiles, parseJsonc, type Environment } from "../host/config-files.js"
-import type { PermissionConfig } from "../opencode/client.js"
+import type { PermissionConfig } from "../host/opencode.js"
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value)

@@ -1,5 +1,5 @@
 import { describeError } from "../errors.js"
-import type { Notifier } from "../notify.js"
+import type { Notifier } from "../host/notify.js"
 import type { PendingCallers } from "./pending.js"
 
 /**

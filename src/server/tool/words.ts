@@ -11,8 +11,8 @@ import type { Outcome } from "../../core/lineage.js"
 import type { ReportStyle } from "../../core/protocol.js"
 import type { FileChange, Handoff, Sender, WorktreeState } from "../../core/types.js"
 import type { Feature } from "../host/capabilities.js"
-import type { Launched } from "../launcher.js"
-import type { AgentInfo } from "../opencode/client.js"
+import type { Launched } from "../started/launcher.js"
+import type { AgentInfo } from "../host/opencode.js"
 
 /** Of an agent's own description, this many words at most; longer ones are cut with "...". */
 export const AGENT_WORDS = 9

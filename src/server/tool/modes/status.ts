@@ -1,9 +1,9 @@
-import { reportedIn } from "../../core/lineage.js"
-import type { Stored } from "../../core/protocol.js"
-import { worktreeState } from "../isolation/describe.js"
-import type { StartedView } from "../lineage-store.js"
-import type { Services } from "../services.js"
-import { words, type StatusRow } from "../tool/words.js"
+import { reportedIn } from "../../../core/lineage.js"
+import type { Stored } from "../../../core/protocol.js"
+import { worktreeState } from "../../isolation/describe.js"
+import type { StartedView } from "../../started/lineage-store.js"
+import type { Services } from "../../services.js"
+import { words, type StatusRow } from "../words.js"
 
 /**
  * What became of every session this one started (read back from OpenCode's store, so it holds

@@ -1,7 +1,7 @@
-import { outcomeOf, startedIn, startMarkerOf, type Outcome } from "../core/lineage.js"
-import type { Stored, StartMarker } from "../core/protocol.js"
-import { OpencodeCallError } from "./errors.js"
-import type { Opencode } from "./opencode/client.js"
+import { outcomeOf, startedIn, startMarkerOf, type Outcome } from "../../core/lineage.js"
+import type { Stored, StartMarker } from "../../core/protocol.js"
+import { OpencodeCallError } from "../errors.js"
+import type { Opencode } from "../host/opencode.js"
 
 /** Reads at once, at most this many: status with hundreds of started sessions must not flood the server. */
 const READ_CONCURRENCY = 8

@@ -1,9 +1,9 @@
-import { excerpt } from "../../core/format.js"
-import { PROTOCOL } from "../../core/protocol.js"
-import type { Call } from "../../core/types.js"
-import type { Services } from "../services.js"
-import type { Done } from "../tool/done.js"
-import { words } from "../tool/words.js"
+import { excerpt } from "../../../core/format.js"
+import { PROTOCOL } from "../../../core/protocol.js"
+import type { Call } from "../../../core/types.js"
+import type { Services } from "../../services.js"
+import type { Done } from "../done.js"
+import { words } from "../words.js"
 
 /** When the caller's answer ends: compact the session, then `agent` continues with `text`. */
 export function compact({ book, notifier }: Pick<Services, "book" | "notifier">, call: Call): Done {

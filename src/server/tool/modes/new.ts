@@ -1,7 +1,7 @@
-import { sessionTitle } from "../../core/format.js"
-import type { Call } from "../../core/types.js"
-import type { Services } from "../services.js"
-import type { Done } from "../tool/done.js"
+import { sessionTitle } from "../../../core/format.js"
+import type { Call } from "../../../core/types.js"
+import type { Services } from "../../services.js"
+import type { Done } from "../done.js"
 import { startedDone } from "./started.js"
 
 /** Starts a clean session (none of the caller's history) whose first message is `text`. */

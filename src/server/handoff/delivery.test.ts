@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from "vitest"
 import { Delivery } from "./delivery.js"
-import { HandoffBook } from "../core/book.js"
-import { MARKER } from "../core/protocol.js"
-import type { HandoffRequest } from "../core/types.js"
-import { Notifier } from "./notify.js"
-import type { Opencode, PromptInput, ToastVariant } from "./opencode/client.js"
+import { HandoffBook } from "../../core/book.js"
+import { MARKER } from "../../core/protocol.js"
+import type { HandoffRequest } from "../../core/types.js"
+import { Notifier } from "../host/notify.js"
+import type { Opencode, PromptInput, ToastVariant } from "../host/opencode.js"
 
 type Answer = Awaited<ReturnType<Opencode["prompt"]>>
 type PendingPrompt = {

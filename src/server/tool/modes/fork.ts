@@ -1,9 +1,9 @@
-import { OpencodeCallError, SessionToolError } from "../errors.js"
-import { sessionTitle } from "../../core/format.js"
-import type { Call } from "../../core/types.js"
-import type { Services } from "../services.js"
-import type { Done } from "../tool/done.js"
-import { words } from "../tool/words.js"
+import { OpencodeCallError, SessionToolError } from "../../errors.js"
+import { sessionTitle } from "../../../core/format.js"
+import type { Call } from "../../../core/types.js"
+import type { Services } from "../../services.js"
+import type { Done } from "../done.js"
+import { words } from "../words.js"
 import { startedDone } from "./started.js"
 
 function forkRefused(why: string): SessionToolError {

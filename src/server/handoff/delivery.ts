@@ -1,11 +1,11 @@
-import { describeError } from "./errors.js"
-import type { HandoffBook } from "../core/book.js"
-import { deliveredMetadata } from "../core/delivered.js"
-import { excerpt } from "../core/format.js"
-import type { Handoff } from "../core/types.js"
-import type { Notifier } from "./notify.js"
-import type { Opencode } from "./opencode/client.js"
-import { deliveredText } from "./tool/words.js"
+import { describeError } from "../errors.js"
+import type { HandoffBook } from "../../core/book.js"
+import { deliveredMetadata } from "../../core/delivered.js"
+import { excerpt } from "../../core/format.js"
+import type { Handoff } from "../../core/types.js"
+import type { Notifier } from "../host/notify.js"
+import type { Opencode } from "../host/opencode.js"
+import { deliveredText } from "../tool/words.js"
 
 /**
  * Delivers queued hand-offs once a session's turn has ended (reports, and hand-offs that could

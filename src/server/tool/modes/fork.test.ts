@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest"
-import type { Call } from "../../core/types.js"
-import { OpencodeCallError, SessionToolError } from "../errors.js"
-import { HostCapabilities } from "../host/capabilities.js"
-import type { Notifier } from "../notify.js"
-import type { Services } from "../services.js"
+import type { Call } from "../../../core/types.js"
+import { OpencodeCallError, SessionToolError } from "../../errors.js"
+import { HostCapabilities } from "../../host/capabilities.js"
+import type { Notifier } from "../../host/notify.js"
+import type { Services } from "../../services.js"
 import { fork } from "./fork.js"
-import { Placement } from "../isolation/placement.js"
-import type { Opencode } from "../opencode/client.js"
+import { Placement } from "../../isolation/placement.js"
+import type { Opencode } from "../../host/opencode.js"
 
 const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Try it.", report: "none" }
 

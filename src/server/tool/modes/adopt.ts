@@ -1,9 +1,9 @@
 import type { ToolContext } from "@opencode-ai/plugin"
-import type { Isolation, Stored } from "../../core/protocol.js"
-import { refs } from "../isolation/layout.js"
-import { SessionToolError } from "../errors.js"
-import type { Services } from "../services.js"
-import { words } from "../tool/words.js"
+import type { Isolation, Stored } from "../../../core/protocol.js"
+import { refs } from "../../isolation/layout.js"
+import { SessionToolError } from "../../errors.js"
+import type { Services } from "../../services.js"
+import { words } from "../words.js"
 
 /** The isolated session a caller named, once it is sure the caller may adopt or discard it now. */
 async function isolatedSession(services: Services, context: ToolContext, mode: "adopt" | "discard", named: string | undefined): Promise<{ sessionID: string; agent: string; isolation: Isolation }> {

@@ -1,10 +1,10 @@
-import type { HandoffBook } from "../core/book.js"
-import { deliveredMetadata } from "../core/delivered.js"
-import type { Handoff } from "../core/types.js"
-import { describeError } from "./errors.js"
-import type { Notifier } from "./notify.js"
-import type { Opencode } from "./opencode/client.js"
-import { deliveredText } from "./tool/words.js"
+import type { HandoffBook } from "../../core/book.js"
+import { deliveredMetadata } from "../../core/delivered.js"
+import type { Handoff } from "../../core/types.js"
+import { describeError } from "../errors.js"
+import type { Notifier } from "../host/notify.js"
+import type { Opencode } from "../host/opencode.js"
+import { deliveredText } from "../tool/words.js"
 
 /** How long the caller's last step may be held while OpenCode stores the compaction request. */
 const COMPACTION_STORED_WITHIN_MS = 5_000

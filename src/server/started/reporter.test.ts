@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import type { Stored } from "../core/protocol.js"
+import type { Stored } from "../../core/protocol.js"
 import { turnOver } from "./reporter.js"
 
 const user = (id: string): Stored => ({ info: { id, role: "user" }, parts: [] })

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest"
 import { AgentCatalog, REFRESH_AFTER_MS, checkTarget, handoffTargets } from "./agents.js"
-import { InvalidAgentError } from "./errors.js"
-import type { AgentInfo, Opencode } from "./opencode/client.js"
+import { InvalidAgentError } from "../errors.js"
+import type { AgentInfo, Opencode } from "./opencode.js"
 
 function agent(name: string, mode: AgentInfo["mode"], hidden?: boolean): AgentInfo {
   return { name, mode, hidden, builtIn: true, permission: { edit: "allow", bash: {} }, tools: {}, options: {} }

@@ -1,14 +1,14 @@
 import type { AssistantMessage, Part, Session } from "@opencode-ai/sdk"
-import { markerMetadata } from "../core/protocol.js"
-import { outcomeOf, type Outcome } from "../core/lineage.js"
-import type { StartMarker, Stored } from "../core/protocol.js"
-import type { Call } from "../core/types.js"
-import { describeError, SessionToolError } from "./errors.js"
+import { markerMetadata } from "../../core/protocol.js"
+import { outcomeOf, type Outcome } from "../../core/lineage.js"
+import type { StartMarker, Stored } from "../../core/protocol.js"
+import type { Call } from "../../core/types.js"
+import { describeError, SessionToolError } from "../errors.js"
 import type { LineageStore } from "./lineage-store.js"
-import type { Notifier } from "./notify.js"
-import type { Opencode } from "./opencode/client.js"
-import type { Placement, PlannedIsolation } from "./isolation/placement.js"
-import { startedText, words } from "./tool/words.js"
+import type { Notifier } from "../host/notify.js"
+import type { Opencode } from "../host/opencode.js"
+import type { Placement, PlannedIsolation } from "../isolation/placement.js"
+import { startedText, words } from "../tool/words.js"
 
 const ACCEPT_TIMEOUT_MS = 30_000
 /** How long, once accepted, the tool waits for the started turn's first model request before returning anyway. */

@@ -1,5 +1,5 @@
-import { InvalidAgentError } from "./errors.js"
-import type { AgentInfo, Opencode } from "./opencode/client.js"
+import { InvalidAgentError } from "../errors.js"
+import type { AgentInfo, Opencode } from "./opencode.js"
 
 /** Agents a hand-off may target: primary (or both-mode), enabled, not hidden. */
 export function handoffTargets(agents: readonly AgentInfo[]): AgentInfo[] {
