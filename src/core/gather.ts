@@ -25,7 +25,16 @@ export type Member = {
 export type DueReport = { members: Member[] }
 
 export function isFinished(outcome: Outcome | undefined): boolean {
-  return outcome === undefined || outcome.state === "idle" || outcome.state === "failed" || outcome.state === "interrupted"
+  return outcome === undefined || outcome.state === "idle" || outcome.state === "failed" || outcome.state === "interrupted" || outcome.state === "never-started"
+}
+
+/**
+ * A session with no turn at all that is not waiting for a place here was left so when OpenCode
+ * stopped or the person interrupted: it will not start by itself, so it must not hold its
+ * turn's report or a wait.
+ */
+export function unlessWaiting(sessionID: string, outcome: Outcome | undefined, waiting: readonly string[]): Outcome | undefined {
+  return outcome?.state === "waiting" && !waiting.includes(sessionID) ? { state: "never-started" } : outcome
 }
 
 /**

@@ -138,6 +138,8 @@ export type Outcome =
   | { state: "interrupted" }
   /** Its turn stopped half-way with no error (OpenCode stopped meanwhile): not finished. */
   | { state: "stopped" }
+  /** It never had a turn and will not start by itself (dropped by an interruption, or not resumable): done, without an answer. */
+  | { state: "never-started" }
 
 /**
  * What became of a started session: its last answer, or why there is none. `running` is what

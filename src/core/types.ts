@@ -59,3 +59,6 @@ export type WorktreeState =
   | { kind: "adopted" }
   | { kind: "discarded"; ref: string }
   | { kind: "removed-unchanged" }
+
+/** How a started session's first turn stands when the tool returns. */
+export type Launched = { kind: "started" } | { kind: "waiting"; running: number } | { kind: "isolated"; directory: string; branch: string }

@@ -1,5 +1,3 @@
-import { words } from "./tool/words.js"
-
 /**
  * Refusals the `session` tool throws. OpenCode shows a thrown error as a failed tool call with
  * this message, so the model cannot mistake a refusal for success. Each message says what was
@@ -9,32 +7,21 @@ export class SessionToolError extends Error {
   override name = "SessionToolError"
 }
 
+/** The named refusals; their words come from tool/words (refusals.ts), where every refusal is worded. */
 export class InvalidAgentError extends SessionToolError {
   override name = "InvalidAgentError"
-  constructor(agent: string, why: string, valid: string[]) {
-    super(words.refusal.invalidAgent(agent, why, valid))
-  }
 }
 
 export class InvalidModelError extends SessionToolError {
   override name = "InvalidModelError"
-  constructor(model: string, why: string, examples: string[]) {
-    super(words.refusal.invalidModel(model, why, examples))
-  }
 }
 
 export class EmptyTextError extends SessionToolError {
   override name = "EmptyTextError"
-  constructor(mode: string) {
-    super(words.refusal.emptyText(mode))
-  }
 }
 
 export class LoopGuardError extends SessionToolError {
   override name = "LoopGuardError"
-  constructor(limit: number) {
-    super(words.refusal.loopGuard(limit))
-  }
 }
 
 /** A call to the OpenCode server failed. */

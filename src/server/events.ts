@@ -1,33 +1,12 @@
 import type { Event } from "@opencode-ai/sdk"
-import type { HandoffBook } from "../core/book.js"
-import type { Delivery } from "./handoff/delivery.js"
-import type { Joiner } from "./handoff/joiner.js"
 import { describeError } from "./errors.js"
-import type { Launcher } from "./started/launcher.js"
-import type { LineageStore } from "./started/lineage-store.js"
-import type { Opencode } from "./host/opencode.js"
-import type { Reporter } from "./started/reporter.js"
-import type { Waits } from "./started/waits.js"
-import type { HeadlessSessions } from "./host/headless.js"
-import type { Worktrees } from "./isolation/worktrees.js"
-import type { Notifier } from "./host/notify.js"
-import type { PendingWork } from "./state/pending-work.js"
+import type { Parts } from "./services.js"
 
 /** The parts of the plugin that OpenCode's events drive. */
-export type EventTargets = {
-  book: HandoffBook
-  delivery: Delivery
-  joiner: Joiner
-  reporter: Reporter
-  lineage: LineageStore
-  launcher: Launcher
-  opencode: Opencode
-  waits: Waits
-  headless: HeadlessSessions
-  worktrees: Worktrees
-  notifier: Notifier
-  pending: PendingWork
-}
+export type EventTargets = Pick<
+  Parts,
+  "book" | "delivery" | "joiner" | "reporter" | "lineage" | "launcher" | "places" | "opencode" | "waits" | "headless" | "worktrees" | "notifier" | "pending"
+>
 
 /**
  * What the plugin does with OpenCode's events, in the order OpenCode publishes them. Idle may
@@ -69,7 +48,7 @@ export function handleEvent(event: Event, targets: EventTargets): void {
       const parentID = targets.lineage.known(sessionID)?.fromSession
       book.forget(sessionID)
       targets.lineage.forget(sessionID)
-      targets.launcher.forget(sessionID)
+      targets.places.forget(sessionID)
       reporter.forget(sessionID)
       targets.headless.forget(sessionID)
       if (parentID) targets.waits.wake(parentID)
@@ -126,7 +105,7 @@ function idle(sessionID: string, { book, delivery, joiner, reporter, lineage, wa
   joiner.ended(sessionID)
   book.markIdle(sessionID)
   delivery.kick(sessionID)
-  reporter.idle(sessionID)
+  reporter.turnEnded(sessionID)
   pending.settle(sessionID)
   // A started session the person resumed (after a restart, say) ends here, not in the launcher.
   const parentID = lineage.known(sessionID)?.fromSession

@@ -1,82 +1,25 @@
-import type { Hooks, PluginInput } from "@opencode-ai/plugin"
-import { AgentCatalog, handoffTargets } from "./host/agents.js"
-import { Delivery } from "./handoff/delivery.js"
-import { Joiner } from "./handoff/joiner.js"
+import type { Hooks } from "@opencode-ai/plugin"
+import { isPluginMessage } from "../core/protocol.js"
 import { describeError } from "./errors.js"
 import { handleEvent } from "./events.js"
-import { HandoffBook } from "../core/book.js"
-import { isPluginMessage } from "../core/protocol.js"
-import { Launcher } from "./started/launcher.js"
-import { FirstTurns } from "./started/first-turn.js"
-import { Waits } from "./started/waits.js"
-import { Worktrees } from "./isolation/worktrees.js"
-import { Placement } from "./isolation/placement.js"
-import { worktreeState } from "./isolation/describe.js"
-import { processReportClaims } from "./started/report-claims.js"
-import { LineageStore } from "./started/lineage-store.js"
-import { HostCapabilities } from "./host/capabilities.js"
-import { HeadlessSessions } from "./host/headless.js"
-import { TuiPartWatch, tuiPartListedIn } from "./host/tui-part.js"
-import { Notifier } from "./host/notify.js"
-import { Opencode } from "./host/opencode.js"
+import { handoffTargets } from "./host/agents.js"
 import { readOptions } from "./options.js"
-import { Reporter } from "./started/reporter.js"
-import { PermissionGate } from "./permission/gate.js"
-import { words } from "./tool/words.js"
-import { CallRecords } from "./tool/records.js"
-import { FileClaims } from "./state/claims.js"
-import { stateHome } from "./state/files.js"
-import { PendingCallers } from "./state/pending.js"
-import { PendingWork } from "./state/pending-work.js"
-import { Recovery } from "./state/recovery.js"
-import { join } from "node:path"
+import { buildParts, type Where } from "./services.js"
 import { sessionTool } from "./tool/session-tool.js"
+import { words } from "./tool/words/index.js"
 
 /** How long after OpenCode has loaded the plugin it resumes what it owed: by then it serves. */
 const RECOVERY_DELAY_MS = 500
 
 /**
- * One plugin instance per OpenCode project instance; all of its state lives here. Nothing in
- * this factory calls the server: OpenCode is not serving yet while it runs.
+ * One plugin instance per OpenCode project instance; all of its state lives in its parts
+ * (services.ts). Nothing in this factory calls the server: OpenCode is not serving yet.
  */
-export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partial<Pick<PluginInput, "directory" | "worktree">>, rawOptions?: unknown): Hooks {
+export function createSessionsPlugin(input: Where, rawOptions?: unknown): Hooks {
   const { options, problem } = readOptions(rawOptions)
-  const opencode = new Opencode(input.client)
-  const notifier = new Notifier(opencode, options.toasts)
-  const book = new HandoffBook(options.maxAutomaticHandoffs)
-  const catalog = new AgentCatalog(opencode, (error) => notifier.error(`Could not refresh the agent list: ${describeError(error)}`))
-  const home = stateHome()
-  const claims = new FileClaims(join(home, "claims"))
-  const callers = new PendingCallers(home, input.directory ?? process.cwd(), claims)
-  // Asked only later, once the launcher and the reporter below exist.
-  const owes = (sessionID: string): boolean =>
-    book.pending(sessionID).length > 0 ||
-    launcher.waitingFor(sessionID).length > 0 ||
-    lineage.knownChildren(sessionID).some((child) => (lineage.known(child)?.report ?? "none") !== "none" && !reporter.reported(child))
-  const pending = new PendingWork(callers, owes, notifier)
-  const delivery = new Delivery(opencode, book, notifier, (sessionID) => pending.settle(sessionID))
-  const joiner = new Joiner(opencode, book, notifier, (sessionID) => delivery.kick(sessionID))
-  const lineage = new LineageStore(opencode)
-  const host = new HostCapabilities(notifier)
-  const worktrees = new Worktrees(opencode, notifier, input.directory)
-  const placement = new Placement(opencode, host, notifier)
-  // The launcher, made below, is asked only later, while deciding.
-  const reporter: Reporter = new Reporter(
-    opencode,
-    book,
-    lineage,
-    delivery,
-    notifier,
-    (callerID): string[] => launcher.waitingFor(callerID),
-    processReportClaims(),
-    (sessionID, isolation) => worktreeState(worktrees, sessionID, isolation),
-    claims,
-  )
-  const waits = new Waits()
-  const launcher: Launcher = new Launcher(new FirstTurns(opencode, lineage, placement, notifier), book, lineage, reporter, notifier, waits, worktrees, options.maxRunning)
-  const headless = new HeadlessSessions(opencode, notifier)
-  const records = new CallRecords()
-  const recovery = new Recovery({ opencode, book, delivery, launcher, reporter, callers, claims, notifier, settle: (sessionID) => pending.settle(sessionID) })
+  const parts = buildParts(input, options)
+  const { book, catalog, notifier, host, records, joiner, turns, launcher, delivery, reporter, recovery, tuiPart } = parts
+  let optionsProblem = problem
   let recovered = false
   // What was owed when OpenCode last stopped is done once it serves: soon after it has loaded the
   // plugin (its config hook), or at its first event, whichever comes first. Never in the factory.
@@ -85,16 +28,9 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
     recovered = true
     recovery.run().catch((error: unknown) => notifier.error(`Could not resume what was owed when OpenCode stopped: ${describeError(error)}`))
   }
-  const permissions = new PermissionGate(opencode, { directory: input.directory, worktree: input.worktree, env: process.env }, host, notifier)
-  const tuiPart = new TuiPartWatch({
-    listedIn: () => tuiPartListedIn(process.env, input.directory ?? process.cwd(), input.worktree),
-    isHeadless: (sessionID) => headless.isHeadless(sessionID),
-    warn: (message) => notifier.warn(message),
-  })
-  let optionsProblem = problem
 
   return {
-    tool: { session: sessionTool({ opencode, book, catalog, notifier, launcher, lineage, options, host, permissions, reporter, waits, headless, worktrees, placement, records, pending }) },
+    tool: { session: sessionTool(parts) },
 
     async "tool.execute.before"({ tool, callID }, output) {
       records.before(tool, callID, output.args)
@@ -124,7 +60,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
       // Releases without the tool.definition hook read the description from the last known
       // agent list: ask for it now, before this message's model request is built.
       if (!host.used("live-description")) catalog.known()
-      if (isPluginMessage(output.parts)) launcher.accepted(sessionID)
+      if (isPluginMessage(output.parts)) turns.accepted(sessionID)
       else {
         book.personWrote(sessionID)
         tuiPart.personWrote(sessionID)
@@ -132,7 +68,8 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
     },
 
     async "chat.params"({ sessionID }) {
-      launcher.requested(sessionID)
+      turns.requested(sessionID)
+      launcher.stepOver(sessionID)
     },
 
     // Awaited by OpenCode inside the turn, at the end of each text part of an answer.
@@ -158,7 +95,7 @@ export function createSessionsPlugin(input: Pick<PluginInput, "client"> & Partia
       recover()
       try {
         tuiPart.event(event)
-        handleEvent(event, { book, delivery, joiner, reporter, lineage, launcher, opencode, waits, headless, worktrees, notifier, pending })
+        handleEvent(event, parts)
       } catch (error) {
         notifier.error(`opencode-sessions: handling ${event.type} failed: ${describeError(error)}`)
       }

@@ -47,7 +47,7 @@ function fakeServer() {
 function setup() {
   const server = fakeServer()
   const book = new HandoffBook(8)
-  const delivery = new Delivery(server.opencode, book, new Notifier(server.opencode, true))
+  const delivery = new Delivery({ opencode: server.opencode, book, notifier: new Notifier(server.opencode, true) })
   const queue = (text: string, agent = "build", extra: Partial<HandoffRequest> = {}) =>
     book.enqueue({ kind: "message", sessionID: "S", agent, text, from: { agent: "plan", sessionID: "S" }, ...extra })
   return { ...server, book, delivery, queue }

@@ -5,7 +5,7 @@ import { excerpt } from "../../core/format.js"
 import type { Handoff } from "../../core/types.js"
 import type { Notifier } from "../host/notify.js"
 import type { Opencode } from "../host/opencode.js"
-import { deliveredText } from "../tool/words.js"
+import { deliveredText } from "../tool/words/index.js"
 
 /**
  * Delivers queued hand-offs once a session's turn has ended (reports, and hand-offs that could
@@ -15,13 +15,15 @@ import { deliveredText } from "../tool/words.js"
  * from OpenCode's status events), so a hand-off never cuts into a turn.
  */
 export class Delivery {
-  constructor(
-    private readonly opencode: Opencode,
-    private readonly book: HandoffBook,
-    private readonly notifier: Notifier,
-    /** Called when a session's queue has been delivered (state/pending-work.ts clears its note). */
-    private readonly drained: (sessionID: string) => void = () => undefined,
-  ) {}
+  private readonly opencode: Opencode
+  private readonly book: HandoffBook
+  private readonly notifier: Notifier
+
+  constructor(deps: { opencode: Opencode; book: HandoffBook; notifier: Notifier }) {
+    this.opencode = deps.opencode
+    this.book = deps.book
+    this.notifier = deps.notifier
+  }
 
   private stopped = false
 
@@ -54,7 +56,6 @@ export class Delivery {
       this.book.release(sessionID)
       this.notifier.error(`Hand-off delivery in ${sessionID} stopped: ${describeError(error)}`, { sessionID })
     }
-    this.drained(sessionID)
   }
 
   private async deliver(handoff: Handoff): Promise<void> {

@@ -4,7 +4,7 @@ import type { Handoff } from "../../core/types.js"
 import { describeError } from "../errors.js"
 import type { Notifier } from "../host/notify.js"
 import type { Opencode } from "../host/opencode.js"
-import { deliveredText } from "../tool/words.js"
+import { deliveredText } from "../tool/words/index.js"
 
 /** How long the caller's last step may be held while OpenCode stores the compaction request. */
 const COMPACTION_STORED_WITHIN_MS = 5_000
@@ -31,13 +31,18 @@ export class Joiner {
   private readonly joined = new Map<string, Handoff>()
   private readonly compacting = new Map<string, Compacting>()
 
-  constructor(
-    private readonly opencode: Opencode,
-    private readonly book: HandoffBook,
-    private readonly notifier: Notifier,
-    /** Delivers what was put back once the session is idle (Delivery.kick). */
-    private readonly kick: (sessionID: string) => void,
-  ) {}
+  private readonly opencode: Opencode
+  private readonly book: HandoffBook
+  private readonly notifier: Notifier
+  /** Delivers what was put back once the session is idle (Delivery.kick). */
+  private readonly kick: (sessionID: string) => void
+
+  constructor(deps: { opencode: Opencode; book: HandoffBook; notifier: Notifier; kick: (sessionID: string) => void }) {
+    this.opencode = deps.opencode
+    this.book = deps.book
+    this.notifier = deps.notifier
+    this.kick = deps.kick
+  }
 
   /**
    * Answer text of step `messageID` just ended in `sessionID`, inside its running turn. Never

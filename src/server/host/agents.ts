@@ -1,4 +1,5 @@
 import { InvalidAgentError } from "../errors.js"
+import { words } from "../tool/words/index.js"
 import type { AgentInfo, Opencode } from "./opencode.js"
 
 /** Agents a hand-off may target: primary (or both-mode), enabled, not hidden. */
@@ -11,9 +12,9 @@ export function checkTarget(agents: readonly AgentInfo[], name: string): AgentIn
   const valid = handoffTargets(agents)
   const validNames = valid.map((agent) => agent.name)
   const found = agents.find((agent) => agent.name === name)
-  if (!found) throw new InvalidAgentError(name, "does not exist or is disabled", validNames)
-  if (found.hidden) throw new InvalidAgentError(name, "is hidden (internal to OpenCode)", validNames)
-  if (found.mode === "subagent") throw new InvalidAgentError(name, "is a subagent, not a primary agent", validNames)
+  if (!found) throw new InvalidAgentError(words.refusal.invalidAgent(name, "does not exist or is disabled", validNames))
+  if (found.hidden) throw new InvalidAgentError(words.refusal.invalidAgent(name, "is hidden (internal to OpenCode)", validNames))
+  if (found.mode === "subagent") throw new InvalidAgentError(words.refusal.invalidAgent(name, "is a subagent, not a primary agent", validNames))
   return found
 }
 

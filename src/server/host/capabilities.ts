@@ -1,5 +1,6 @@
+import type { Feature } from "./features.js"
 import type { Notifier } from "./notify.js"
-import { words } from "../tool/words.js"
+import { words } from "../tool/words/index.js"
 
 /**
  * What the OpenCode release the plugin runs on offers, learnt by using it (never from a version
@@ -7,7 +8,7 @@ import { words } from "../tool/words.js"
  * A missing feature with no full fallback is said once to the person (toast and log) and in the
  * next tool result; one with a full fallback only goes to the log.
  */
-export type Feature = "permission-prompt" | "live-description" | "fork" | "caller-model" | "worktree" | "call-records"
+export type { Feature }
 
 /** Which missing features are said to the person (no full fallback); what each is and its fallback are words (tool/words.ts). */
 const LOUD: Record<Feature, boolean> = {

@@ -13,7 +13,7 @@ function gate(config: PermissionConfig) {
   const host = new HostCapabilities(notifier)
   const opencode = { config: async () => config } as unknown as Opencode
   // No config files in a folder that does not exist: only the resolved configuration counts.
-  const permissions = new PermissionGate(opencode, { directory: "/nonexistent/project", env: { XDG_CONFIG_HOME: "/nonexistent/config" } }, host, notifier)
+  const permissions = new PermissionGate({ opencode, location: { directory: "/nonexistent/project", env: { XDG_CONFIG_HOME: "/nonexistent/config" } }, host, notifier })
   return { permissions, warnings, host }
 }
 

@@ -5,7 +5,7 @@ import type { Notifier } from "../host/notify.js"
 import type { Opencode, PermissionConfig } from "../host/opencode.js"
 import { evaluate, rulesForAgent, wildcardMatch } from "./rules.js"
 import { readWrittenPermissions } from "./written-config.js"
-import { words } from "../tool/words.js"
+import { words } from "../tool/words/index.js"
 
 export type PermissionRequest = { mode: string; agent: string; text: string }
 
@@ -30,12 +30,17 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 export class PermissionGate {
   private config: Promise<PermissionConfig[]> | undefined
 
-  constructor(
-    private readonly opencode: Opencode,
-    private readonly location: ConfigLocation,
-    private readonly host: HostCapabilities,
-    private readonly notifier: Notifier,
-  ) {}
+  private readonly opencode: Opencode
+  private readonly location: ConfigLocation
+  private readonly host: HostCapabilities
+  private readonly notifier: Notifier
+
+  constructor(deps: { opencode: Opencode; location: ConfigLocation; host: HostCapabilities; notifier: Notifier }) {
+    this.opencode = deps.opencode
+    this.location = deps.location
+    this.host = deps.host
+    this.notifier = deps.notifier
+  }
 
   async check(context: ToolContext, request: PermissionRequest): Promise<void> {
     const pattern = `${request.mode}:${request.agent}`

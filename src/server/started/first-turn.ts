@@ -8,7 +8,7 @@ import type { LineageStore } from "./lineage-store.js"
 import type { Notifier } from "../host/notify.js"
 import type { Opencode } from "../host/opencode.js"
 import type { Placement, PlannedIsolation } from "../isolation/placement.js"
-import { startedText, words } from "../tool/words.js"
+import { startedText, words } from "../tool/words/index.js"
 
 const ACCEPT_TIMEOUT_MS = 30_000
 /** How long, once accepted, the tool waits for the started turn's first model request before returning anyway. */
@@ -32,12 +32,17 @@ export class FirstTurns {
   private readonly accepting = new Map<string, () => void>()
   private readonly requesting = new Map<string, () => void>()
 
-  constructor(
-    private readonly opencode: Opencode,
-    private readonly lineage: LineageStore,
-    private readonly placement: Placement,
-    private readonly notifier: Notifier,
-  ) {}
+  private readonly opencode: Opencode
+  private readonly lineage: LineageStore
+  private readonly placement: Placement
+  private readonly notifier: Notifier
+
+  constructor(deps: { opencode: Opencode; lineage: LineageStore; placement: Placement; notifier: Notifier }) {
+    this.opencode = deps.opencode
+    this.lineage = deps.lineage
+    this.placement = deps.placement
+    this.notifier = deps.notifier
+  }
 
   /** Called from the `chat.message` hook: a session has stored a new user message. */
   accepted(sessionID: string): void {

@@ -9,6 +9,7 @@ import { Waits } from "./waits.js"
 import type { Worktrees } from "../isolation/worktrees.js"
 import type { Placement } from "../isolation/placement.js"
 import { FirstTurns } from "./first-turn.js"
+import { Places } from "./places.js"
 import { Reporter } from "./reporter.js"
 import { Notifier } from "../host/notify.js"
 import type { Opencode, PromptInput, ToastVariant } from "../host/opencode.js"
@@ -46,22 +47,31 @@ function setup() {
   const book = new HandoffBook(8)
   const notifier = new Notifier(opencode, true)
   const lineage = new LineageStore(opencode)
-  const delivery = new Delivery(opencode, book, notifier)
-  const launcher = new Launcher(new FirstTurns(opencode, lineage, {} as Placement, notifier), book, lineage, new Reporter(opencode, book, lineage, delivery, notifier, () => [], new ReportClaims()), notifier, new Waits(), {} as Worktrees, 8)
+  const { launcher, turns } = wire(opencode, book, notifier, lineage, 8)
   const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Look into it.", report: "each" }
   const session = { id: "ses_child", title: "New (plan): Look into it." } as Session
-  return { launcher, lineage, call, session, toasts, deleted, delivered, settle: () => settle! }
+  return { launcher, turns, lineage, call, session, toasts, deleted, delivered, settle: () => settle! }
+}
+
+/** The launcher and what it works with, as the plugin wires them (services.ts). */
+function wire(opencode: Opencode, book: HandoffBook, notifier: Notifier, lineage: LineageStore, maxRunning: number) {
+  const places = new Places()
+  const delivery = new Delivery({ opencode, book, notifier })
+  const reporter = new Reporter({ opencode, book, lineage, delivery, notifier, places, claims: new ReportClaims() })
+  const turns = new FirstTurns({ opencode, lineage, placement: {} as Placement, notifier })
+  const launcher = new Launcher({ turns, places, book, lineage, reporter, notifier, waits: new Waits(), worktrees: {} as Worktrees, maxRunning })
+  return { launcher, turns, places }
 }
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 5))
 
 describe("Launcher", () => {
   it("returns once the session accepted its first message, then reports its answer back to the caller", async () => {
-    const { launcher, lineage, call, session, delivered, settle } = setup()
+    const { launcher, turns, lineage, call, session, delivered, settle } = setup()
     const launching = launcher.launch(call, "new", session)
     await tick()
-    launcher.accepted("ses_child")
-    launcher.requested("ses_child")
+    turns.accepted("ses_child")
+    turns.requested("ses_child")
     expect(await launching).toEqual({ kind: "started" })
     expect(lineage.knownChildren("ses_parent")).toEqual(["ses_child"])
 
@@ -71,19 +81,19 @@ describe("Launcher", () => {
   })
 
   it("waits, once accepted, for the started turn's first model request before returning", async () => {
-    const { launcher, call, session } = setup()
+    const { launcher, turns, call, session } = setup()
     let returned = false
     const launching = launcher.launch(call, "new", session).then((result) => ((returned = true), result))
     await tick()
-    launcher.accepted("ses_child")
+    turns.accepted("ses_child")
     await tick()
     expect(returned).toBe(false)
-    launcher.requested("ses_child")
+    turns.requested("ses_child")
     expect(await launching).toEqual({ kind: "started" })
   })
 
   it("removes the session and records nothing when the first message fails before it is accepted", async () => {
-    const { launcher, lineage, call, session, toasts, deleted, settle } = setup()
+    const { launcher, turns, lineage, call, session, toasts, deleted, settle } = setup()
     const launching = launcher.launch(call, "new", session)
     await tick()
     settle().fail(new Error("agent vanished"))
@@ -96,11 +106,11 @@ describe("Launcher", () => {
   })
 
   it("reports an interruption by the person without an error toast", async () => {
-    const { launcher, call, session, toasts, delivered, settle } = setup()
+    const { launcher, turns, call, session, toasts, delivered, settle } = setup()
     const launching = launcher.launch(call, "fork", session)
     await tick()
-    launcher.accepted("ses_child")
-    launcher.requested("ses_child")
+    turns.accepted("ses_child")
+    turns.requested("ses_child")
     await launching
     settle().answer({ error: { name: "MessageAbortedError", data: { message: "aborted" } } } as never)
     await vi.waitFor(() => expect(delivered).toHaveLength(1))
@@ -109,11 +119,11 @@ describe("Launcher", () => {
   })
 
   it("reports a failed turn with an error toast, and tells the caller", async () => {
-    const { launcher, call, session, toasts, settle } = setup()
+    const { launcher, turns, call, session, toasts, settle } = setup()
     const launching = launcher.launch(call, "new", session)
     await tick()
-    launcher.accepted("ses_child")
-    launcher.requested("ses_child")
+    turns.accepted("ses_child")
+    turns.requested("ses_child")
     await launching
     settle().answer({ error: { name: "APIError", data: { message: "model overloaded" } } } as never)
     await vi.waitFor(() => expect(toasts.find((toast) => toast.variant === "error")?.message).toContain("turn failed (APIError: model overloaded)"))
@@ -137,46 +147,46 @@ describe("Launcher with maxRunning", () => {
     const book = new HandoffBook(8)
     const notifier = new Notifier(opencode, false)
     const lineage = new LineageStore(opencode)
-    const launcher = new Launcher(new FirstTurns(opencode, lineage, {} as Placement, notifier), book, lineage, new Reporter(opencode, book, lineage, new Delivery(opencode, book, notifier), notifier, () => [], new ReportClaims()), notifier, new Waits(), {} as Worktrees, maxRunning)
+    const { launcher, turns, places } = wire(opencode, book, notifier, lineage, maxRunning)
     const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Go.", report: "none" }
     const launch = async (id: string) => {
       const launching = launcher.launch(call, "fork", { id, title: `Fork (plan): ${id}` } as Session)
       await tick()
-      launcher.accepted(id)
-      launcher.requested(id)
+      turns.accepted(id)
+      turns.requested(id)
       return launching
     }
-    return { launcher, launch, prompted, end: (id: string) => ends.get(id)!() }
+    return { launcher, places, turns, launch, prompted, end: (id: string) => ends.get(id)!() }
   }
 
   it("makes every session at once, runs at most maxRunning, and starts the waiting ones in call order as others end", async () => {
-    const { launcher, launch, prompted, end } = limited(2)
+    const { places, turns, launch, prompted, end } = limited(2)
     expect(await launch("ses_a")).toEqual({ kind: "started" })
     expect(await launch("ses_b")).toEqual({ kind: "started" })
     expect(await launch("ses_c")).toEqual({ kind: "waiting", running: 2 })
     expect(await launch("ses_d")).toEqual({ kind: "waiting", running: 2 })
     expect(prompted).toEqual(["ses_a", "ses_b"])
-    expect(launcher.waitingFor("ses_parent")).toEqual(["ses_c", "ses_d"])
+    expect(places.waitingFor("ses_parent")).toEqual(["ses_c", "ses_d"])
 
     end("ses_b")
     await vi.waitFor(() => expect(prompted).toEqual(["ses_a", "ses_b", "ses_c"]))
-    launcher.accepted("ses_c")
-    launcher.requested("ses_c")
-    expect(launcher.waitingFor("ses_parent")).toEqual(["ses_d"])
+    turns.accepted("ses_c")
+    turns.requested("ses_c")
+    expect(places.waitingFor("ses_parent")).toEqual(["ses_d"])
 
     end("ses_a")
     await vi.waitFor(() => expect(prompted).toEqual(["ses_a", "ses_b", "ses_c", "ses_d"]))
-    launcher.accepted("ses_d")
-    launcher.requested("ses_d")
-    expect(launcher.waitingFor("ses_parent")).toEqual([])
+    turns.accepted("ses_d")
+    turns.requested("ses_d")
+    expect(places.waitingFor("ses_parent")).toEqual([])
   })
 
   it("drops the waiting sessions when the person interrupts the caller: they never start", async () => {
-    const { launcher, launch, prompted, end } = limited(1)
+    const { launcher, places, launch, prompted, end } = limited(1)
     await launch("ses_a")
     expect(await launch("ses_b")).toEqual({ kind: "waiting", running: 1 })
     expect(launcher.cancelWaiting("ses_parent")).toEqual(["ses_b"])
-    expect(launcher.waitingFor("ses_parent")).toEqual([])
+    expect(places.waitingFor("ses_parent")).toEqual([])
     end("ses_a")
     await tick()
     await tick()

@@ -1,4 +1,4 @@
-import { dueReports, type DueReport, type Member } from "../../core/gather.js"
+import { dueReports, unlessWaiting, type DueReport, type Member } from "../../core/gather.js"
 import { reportedIn, turnOf, type Outcome } from "../../core/lineage.js"
 import type { Isolation, Stored } from "../../core/protocol.js"
 import type { HandoffBook } from "../../core/book.js"
@@ -9,7 +9,8 @@ import type { LineageStore } from "./lineage-store.js"
 import type { Notifier } from "../host/notify.js"
 import type { Opencode } from "../host/opencode.js"
 import { processReportClaims, type ReportClaims } from "./report-claims.js"
-import { words } from "../tool/words.js"
+import { words } from "../tool/words/index.js"
+import type { Places } from "./places.js"
 
 /**
  * Sends started sessions' answers back to the session that started them, deciding from what
@@ -17,25 +18,47 @@ import { words } from "../tool/words.js"
  * finishes, `together` as one message per turn once all of that turn's have finished. Decisions
  * for one caller run one at a time, and nothing is reported twice.
  */
+export type ReporterDeps = {
+  opencode: Opencode
+  book: HandoffBook
+  lineage: LineageStore
+  delivery: Delivery
+  notifier: Notifier
+  /** Where the caller's started sessions stand: one waiting for a place is not done. */
+  places: Pick<Places, "waitingFor">
+  /** Claims of the copies of the plugin in this process (1.0 runs two): one report, not two. */
+  claims?: ReportClaims
+  /** Claims shared with other OpenCode processes on the same data (state/claims.ts): one report, not two. */
+  shared?: { claim(key: string): boolean; release(key: string): void }
+  /** For a session in its own worktree: where its work stands (see isolation/describe.ts). */
+  worktreeOf?: (sessionID: string, isolation: Isolation | undefined) => Promise<WorktreeState | undefined>
+}
+
 export class Reporter {
   private readonly deciding = new Map<string, Promise<void>>()
   /** Callers with a decision queued that has not begun: it will see the newest facts anyway. */
   private readonly queued = new Set<string>()
+  private readonly opencode: Opencode
+  private readonly book: HandoffBook
+  private readonly lineage: LineageStore
+  private readonly delivery: Delivery
+  private readonly notifier: Notifier
+  private readonly places: Pick<Places, "waitingFor">
+  private readonly claims: ReportClaims
+  private readonly shared: { claim(key: string): boolean; release(key: string): void }
+  private readonly worktreeOf: (sessionID: string, isolation: Isolation | undefined) => Promise<WorktreeState | undefined>
 
-  constructor(
-    private readonly opencode: Opencode,
-    private readonly book: HandoffBook,
-    private readonly lineage: LineageStore,
-    private readonly delivery: Delivery,
-    private readonly notifier: Notifier,
-    /** Sessions a caller started that wait for a free place in this instance (the launcher's queue). */
-    private readonly waitingFor: (callerID: string) => readonly string[],
-    private readonly claims: ReportClaims = processReportClaims(),
-    /** For a session in its own worktree: where its work stands (see isolation/describe.ts). */
-    private readonly worktreeOf: (sessionID: string, isolation: Isolation | undefined) => Promise<WorktreeState | undefined> = async () => undefined,
-    /** Claims shared with other OpenCode processes on the same data (state/claims.ts): one report, not two. */
-    private readonly shared: { claim(key: string): boolean; release(key: string): void } = { claim: () => true, release: () => undefined },
-  ) {}
+  constructor(deps: ReporterDeps) {
+    this.opencode = deps.opencode
+    this.book = deps.book
+    this.lineage = deps.lineage
+    this.delivery = deps.delivery
+    this.notifier = deps.notifier
+    this.places = deps.places
+    this.claims = deps.claims ?? processReportClaims()
+    this.shared = deps.shared ?? { claim: () => true, release: () => undefined }
+    this.worktreeOf = deps.worktreeOf ?? (async () => undefined)
+  }
 
   /** This session's report was sent or is queued (by this or another copy of the plugin in this process). */
   reported(sessionID: string): boolean {
@@ -48,8 +71,11 @@ export class Reporter {
     if (sessionIDs.length) this.shared.release(reportKey(sessionIDs))
   }
 
-  /** A session went idle: a started one may owe a report, a caller's turn may have ended. */
-  idle(sessionID: string): void {
+  /**
+   * The one trigger of reports: a session's turn ended (its idle event, or the prompt of a first
+   * turn answering). A started one may owe a report; a caller's turn may be over.
+   */
+  turnEnded(sessionID: string): void {
     void this.lineage.markerOf(sessionID, true).then(
       (marker) => {
         if (marker && marker.report !== "none" && !this.claims.has(sessionID)) this.decide(marker.fromSession)
@@ -75,8 +101,13 @@ export class Reporter {
     this.book.dropReports(parentID, new Set(sessionIDs))
   }
 
+  /** After OpenCode restarted: what `callerID` is owed, from the store alone (state/recovery.ts). */
+  resume(callerID: string): void {
+    this.decide(callerID)
+  }
+
   /** Decides what `parentID` is owed now; queued behind any decision already running for it. */
-  decide(parentID: string): void {
+  private decide(parentID: string): void {
     if (this.queued.has(parentID)) return
     this.queued.add(parentID)
     const previous = this.deciding.get(parentID) ?? Promise.resolve()
@@ -96,10 +127,10 @@ export class Reporter {
     const parentMessages = (await this.opencode.messages(parentID)) as unknown as Stored[]
     const reported = reportedIn(parentMessages)
     const views = await this.lineage.view(parentID, parentMessages, (id) => this.book.isBusy(id))
-    const waiting = this.waitingFor(parentID)
+    const waiting = this.places.waitingFor(parentID)
     const members: Member[] = views
       .filter((view) => view.report !== "none" && !reported.has(view.sessionID) && !this.claims.has(view.sessionID))
-      .map((view) => ({ ...view, outcome: neverStarted(view.sessionID, view.outcome, waiting), turn: turnOf(parentMessages, view.call) }))
+      .map((view) => ({ ...view, outcome: unlessWaiting(view.sessionID, view.outcome, waiting), turn: turnOf(parentMessages, view.call) }))
     for (const report of dueReports(members, reported, (turn) => turnOver(parentMessages, turn, this.book.isBusy(parentID)))) {
       for (const member of report.members) member.worktree = await this.worktreeOf(member.sessionID, member.isolation)
       this.send(parentID, report)
@@ -113,7 +144,7 @@ export class Reporter {
     if (!this.shared.claim(reportKey(ids))) return
     const covers: Sender[] = report.members.map((member) => ({ agent: member.agent, sessionID: member.sessionID, title: member.title }))
     const callerAgent = this.lineage.known(report.members[0]!.sessionID)?.fromAgent ?? report.members[0]!.agent
-    const text = report.members.length === 1 ? words.report.answer(report.members[0]!) : report.members.map(words.report.block).join("\n\n")
+    const text = words.report.body(report.members)
     this.book.enqueue({ kind: "report", sessionID: parentID, agent: callerAgent, text, from: covers[0]!, covers })
     const who = report.members.length === 1 ? `${covers[0]!.agent} (${covers[0]!.title})` : `${report.members.length} sessions`
     this.notifier.info(`Report: ${who} → ${callerAgent}`)
@@ -126,15 +157,6 @@ function reportKey(sessionIDs: readonly string[]): string {
   return `report:${[...sessionIDs].sort().join(",")}`
 }
 
-/**
- * A session with no turn at all that no launcher here is about to start was left waiting when
- * OpenCode stopped or the person interrupted: it will not start by itself, so it must not hold
- * its turn's report.
- */
-export function neverStarted(sessionID: string, outcome: Outcome | undefined, waiting: readonly string[]): Outcome | undefined {
-  if (outcome?.state !== "waiting" || waiting.includes(sessionID)) return outcome
-  return { state: "failed", error: words.report.neverStarted }
-}
 
 /**
  * A caller's turn is over once it has a final answer (not one that only called tools), or a

@@ -74,7 +74,7 @@ export class Recovery {
       this.deps.delivery.kick(callerID)
     }
     for (const start of waitingStarts(messages)) await this.restart(callerID, start)
-    this.deps.reporter.decide(callerID)
+    this.deps.reporter.resume(callerID)
     this.deps.settle(callerID)
   }
 

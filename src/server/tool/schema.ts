@@ -1,7 +1,7 @@
 import { tool } from "@opencode-ai/plugin"
 import { MAX_WAIT_SECONDS } from "../../core/wait.js"
 import type { Options } from "../options.js"
-import { words } from "./words.js"
+import { words } from "./words/index.js"
 
 const z = tool.schema
 

@@ -3,11 +3,13 @@ import type { Isolation, Stored } from "../../../core/protocol.js"
 import { refs } from "../../isolation/layout.js"
 import { SessionToolError } from "../../errors.js"
 import type { Services } from "../../services.js"
-import { words } from "../words.js"
+import { words } from "../words/index.js"
 
 /** The isolated session a caller named, once it is sure the caller may adopt or discard it now. */
-async function isolatedSession(services: Services, context: ToolContext, mode: "adopt" | "discard", named: string | undefined): Promise<{ sessionID: string; agent: string; isolation: Isolation }> {
-  const { opencode, lineage, book, launcher } = services
+type AdoptServices = Pick<Services, "opencode" | "lineage" | "book" | "places" | "permissions" | "worktrees" | "notifier">
+
+async function isolatedSession(services: AdoptServices, context: ToolContext, mode: "adopt" | "discard", named: string | undefined): Promise<{ sessionID: string; agent: string; isolation: Isolation }> {
+  const { opencode, lineage, book, places } = services
   const messages = (await opencode.messages(context.sessionID)) as unknown as Stored[]
   const started = lineage.childrenOf(context.sessionID, messages)
   const isolated: string[] = []
@@ -18,7 +20,7 @@ async function isolatedSession(services: Services, context: ToolContext, mode: "
   if (!started.includes(sessionID)) throw new SessionToolError(words.refusal.notStartedHere(mode, sessionID, valid))
   const marker = await lineage.markerOf(sessionID)
   if (!marker?.isolation) throw new SessionToolError(words.refusal.notIsolated(mode, sessionID, valid))
-  if (book.isBusy(sessionID) || launcher.isRunning(sessionID) || launcher.waitingFor(context.sessionID).includes(sessionID)) {
+  if (book.isBusy(sessionID) || places.isRunning(sessionID) || places.waitingFor(context.sessionID).includes(sessionID)) {
     throw new SessionToolError(words.refusal.notFinished(mode, sessionID))
   }
   await services.permissions.check(context, { mode, agent: marker.agent, text: sessionID })
@@ -26,7 +28,7 @@ async function isolatedSession(services: Services, context: ToolContext, mode: "
 }
 
 /** Brings an isolated session's work into the caller's directory, all or nothing, and removes its worktree. */
-export async function adopt(services: Services, context: ToolContext, named: string | undefined): Promise<string> {
+export async function adopt(services: AdoptServices, context: ToolContext, named: string | undefined): Promise<string> {
   const { sessionID, isolation } = await isolatedSession(services, context, "adopt", named)
   const { files, leftover } = await services.worktrees.adopt(sessionID, isolation)
   services.notifier.info(`Adopted ${sessionID}: ${files.length} file${files.length === 1 ? "" : "s"}`)
@@ -35,7 +37,7 @@ export async function adopt(services: Services, context: ToolContext, named: str
 }
 
 /** Removes an isolated session's worktree; its work stays recoverable under a ref. */
-export async function discard(services: Services, context: ToolContext, named: string | undefined): Promise<string> {
+export async function discard(services: AdoptServices, context: ToolContext, named: string | undefined): Promise<string> {
   const { sessionID, isolation } = await isolatedSession(services, context, "discard", named)
   const { files, kept } = await services.worktrees.discard(sessionID, isolation)
   services.notifier.info(`Discarded ${sessionID}'s worktree`)

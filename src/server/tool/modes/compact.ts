@@ -3,7 +3,7 @@ import { PROTOCOL } from "../../../core/protocol.js"
 import type { Call } from "../../../core/types.js"
 import type { Services } from "../../services.js"
 import type { Done } from "../done.js"
-import { words } from "../words.js"
+import { words } from "../words/index.js"
 
 /** When the caller's answer ends: compact the session, then `agent` continues with `text`. */
 export function compact({ book, notifier }: Pick<Services, "book" | "notifier">, call: Call): Done {

@@ -3,7 +3,7 @@ import { sessionTitle } from "../../../core/format.js"
 import type { Call } from "../../../core/types.js"
 import type { Services } from "../../services.js"
 import type { Done } from "../done.js"
-import { words } from "../words.js"
+import { words } from "../words/index.js"
 import { startedDone } from "./started.js"
 
 function forkRefused(why: string): SessionToolError {

@@ -3,7 +3,7 @@ import { PROTOCOL } from "../../../core/protocol.js"
 import type { Call } from "../../../core/types.js"
 import type { Services } from "../../services.js"
 import type { Done } from "../done.js"
-import { words } from "../words.js"
+import { words } from "../words/index.js"
 
 /** Queues `text` for `agent` in this session: it joins the caller's turn as its answer ends, or comes when the turn has ended. */
 export function message({ book, notifier }: Pick<Services, "book" | "notifier">, call: Call): Done {

@@ -1,8 +1,7 @@
 import { PROTOCOL } from "../../../core/protocol.js"
-import type { Call } from "../../../core/types.js"
-import type { Launched } from "../../started/launcher.js"
+import type { Call, Launched } from "../../../core/types.js"
 import type { Done } from "../done.js"
-import { startedResult } from "../words.js"
+import { startedResult } from "../words/index.js"
 
 /** What `new` and `fork` did: the words for the model, and the record of the session started (and whether it waits for a place). */
 export function startedDone(call: Call, mode: "new" | "fork", session: { id: string; title: string }, launched: Launched): Done {

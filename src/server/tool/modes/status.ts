@@ -3,19 +3,19 @@ import type { Stored } from "../../../core/protocol.js"
 import { worktreeState } from "../../isolation/describe.js"
 import type { StartedView } from "../../started/lineage-store.js"
 import type { Services } from "../../services.js"
-import { words, type StatusRow } from "../words.js"
+import { words, type StatusRow } from "../words/index.js"
 
 /**
  * What became of every session this one started (read back from OpenCode's store, so it holds
  * across restarts), and what is still queued here. Read-only.
  */
-export async function status({ opencode, book, lineage, launcher, worktrees }: Pick<Services, "opencode" | "book" | "lineage" | "launcher" | "worktrees">, sessionID: string): Promise<string> {
+export async function status({ opencode, book, lineage, places, worktrees }: Pick<Services, "opencode" | "book" | "lineage" | "places" | "worktrees">, sessionID: string): Promise<string> {
   const messages = (await opencode.messages(sessionID)) as unknown as Stored[]
   const views = await lineage.view(sessionID, messages, (id) => book.isBusy(id))
   const reported = reportedIn(messages)
   const pending = book.pending(sessionID)
   const queuedReports = new Set(pending.flatMap((handoff) => (handoff.covers ?? []).map((sender) => sender.sessionID)))
-  const waiting = new Set(launcher.waitingFor(sessionID))
+  const waiting = new Set(places.waitingFor(sessionID))
   const rows: StatusRow[] = []
   for (const view of views) {
     const reportState = view.report === "none" ? undefined : reported.has(view.sessionID) ? "reported" : queuedReports.has(view.sessionID) ? "queued" : "due"

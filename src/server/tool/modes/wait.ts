@@ -1,14 +1,13 @@
-import { isFinished, type Answered } from "../../../core/gather.js"
+import { isFinished, unlessWaiting, type Answered } from "../../../core/gather.js"
 import { reportedIn } from "../../../core/lineage.js"
 import type { Isolation, Stored } from "../../../core/protocol.js"
 import { allFinished, MAX_WAIT_SECONDS, waitSeconds, waitTargets } from "../../../core/wait.js"
 import { SessionToolError } from "../../errors.js"
-import { neverStarted } from "../../started/reporter.js"
 import type { Services } from "../../services.js"
 import { worktreeState } from "../../isolation/describe.js"
 import { PROTOCOL } from "../../../core/protocol.js"
 import type { Done } from "../done.js"
-import { words } from "../words.js"
+import { words } from "../words/index.js"
 
 export type WaitCall = { sessionID: string; session?: string; timeout?: number; abort: AbortSignal }
 
@@ -20,8 +19,8 @@ type Watched = Answered & { isolation?: Isolation }
  * answers; at the timeout, with those that have and the names of those that still run. The
  * answers it returns are not reported again.
  */
-export async function wait(services: Services, call: WaitCall): Promise<Done> {
-  const { opencode, lineage, book, launcher, waits, reporter } = services
+export async function wait(services: Pick<Services, "opencode" | "lineage" | "book" | "places" | "waits" | "reporter" | "options" | "worktrees">, call: WaitCall): Promise<Done> {
+  const { opencode, lineage, book, places, waits, reporter } = services
   const limit = waitSeconds(call.timeout, services.options.waitTimeout)
   if (!limit.ok) throw new SessionToolError(words.refusal.waitTimeout(call.timeout, MAX_WAIT_SECONDS))
   const callerID = call.sessionID
@@ -32,13 +31,13 @@ export async function wait(services: Services, call: WaitCall): Promise<Done> {
   if (!targets.ok) throw new SessionToolError(targets.refused === "self" ? words.refusal.waitSelf : words.refusal.waitNotStarted(named!, started))
   if (targets.sessions.length === 0) return { text: words.result.nothingToWait(started.length) }
 
-  const running = (id: string) => book.isBusy(id) || launcher.isRunning(id)
+  const running = (id: string) => book.isBusy(id) || places.isRunning(id)
   const known = new Map<string, Watched>()
   const look = async (): Promise<Watched[]> => {
     const views = await lineage.view(callerID, messages, running)
-    const waiting = launcher.waitingFor(callerID)
+    const waiting = places.waitingFor(callerID)
     for (const view of views) {
-      if (targets.sessions.includes(view.sessionID)) known.set(view.sessionID, { ...view, outcome: neverStarted(view.sessionID, view.outcome, waiting) })
+      if (targets.sessions.includes(view.sessionID)) known.set(view.sessionID, { ...view, outcome: unlessWaiting(view.sessionID, view.outcome, waiting) })
     }
     // A session deleted meanwhile drops out of the lineage: it is finished, without an answer.
     return targets.sessions.map((id) => (views.some((view) => view.sessionID === id) ? known.get(id)! : { ...(known.get(id) ?? deleted(id)), outcome: undefined }))

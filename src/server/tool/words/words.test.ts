@@ -5,13 +5,13 @@
  */
 import { tool } from "@opencode-ai/plugin"
 import { describe, expect, it } from "vitest"
-import type { Answered } from "../../core/gather.js"
-import { reportedIn } from "../../core/lineage.js"
-import type { Stored } from "../../core/protocol.js"
-import type { AgentInfo } from "../host/opencode.js"
-import { OptionsSchema } from "../options.js"
-import { MODES, sessionArgs } from "./schema.js"
-import { AGENT_WORDS, deliveredText, english, reworded, startedResult, startedText, type StartedNow } from "./words.js"
+import type { Answered } from "../../../core/gather.js"
+import { reportedIn } from "../../../core/lineage.js"
+import type { Stored } from "../../../core/protocol.js"
+import type { AgentInfo } from "../../host/opencode.js"
+import { OptionsSchema } from "../../options.js"
+import { MODES, sessionArgs } from "../schema.js"
+import { AGENT_WORDS, deliveredText, english, reworded, startedResult, startedText, type StartedNow } from "./index.js"
 
 const ASCII = /^[\x20-\x7e\n]*$/
 

@@ -1,0 +1,111 @@
+import type { ToolContext } from "@opencode-ai/plugin"
+import type { Provider } from "@opencode-ai/sdk"
+import type { ModelRef, ReportStyle } from "../../core/protocol.js"
+import type { Call } from "../../core/types.js"
+import { EmptyTextError, InvalidModelError, LoopGuardError, SessionToolError } from "../errors.js"
+import { checkTarget, handoffTargets } from "../host/agents.js"
+import type { Services } from "../services.js"
+import type { SendingMode, SessionArgs } from "./schema.js"
+import { words } from "./words/index.js"
+
+/** What the checks need: the agents, the providers, the loop guard, the options, and where isolation may go. */
+export type CheckServices = Pick<Services, "catalog" | "opencode" | "book" | "options" | "placement" | "host">
+
+/** Everything that can refuse a call before the person is asked and anything is queued or sent. */
+export async function checkCall(services: CheckServices, args: SessionArgs, mode: SendingMode, context: ToolContext): Promise<Call> {
+  const text = args.text?.trim() ?? ""
+  if (!text) throw new EmptyTextError(words.refusal.emptyText(mode))
+  const agents = await validationList(services, args.agent?.trim() || context.agent)
+  if (agents.find((candidate) => candidate.name === context.agent)?.mode === "subagent") {
+    throw new SessionToolError(words.refusal.subagentCaller(context.agent))
+  }
+  const agent = args.agent?.trim() || context.agent
+  checkTarget(agents, agent)
+  const model = args.model ? await checkModel(services, args.model) : undefined
+  const summaryModel = mode === "compact" ? await callerModel(services, context) : undefined
+  if (mode === "compact" && !summaryModel) {
+    throw new SessionToolError(words.refusal.compactNeedsModel)
+  }
+  const admission = services.book.admit(context.sessionID)
+  if (!admission.ok) throw new LoopGuardError(words.refusal.loopGuard(admission.limit))
+  const isolation = isolationOf(args, mode, services.options) ? await services.placement.check(context.sessionID, context.messageID, context.directory || undefined) : undefined
+  return {
+    sessionID: context.sessionID,
+    messageID: context.messageID,
+    callerAgent: context.agent,
+    agent,
+    text,
+    model,
+    callerModel: summaryModel,
+    report: reportStyle(args.report, services.options),
+    isolation,
+  }
+}
+
+/** `isolation` as asked, or the option's default for new and fork; refused where it cannot apply. */
+function isolationOf(args: SessionArgs, mode: SendingMode, options: CheckServices["options"]): boolean {
+  const asked = args.isolation?.trim() || undefined
+  if (asked !== undefined && asked !== "worktree" && asked !== "none") {
+    throw new SessionToolError(words.refusal.unknownIsolation(asked))
+  }
+  if (mode !== "new" && mode !== "fork") {
+    if (asked === "worktree") throw new SessionToolError(words.refusal.isolationNotHere(mode))
+    return false
+  }
+  return (asked ?? options.isolation) === "worktree"
+}
+
+/** `report: true` (or the `report` option) means the `reports` option's style. */
+function reportStyle(asked: SessionArgs["report"], options: CheckServices["options"]): ReportStyle {
+  const wanted = asked ?? options.report
+  return wanted === true ? options.reports : wanted === false ? "none" : wanted
+}
+
+/**
+ * The agent list to validate against: the one fetched before this model request (kept fresh
+ * by the description hook) when it accepts the target, so a call costs no extra request;
+ * otherwise the server is asked again before anything is refused.
+ */
+async function validationList(services: CheckServices, target: string) {
+  const recent = await services.catalog.recent()
+  const acceptable = handoffTargets(recent).some((agent) => agent.name === target)
+  return acceptable ? recent : services.catalog.current()
+}
+
+async function checkModel(services: CheckServices, name: string): Promise<ModelRef> {
+  const slash = name.indexOf("/")
+  const providerID = name.slice(0, Math.max(slash, 0))
+  const modelID = name.slice(slash + 1)
+  const { providers, default: defaults } = await services.opencode.providers()
+  const examples = modelExamples(providers, defaults, providerID)
+  if (slash <= 0 || slash === name.length - 1) throw new InvalidModelError(words.refusal.invalidModel(name, "is not of the form provider/model", examples))
+  const provider = providers.find((candidate) => candidate.id === providerID)
+  if (!provider) throw new InvalidModelError(words.refusal.invalidModel(name, `names no configured provider ("${providerID}")`, examples))
+  if (!provider.models[modelID]) throw new InvalidModelError(words.refusal.invalidModel(name, `is not a model of provider "${providerID}"`, examples))
+  return { providerID, modelID }
+}
+
+/** A few valid names, most useful first: the named provider's, then the ones the person configured. */
+function modelExamples(providers: Provider[], defaults: Record<string, string>, preferred: string): string[] {
+  const rank = (provider: Provider) => (provider.id === preferred ? 0 : provider.source === "config" ? 1 : 2)
+  return [...providers]
+    .sort((a, b) => rank(a) - rank(b))
+    .flatMap((provider) => {
+      const ids = Object.keys(provider.models)
+      const fallback = defaults[provider.id]
+      // A provider's default model first: the likeliest to be meant.
+      return (fallback && ids.includes(fallback) ? [fallback, ...ids.filter((id) => id !== fallback)] : ids).map((id) => `${provider.id}/${id}`)
+    })
+    .slice(0, 5)
+}
+
+/**
+ * The calling turn's model: recent releases pass it as an untyped `extra.model`
+ * ({ id, providerID }); older ones only store it on the calling message.
+ */
+async function callerModel(services: CheckServices, context: ToolContext): Promise<ModelRef | undefined> {
+  const model = (context as ToolContext & { extra?: { model?: { id?: unknown; providerID?: unknown } } }).extra?.model
+  if (typeof model?.id === "string" && typeof model.providerID === "string") return { providerID: model.providerID, modelID: model.id }
+  services.host.lacks("caller-model", "no extra.model")
+  return services.opencode.messageModel(context.sessionID, context.messageID)
+}

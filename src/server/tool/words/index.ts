@@ -1,0 +1,55 @@
+/**
+ * Every word the `session` tool puts before a language model: its description and parameters,
+ * its results and refusals, and the headers of what it delivers (hand-offs, reports). A model
+ * knows nothing but these, so each says what happened, what happens next and when, and what
+ * is valid. Plain ASCII. Nothing here is ever parsed back: what the plugin needs to know again
+ * is kept in structured records (core/protocol.ts). Read them together: description.ts,
+ * results.ts, refusals.ts.
+ */
+import type { ReportStyle } from "../../../core/protocol.js"
+import type { Handoff, Launched, Sender } from "../../../core/types.js"
+import { description } from "./description.js"
+import { refusals } from "./refusals.js"
+import { results, type StartedNow } from "./results.js"
+
+export { AGENT_WORDS, type Defaults } from "./description.js"
+export type { StartedNow, StatusRow } from "./results.js"
+
+export const english = { ...description, ...results, ...refusals }
+
+export type Words = typeof english
+
+/**
+ * A wording for tests only (OPENCODE_SESSIONS_TEST_WORDING=reversed): every word the model reads
+ * turned around, so a test can show that the plugin never reads its words back.
+ */
+export function reworded<T>(value: T, change: (text: string) => string): T {
+  if (typeof value === "string") return change(value) as T
+  if (typeof value === "function") return ((...args: unknown[]) => reworded((value as (...args: unknown[]) => unknown)(...args), change)) as T
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, reworded(field, change)])) as T
+  return value
+}
+
+/** The words in use. */
+export const words: Words = process.env.OPENCODE_SESSIONS_TEST_WORDING === "reversed" ? reworded(english, (text) => [...text].reverse().join("")) : english
+
+/** What a hand-off or a report delivers: its header (words), then its text (the sender's, as it is). */
+export function deliveredText(handoff: Pick<Handoff, "kind" | "from" | "text" | "covers">): string {
+  const covers = handoff.covers ?? [handoff.from]
+  const { header } = words
+  const first =
+    handoff.kind === "message" ? header.message(handoff.from) : handoff.kind === "compact" ? header.compact(handoff.from) : covers.length > 1 ? header.reports(covers.length) : header.report(handoff.from)
+  return `${first}\n\n${handoff.text}`
+}
+
+/** The first message of a session the tool started: its header, then the caller's text. */
+export function startedText(from: Sender, mode: "new" | "fork", report: ReportStyle, text: string): string {
+  return `${words.header.started(from, mode, report)}\n\n${text}`
+}
+
+/** The result of new or fork, as its first turn stands. */
+export function startedResult(session: StartedNow, launched: Launched): string {
+  if (launched.kind === "waiting") return words.result.waiting(session, launched.running)
+  if (launched.kind === "isolated") return words.result.isolated(session, launched.directory, launched.branch)
+  return words.result.started(session)
+}
