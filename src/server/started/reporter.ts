@@ -38,6 +38,8 @@ export class Reporter {
   private readonly deciding = new Map<string, Promise<void>>()
   /** Callers with a decision queued that has not begun: it will see the newest facts anyway. */
   private readonly queued = new Set<string>()
+  /** Callers resumed after a restart, and when: their turns begun before then are over. */
+  private readonly resumedAt = new Map<string, number>()
   private readonly opencode: Opencode
   private readonly book: HandoffBook
   private readonly lineage: LineageStore
@@ -89,6 +91,7 @@ export class Reporter {
 
   forget(sessionID: string): void {
     this.claims.forget(sessionID)
+    this.resumedAt.delete(sessionID)
   }
 
   /**
@@ -101,8 +104,12 @@ export class Reporter {
     this.book.dropReports(parentID, new Set(sessionIDs))
   }
 
-  /** After OpenCode restarted: what `callerID` is owed, from the store alone (state/recovery.ts). */
+  /**
+   * After OpenCode restarted: what `callerID` is owed, from the store alone (state/recovery.ts).
+   * Its turns from before the stop are over, also one the stop cut short without a final answer.
+   */
   resume(callerID: string): void {
+    this.resumedAt.set(callerID, Date.now())
     this.decide(callerID)
   }
 
@@ -131,7 +138,10 @@ export class Reporter {
     const members: Member[] = views
       .filter((view) => view.report !== "none" && !reported.has(view.sessionID) && !this.claims.has(view.sessionID))
       .map((view) => ({ ...view, outcome: unlessWaiting(view.sessionID, view.outcome, waiting), turn: turnOf(parentMessages, view.call) }))
-    for (const report of dueReports(members, reported, (turn) => turnOver(parentMessages, turn, this.book.isBusy(parentID)))) {
+    const resumedAt = this.resumedAt.get(parentID) ?? 0
+    const before = (turn: string) => (parentMessages.find((message) => message.info.id === turn)?.info.time?.created ?? Infinity) < resumedAt
+    const over = (turn: string) => turnOver(parentMessages, turn, this.book.isBusy(parentID)) || before(turn)
+    for (const report of dueReports(members, reported, over)) {
       for (const member of report.members) member.worktree = await this.worktreeOf(member.sessionID, member.isolation)
       this.send(parentID, report)
     }
@@ -160,13 +170,12 @@ function reportKey(sessionIDs: readonly string[]): string {
 
 /**
  * A caller's turn is over once it has a final answer (not one that only called tools), or a
- * later message, or once the caller runs no turn at all (one that OpenCode's stop cut short is
- * over too); until then it may still start sessions that report with the others.
+ * later message; until then it may still start sessions that report with the others. (Whether
+ * the caller is busy is no sign: 1.0 publishes no busy status.)
  */
 export function turnOver(parentMessages: readonly Stored[], turn: string, parentBusy: boolean): boolean {
-  if (!parentBusy) return true
   const at = parentMessages.findIndex((message) => message.info.id === turn)
-  if (at < 0) return false
+  if (at < 0) return !parentBusy
   return parentMessages.slice(at + 1).some(
     (message) =>
       (message.info.role === "user" && message.info.id !== turn) ||
