@@ -62,7 +62,8 @@ export class Joiner {
       // The next text after the step that asked is the summary's.
       if (compacting.step !== messageID) {
         this.compacting.delete(sessionID)
-        await this.store(compacting.handoff)
+        // Compacted already: if it cannot be stored now, it is put back to hand over only.
+        await this.store({ ...compacting.handoff, summarized: true })
       }
       return
     }
@@ -123,18 +124,21 @@ export class Joiner {
       throw error
     }
     this.compacting.set(sessionID, { handoff, step })
-    let refused = false
+    let answered = false
     void this.opencode.summarize(sessionID, handoff.summaryModel).then(
-      () => this.summaryMissed(sessionID, handoff),
+      () => {
+        answered = true
+        this.summaryMissed(sessionID, handoff)
+      },
       (error: unknown) => {
-        refused = true
+        answered = true
         this.refused(sessionID, handoff, error)
       },
     )
     // A request stored later than this still compacts, in a turn of its own once this one ends.
     const deadline = Date.now() + COMPACTION_STORED_WITHIN_MS
     try {
-      while (!refused && (await this.newestID(sessionID)) === before && Date.now() < deadline) {
+      while (!answered && (await this.newestID(sessionID)) === before && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, COMPACTION_POLL_MS))
       }
     } catch (error) {

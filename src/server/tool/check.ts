@@ -28,7 +28,9 @@ export async function checkCall(services: CheckServices, args: SessionArgs, mode
   }
   const admission = services.book.admit(context.sessionID)
   if (!admission.ok) throw new LoopGuardError(words.refusal.loopGuard(admission.limit))
-  const isolation = isolationOf(args, mode, services.options) ? await services.placement.check(context.sessionID, context.messageID, context.directory || undefined) : undefined
+  const isolation = isolationOf(args, mode, services.options)
+    ? await services.placement.check(context.sessionID, context.messageID, context.directory || undefined)
+    : undefined
   return {
     sessionID: context.sessionID,
     messageID: context.messageID,
@@ -57,8 +59,12 @@ function isolationOf(args: SessionArgs, mode: SendingMode, options: CheckService
 
 /** `report: true` (or the `report` option) means the `reports` option's style. */
 function reportStyle(asked: SessionArgs["report"], options: CheckServices["options"]): ReportStyle {
-  const wanted = asked ?? options.report
-  return wanted === true ? options.reports : wanted === false ? "none" : wanted
+  const wanted: unknown = asked ?? options.report
+  if (wanted === true) return options.reports
+  if (wanted === false) return "none"
+  if (wanted === "each") return "each"
+  // OpenCode does not check the arguments against the schema.
+  throw new SessionToolError(words.refusal.unknownReport(wanted))
 }
 
 /**
@@ -81,7 +87,8 @@ async function checkModel(services: CheckServices, name: string): Promise<ModelR
   if (slash <= 0 || slash === name.length - 1) throw new InvalidModelError(words.refusal.invalidModel(name, "is not of the form provider/model", examples))
   const provider = providers.find((candidate) => candidate.id === providerID)
   if (!provider) throw new InvalidModelError(words.refusal.invalidModel(name, `names no configured provider ("${providerID}")`, examples))
-  if (!provider.models[modelID]) throw new InvalidModelError(words.refusal.invalidModel(name, `is not a model of provider "${providerID}"`, examples))
+  if (!Object.hasOwn(provider.models, modelID))
+    throw new InvalidModelError(words.refusal.invalidModel(name, `is not a model of provider "${providerID}"`, examples))
   return { providerID, modelID }
 }
 

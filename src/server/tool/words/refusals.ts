@@ -10,13 +10,18 @@ export const refusals = {
     invalidModel: (model: string, why: string, examples: readonly string[]) =>
       `session: model "${model}" ${why}. Use "provider/model", for example: ${examples.join(", ") || "(no models configured)"}.`,
     subagentCaller: (agent: string) => `session: only primary agents hand work over; "${agent}" is a subagent: answer your caller instead.`,
-    compactNeedsModel: "session: compact needs the calling turn's model to write the summary, and OpenCode told neither the tool nor the calling message. Use mode message instead.",
+    compactNeedsModel:
+      "session: compact needs the calling turn's model to write the summary, and OpenCode told neither the tool nor the calling message. Use mode message instead.",
     loopGuard: (limit: number) =>
       `session: refused: ${limit} automatic hand-offs in a row without a message from the person (the limit). Answer the person now; the count resets when they write.`,
+    unknownReport: (value: unknown) => `session: unknown report ${JSON.stringify(value)}. Valid: true (sent back after your turn), "each", or false.`,
     unknownIsolation: (value: string) => `session: unknown isolation ${JSON.stringify(value)}. Valid: "worktree" (new and fork only) or "none".`,
-    isolationNotHere: (mode: string) => `session: isolation "worktree" applies to new and fork only; mode ${mode} continues in this conversation and its directory.`,
-    isolationNoGit: (directory: string) => `session: isolation "worktree" needs a git repository, and ${directory} is not in one. Leave isolation out to work in this directory.`,
-    isolationUnavailable: (why: string) => `session: isolation "worktree" needs OpenCode 1.17 or later (${why}). Leave isolation out to work in this directory.`,
+    isolationNotHere: (mode: string) =>
+      `session: isolation "worktree" applies to new and fork only; mode ${mode} continues in this conversation and its directory.`,
+    isolationNoGit: (directory: string) =>
+      `session: isolation "worktree" needs a git repository, and ${directory} is not in one. Leave isolation out to work in this directory.`,
+    isolationUnavailable: (why: string) =>
+      `session: isolation "worktree" needs OpenCode 1.17 or later (${why}). Leave isolation out to work in this directory.`,
     forkUnavailable: (why: string) => `session: ${why}. Use mode new instead (it starts without this conversation's history).`,
     waitSelf: "session: wait: a session cannot wait for itself (that is this one).",
     waitNotStarted: (named: string, started: readonly string[]) =>
@@ -38,7 +43,8 @@ export const refusals = {
       `session: ${pattern} needs the person's approval (${where}), and this OpenCode cannot ask from a plugin: refused, nothing was started or queued. ` +
       `OpenCode 1.17 and later can ask; or set the rule to "allow".`,
     rulesUnreadable: (error: string) => `session: could not read your permission rules, so nothing was done: ${error}`,
-    notAccepted: (sessionID: string, seconds: number) => `session: ${sessionID} did not accept its first message within ${seconds} s; it was removed. Try again.`,
+    notAccepted: (sessionID: string, seconds: number) =>
+      `session: ${sessionID} did not accept its first message within ${seconds} s; it was removed. Try again.`,
   },
   /** What an OpenCode release may lack, and what the plugin does instead (host/capabilities.ts). */
   features: {
@@ -55,7 +61,8 @@ export const refusals = {
     },
     "call-records": {
       what: "the id of a tool call, to keep a record on it",
-      instead: "what the session tool does is not recorded, so after a restart it cannot be followed (status, wait, queued hand-offs, waiting starts); the rest works",
+      instead:
+        "what the session tool does is not recorded, so after a restart it cannot be followed (status, wait, queued hand-offs, waiting starts); the rest works",
     },
     "caller-model": { what: "the calling turn's model in the tool context", instead: "it is read from the calling message" },
   } satisfies Record<Feature, { what: string; instead: string }>,
