@@ -5,14 +5,14 @@
  * support table is made from the same list.
  */
 import { execFileSync } from "node:child_process"
-import { readFileSync, rmSync, writeFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { OPENCODE_BIN, prepareProject, startOpencode, type Harness, type ScratchProject } from "../e2e/harness.js"
-import { runOpencode, textsOf, toolUsesOf } from "../e2e/run-cli.js"
-import { startScriptedModel, type ScriptedModel } from "../e2e/scripted-model.js"
+import { OPENCODE_BIN, startOpencode, type Harness } from "../e2e/harness.js"
 import { callSession, lines, sessionIdIn, sessionToolParts, shape, textOf, toolOutcome } from "../e2e/script.js"
 import { answered, answeredBy, toasts } from "../e2e/waits.js"
+import { permissionRules } from "./permissions.js"
+import { opencodeRun } from "./run.js"
 import { releaseFor } from "./releases.js"
 
 const version = execFileSync(OPENCODE_BIN, ["--version"], { encoding: "utf8" }).trim().split("\n").at(-1)!
@@ -146,124 +146,9 @@ describe(`OpenCode ${version}: the modes`, () => {
   })
 })
 
-describe(`OpenCode ${version}: permission.session rules (${release.permissions === "opencode" ? "OpenCode asks" : "the plugin applies them"})`, () => {
-  async function refusedAndNothingCreated(caller: string, call: Parameters<typeof callSession>[0], pattern: string | RegExp) {
-    const before = await sessionCount()
-    const id = await oc.startSession(callSession(call), caller)
-    const outcome = await firstCall(id)
-    expect(outcome.status).toBe("error")
-    expect(outcome.text).toMatch(pattern)
-    await oc.waitIdle(id)
-    expect(await sessionCount()).toBe(before + 1)
-    expect(sessionToolParts(await oc.messages(id))).toHaveLength(1)
-    return id
-  }
+permissionRules({ harness: () => oc, release, version, sessionCount, firstCall })
 
-  /** An `ask` rule: OpenCode asks the person (here: rejected), or the plugin refuses outright. */
-  async function askedAndRejected(caller: string, call: Parameters<typeof callSession>[0], pattern: string) {
-    const before = await sessionCount()
-    const since = oc.events.length
-    const id = await oc.startSession(callSession(call), caller)
-    if (release!.permissions === "opencode") {
-      const asked = await oc.waitForEvent(
-        `the permission request for ${pattern}`,
-        (event) => event.type === ("permission.asked" as string) && (event.properties as { sessionID?: string }).sessionID === id,
-      )
-      const request = asked.properties as unknown as { id: string; permission: string; patterns: string[] }
-      expect(request.permission).toBe("session")
-      expect(request.patterns).toEqual([pattern])
-      const response = await fetch(`${oc.url}/permission/${request.id}/reply?directory=${encodeURIComponent(oc.projectDir)}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ reply: "reject" }),
-      })
-      expect(response.status).toBe(200)
-      expect((await firstCall(id)).status).toBe("error")
-    } else {
-      const outcome = await firstCall(id)
-      expect(outcome.status).toBe("error")
-      expect(outcome.text).toContain(`${pattern} needs the person's approval`)
-      expect(outcome.text).toContain("cannot ask from a plugin")
-      expect(oc.events.slice(since).filter((event) => event.type === ("permission.asked" as string))).toEqual([])
-    }
-    await oc.waitIdle(id)
-    expect(await sessionCount()).toBe(before + 1)
-  }
-
-  it("a global deny refuses and creates nothing", async () => {
-    await refusedAndNothingCreated("alpha", { mode: "new", agent: "beta", text: "denied" }, release.permissions === "plugin" ? /new:beta is denied by your rule permission\.session "new:beta": "deny"/ : /./)
-  })
-
-  it("a global ask is asked (or refused where OpenCode cannot ask), never taken as allow", async () => {
-    await askedAndRejected("alpha", { mode: "fork", agent: "beta", text: "asked" }, "fork:beta")
-  })
-
-  it("the calling agent's own deny wins over the global allow", async () => {
-    await refusedAndNothingCreated("gamma", { mode: "message", agent: "alpha", text: "denied" }, release.permissions === "plugin" ? /message:alpha is denied by your rule agent\.gamma\.permission/ : /./)
-  })
-
-  it("the calling agent's own ask is asked (or refused), never taken as allow", async () => {
-    await askedAndRejected("gamma", { mode: "new", agent: "alpha", text: "asked" }, "new:alpha")
-  })
-
-  it("what no rule restricts still goes through", async () => {
-    const id = await oc.startSession(callSession({ mode: "message", agent: "alpha", text: "@say Allowed." }), "beta")
-    const messages = await answeredBy(oc, id, "alpha")
-    expect(textOf(messages.at(-1)!)).toBe("Allowed.")
-  })
-})
-
-describe(`OpenCode ${version}: opencode run (stops at the first idle)`, () => {
-  let model: ScriptedModel
-  let project: ScratchProject
-  beforeAll(async () => {
-    model = await startScriptedModel()
-    project = prepareProject(model, { agents: { alpha: { mode: "primary", description: "Writes first drafts." }, beta: { mode: "primary", description: "Reviews drafts." } } })
-  })
-  afterAll(async () => {
-    await model?.close()
-    if (project) rmSync(project.root, { recursive: true, force: true })
-  })
-
-  const run = async (message: string) => {
-    const result = await runOpencode(project, message, { agent: "alpha", timeoutMs: 90_000 })
-    expect(result.code, `exit ${result.code}; stderr:\n${result.stderr.slice(-2000)}`).toBe(0)
-    return result
-  }
-
-  it("a message hand-off's target answers before the run exits", async () => {
-    const result = await run(lines("Get it reviewed.", callSession({ mode: "message", agent: "beta", text: "@say Reviewed within the run." })))
-    expect(textsOf(result.events)).toContain("Reviewed within the run.")
-  }, 90_000)
-
-  it("a compact hand-off's target answers, after the summary, before the run exits", async () => {
-    const result = await run(lines("Compact and hand over.", callSession({ mode: "compact", agent: "beta", text: "@say Continued after the summary." })))
-    expect(textsOf(result.events)).toContain("Continued after the summary.")
-  }, 90_000)
-
-  it(`wait returns both forks' answers in one result; report: true is announced at call time (headless mark: ${release.headless ? "yes" : "no"})`, async () => {
-    const result = await run(
-      lines(
-        "Two ways, then compare.",
-        callSession({ mode: "fork", agent: "beta", report: true, text: lines("Way A", "@delay 200", "@say Way A done") }),
-        callSession({ mode: "fork", agent: "beta", text: lines("Way B", "@delay 800", "@say Way B done") }),
-        `@after-tool ${callSession({ mode: "wait" })}`,
-      ),
-    )
-    const calls = toolUsesOf(result.events, "session")
-    const output = (wanted: (input: Record<string, unknown>) => boolean) =>
-      calls.filter((part) => wanted(part.state.input)).map((part) => (part.state.status === "completed" ? part.state.output : `(${part.state.status})`))
-    const [waited] = output((input) => input.mode === "wait")
-    expect(waited).toMatch(/^Finished: 2 of 2 \(/)
-    expect(waited).toContain("Way A done")
-    expect(waited).toContain("Way B done")
-    const [withReport] = output((input) => input.mode === "fork" && input.report === true)
-    if (release.headless) expect(withReport).toContain("mode wait before you finish")
-    else expect(withReport).not.toContain("headless")
-  }, 90_000)
-})
-
-if (release.isolationUntested) console.log(`OpenCode ${version}: the isolation test does not run: ${release.isolationUntested}.`)
+opencodeRun({ release, version })
 
 describe.skipIf(Boolean(release.isolationUntested))(`OpenCode ${version}: isolated forks (${release.isolation ? "work" : "refused"})`, () => {
   let repo: Harness
@@ -284,29 +169,37 @@ describe.skipIf(Boolean(release.isolationUntested))(`OpenCode ${version}: isolat
     await repo?.stop()
   })
 
-  it(release.isolation ? "an isolated fork works in its own worktree, and adopt brings its change" : "an isolated fork is refused with the reason, and nothing is created", async () => {
-    const before = (await repo.client.session.list()).data!.length
-    const id = await repo.startSession(
-      lines(
-        "Try it apart.",
-        callSession({ mode: "fork", agent: "beta", isolation: "worktree", text: lines("Write it.", "@bash echo changed > shared.txt") }),
-        `@after-tool ${callSession({ mode: "wait" })}`,
-      ),
-      "alpha",
-    )
-    const messages = await answered(repo, id, 1, 60_000)
-    const [fork] = sessionToolParts(messages).map(toolOutcome)
-    if (!release.isolation) {
-      expect(fork!.status).toBe("error")
-      expect(fork!.text).toContain('isolation "worktree" needs OpenCode 1.17 or later')
-      expect((await repo.client.session.list()).data!.length).toBe(before + 1)
-      return
-    }
-    const child = sessionIdIn(fork!.text)!
-    expect(readFileSync(join(repo.projectDir, "shared.txt"), "utf8")).toBe("base\n")
-    await repo.say(id, callSession({ mode: "adopt", session: child }), "alpha")
-    const adopted = sessionToolParts(await answered(repo, id, 2, 60_000)).map(toolOutcome).at(-1)!
-    expect(adopted.text).toContain(`Adopted ${child}: 1 file changed`)
-    expect(readFileSync(join(repo.projectDir, "shared.txt"), "utf8")).toBe("changed\n")
-  }, 90_000)
+  it(
+    release.isolation
+      ? "an isolated fork works in its own worktree, and adopt brings its change"
+      : "an isolated fork is refused with the reason, and nothing is created",
+    async () => {
+      const before = (await repo.client.session.list()).data!.length
+      const id = await repo.startSession(
+        lines(
+          "Try it apart.",
+          callSession({ mode: "fork", agent: "beta", isolation: "worktree", text: lines("Write it.", "@bash echo changed > shared.txt") }),
+          `@after-tool ${callSession({ mode: "wait" })}`,
+        ),
+        "alpha",
+      )
+      const messages = await answered(repo, id, 1, 60_000)
+      const [fork] = sessionToolParts(messages).map(toolOutcome)
+      if (!release.isolation) {
+        expect(fork!.status).toBe("error")
+        expect(fork!.text).toContain('isolation "worktree" needs OpenCode 1.17 or later')
+        expect((await repo.client.session.list()).data!.length).toBe(before + 1)
+        return
+      }
+      const child = sessionIdIn(fork!.text)!
+      expect(readFileSync(join(repo.projectDir, "shared.txt"), "utf8")).toBe("base\n")
+      await repo.say(id, callSession({ mode: "adopt", session: child }), "alpha")
+      const adopted = sessionToolParts(await answered(repo, id, 2, 60_000))
+        .map(toolOutcome)
+        .at(-1)!
+      expect(adopted.text).toContain(`Adopted ${child}: 1 file changed`)
+      expect(readFileSync(join(repo.projectDir, "shared.txt"), "utf8")).toBe("changed\n")
+    },
+    90_000,
+  )
 })

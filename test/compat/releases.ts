@@ -25,20 +25,38 @@ export type Release = {
 export const RELEASES: readonly Release[] = [
   {
     version: "1.0.185",
-    permissions: "plugin", definitionHook: false, options: false, headless: false, isolation: false,
-    isolationUntested: "in a scratch git repository this release answers session.create with a server error (\"No such file or directory\"; its log: storage \"failed to run migration\")",
-    notes: "No permission prompt for plugins and `permission.session` is dropped from the config: the plugin reads the rules from your config files. No `tool.definition` hook: the description is refreshed in the background.",
+    permissions: "plugin",
+    definitionHook: false,
+    options: false,
+    headless: false,
+    isolation: false,
+    isolationUntested:
+      'in a scratch git repository this release answers session.create with a server error ("No such file or directory"; its log: storage "failed to run migration")',
+    notes:
+      "No permission prompt for plugins and `permission.session` is dropped from the config: the plugin reads the rules from your config files. No `tool.definition` hook: the description is refreshed in the background.",
   },
   { version: "1.1.65", permissions: "opencode", definitionHook: true, options: false, headless: true, isolation: false, notes: "–" },
   { version: "1.2.27", permissions: "opencode", definitionHook: true, options: false, headless: true, isolation: false, notes: "–" },
   { version: "1.3.2", permissions: "opencode", definitionHook: true, options: false, headless: true, isolation: false, notes: "–" },
   {
     version: "1.14.41",
-    permissions: "plugin", definitionHook: true, options: true, headless: true, isolation: false,
+    permissions: "plugin",
+    definitionHook: true,
+    options: true,
+    headless: true,
+    isolation: false,
     notes: "The tool context's `ask()` returns an effect a plugin cannot run (so do 1.4–1.15.0 by their types): the plugin applies your rules itself.",
   },
   { version: "1.17.19", permissions: "opencode", definitionHook: true, options: true, headless: true, isolation: true, notes: "–" },
-  { version: "1.18.33", permissions: "opencode", definitionHook: true, options: true, headless: true, isolation: true, notes: "Pinned: the whole test suite runs on it." },
+  {
+    version: "1.18.33",
+    permissions: "opencode",
+    definitionHook: true,
+    options: true,
+    headless: true,
+    isolation: true,
+    notes: "Pinned: the whole test suite runs on it.",
+  },
 ]
 
 /** The release line of a version: "1.14.41" → "1.14". */

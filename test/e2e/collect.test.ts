@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness, type StoredMessage } from "./harness.js"
 import { callSession, completedAt, lines, sessionIdIn, sessionToolParts, shape, textOf, toolOutcome } from "./script.js"
-import { answered, answeredBy, isHandoff, isReport, toasts } from "./waits.js"
+import { answered, answeredBy, isReport, toasts } from "./waits.js"
 
 let oc: Harness
 
@@ -46,7 +46,11 @@ describe("status", () => {
     await answeredBy(oc, quick!, "beta")
     await oc.waitFor("the doomed session to fail", async () => (await oc.messages(doomed!)).some((m) => m.info.role === "assistant" && m.info.error))
 
-    await oc.say(id, lines(callSession({ mode: "message", agent: "beta", text: "Queued for later review." }), `@after-tool ${callSession({ mode: "status" })}`), "alpha")
+    await oc.say(
+      id,
+      lines(callSession({ mode: "message", agent: "beta", text: "Queued for later review." }), `@after-tool ${callSession({ mode: "status" })}`),
+      "alpha",
+    )
     const outcome = toolOutcome(sessionToolParts(await oc.messages(id)).at(-1)!)
     expect(outcome.status).toBe("completed")
     const report = outcome.text.split("\n")
@@ -91,7 +95,9 @@ describe("report", () => {
     const id = await oc.startSession(
       lines(
         "Compare three approaches.",
-        ...["A", "B", "C"].map((name, i) => callSession({ mode: "fork", agent: "beta", report: "each", text: lines(`Approach ${name}`, `@delay ${300 * i}`, `@say Result ${name}`) })),
+        ...["A", "B", "C"].map((name, i) =>
+          callSession({ mode: "fork", agent: "beta", report: "each", text: lines(`Approach ${name}`, `@delay ${300 * i}`, `@say Result ${name}`) }),
+        ),
       ),
       "alpha",
     )
@@ -108,7 +114,10 @@ describe("report", () => {
         return completedAt((await oc.messages(fork)).at(-1)!)
       }),
     )
-    const arrival = forks.map((fork, i) => ({ fork, at: finishedAt[i]! })).sort((a, b) => a.at - b.at).map((f) => f.fork)
+    const arrival = forks
+      .map((fork, i) => ({ fork, at: finishedAt[i]! }))
+      .sort((a, b) => a.at - b.at)
+      .map((f) => f.fork)
     const reports = reportsIn(messages)
     expect(reports).toHaveLength(3)
     expect(reports.map((m) => sessionIdIn(textOf(m)))).toEqual(arrival)

@@ -104,7 +104,9 @@ describe(`bounded fan-out (maxRunning: ${MAX_RUNNING})`, () => {
     expect(status.split("\n").filter((line) => line.includes("waiting to start"))).toHaveLength(2)
     // Every fork carries its own title, the waiting ones from the call on (they are titled once, then).
     for (const [index, fork] of forks.entries()) {
-      await oc.waitFor(`${fork}'s title`, async () => (await oc.client.session.get({ path: { id: fork } })).data?.title.startsWith(`Fork (beta): Way ${index + 1}`))
+      await oc.waitFor(`${fork}'s title`, async () =>
+        (await oc.client.session.get({ path: { id: fork } })).data?.title.startsWith(`Fork (beta): Way ${index + 1}`),
+      )
     }
 
     const runs = await Promise.all(
@@ -135,7 +137,9 @@ describe("interrupting the caller", () => {
       "alpha",
     )
     const outcomes = await oc.waitFor("the three calls answered", async () => {
-      const done = sessionToolParts(await oc.messages(id)).map(toolOutcome).filter((o) => o.status === "completed")
+      const done = sessionToolParts(await oc.messages(id))
+        .map(toolOutcome)
+        .filter((o) => o.status === "completed")
       return done.length === 3 ? done : undefined
     })
     const waiting = sessionIdIn(outcomes.find((o) => /starts by itself when one of them finishes/.test(o.text))!.text)!

@@ -41,14 +41,28 @@ afterAll(async () => {
 })
 
 const read = (path: string) => readFileSync(path, "utf8")
-const callsOf = (messages: StoredMessage[], mode: string) => sessionToolParts(messages).filter((part) => part.state.input.mode === mode).map(toolOutcome)
-const bashOutputs = (messages: StoredMessage[]) => toolParts(messages).filter((part) => part.tool === "bash").map((part) => toolOutcome(part).text)
+const callsOf = (messages: StoredMessage[], mode: string) =>
+  sessionToolParts(messages)
+    .filter((part) => part.state.input.mode === mode)
+    .map(toolOutcome)
+const bashOutputs = (messages: StoredMessage[]) =>
+  toolParts(messages)
+    .filter((part) => part.tool === "bash")
+    .map((part) => toolOutcome(part).text)
 
 /** Starts two isolated forks that each write their own version of shared.txt, and waits for both. */
 async function twoForks(tag: string): Promise<{ caller: string; forks: string[]; worktrees: string[]; messages: StoredMessage[] }> {
   const fork = (version: string) =>
-    callSession({ mode: "fork", agent: "beta", isolation: "worktree", text: lines(`Try ${version}.`, `@bash pwd && cat notes.txt tracked.txt && echo '${version}' > shared.txt && echo '${version}' > ${version}.txt`) })
-  const caller = await oc.startSession(lines(`Two approaches (${tag}).`, fork(`${tag}-A`), fork(`${tag}-B`), `@after-tool ${callSession({ mode: "wait" })}`), "alpha")
+    callSession({
+      mode: "fork",
+      agent: "beta",
+      isolation: "worktree",
+      text: lines(`Try ${version}.`, `@bash pwd && cat notes.txt tracked.txt && echo '${version}' > shared.txt && echo '${version}' > ${version}.txt`),
+    })
+  const caller = await oc.startSession(
+    lines(`Two approaches (${tag}).`, fork(`${tag}-A`), fork(`${tag}-B`), `@after-tool ${callSession({ mode: "wait" })}`),
+    "alpha",
+  )
   const messages = await answered(oc, caller, 1, 60_000)
   const forks = callsOf(messages, "fork").map((call) => sessionIdIn(call.text)!)
   expect(forks).toHaveLength(2)
@@ -58,7 +72,10 @@ async function twoForks(tag: string): Promise<{ caller: string; forks: string[];
 
 /** Where an isolated session works: from the start marker on its first message (the record status reads too). */
 async function worktreeOf(sessionID: string): Promise<string> {
-  const marker = (await oc.messages(sessionID)).map(pluginMarker).filter((found) => found?.kind === "start").at(-1)
+  const marker = (await oc.messages(sessionID))
+    .map(pluginMarker)
+    .filter((found) => found?.kind === "start")
+    .at(-1)
   if (!marker?.isolation) throw new Error(`${sessionID} has no worktree in its start marker`)
   return join(marker.isolation.directory, marker.isolation.prefix)
 }
@@ -144,7 +161,10 @@ describe("isolation: worktree", () => {
 
   it("refuses isolation with message, and adopting a session this caller did not start", async () => {
     const { forks } = await twoForks("iso5")
-    const other = await oc.startSession(lines("Not mine.", callSession({ mode: "adopt", session: forks[0] }), callSession({ mode: "message", agent: "beta", isolation: "worktree", text: "x" })), "alpha")
+    const other = await oc.startSession(
+      lines("Not mine.", callSession({ mode: "adopt", session: forks[0] }), callSession({ mode: "message", agent: "beta", isolation: "worktree", text: "x" })),
+      "alpha",
+    )
     const messages = await answered(oc, other, 1)
     const [adopt] = callsOf(messages, "adopt")
     expect(adopt!.status).toBe("error")
@@ -156,7 +176,11 @@ describe("isolation: worktree", () => {
 
   it("a fork that changed nothing loses its worktree once it has finished; status says so", async () => {
     const caller = await oc.startSession(
-      lines("Just look.", callSession({ mode: "fork", agent: "beta", isolation: "worktree", text: lines("Only read.", "@bash cat shared.txt") }), `@after-tool ${callSession({ mode: "wait" })}`),
+      lines(
+        "Just look.",
+        callSession({ mode: "fork", agent: "beta", isolation: "worktree", text: lines("Only read.", "@bash cat shared.txt") }),
+        `@after-tool ${callSession({ mode: "wait" })}`,
+      ),
       "alpha",
     )
     const messages = await answered(oc, caller, 1, 60_000)

@@ -2,6 +2,7 @@
  * The four modes of the `session` tool, called by real agents in a real OpenCode server.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { AGENTS_OF_EVERY_KIND } from "./agents.js"
 import { startOpencode, type Harness } from "./harness.js"
 import { callSession, completedAt, lines, sessionIdIn, sessionToolParts, shape, textOf, toolOutcome } from "./script.js"
 import { answered as waitAnswered, answeredBy, fence as waitFence } from "./waits.js"
@@ -9,17 +10,7 @@ import { answered as waitAnswered, answeredBy, fence as waitFence } from "./wait
 let oc: Harness
 
 beforeAll(async () => {
-  oc = await startOpencode({
-    agents: {
-      alpha: { mode: "primary", description: "Writes the first draft of anything asked." },
-      beta: { mode: "primary", description: "Reviews drafts critically." },
-      helper: { mode: "subagent", description: "A subagent." },
-      retired: { mode: "primary", description: "Switched off.", disable: true },
-    },
-    markdownAgents: {
-      scribe: "---\ndescription: Keeps the minutes\nmode: primary\n---\nYou keep the minutes.\n",
-    },
-  })
+  oc = await startOpencode(AGENTS_OF_EVERY_KIND)
 })
 
 afterEach(async (context) => {
@@ -50,7 +41,11 @@ describe("message", () => {
     expect(handedOver).toBeGreaterThan(0)
     const idleBefore = oc.events
       .slice(0, handedOver)
-      .some((event) => (event.type === "session.idle" && event.properties.sessionID === id) || (event.type === "session.status" && event.properties.sessionID === id && event.properties.status.type === "idle"))
+      .some(
+        (event) =>
+          (event.type === "session.idle" && event.properties.sessionID === id) ||
+          (event.type === "session.status" && event.properties.sessionID === id && event.properties.status.type === "idle"),
+      )
     expect(idleBefore).toBe(false)
     // The target can tell who handed over, and that the person did not type it.
     expect(textOf(messages[3]!)).toMatch(/Handed over by agent "alpha".*not typed by the person/)
@@ -71,18 +66,27 @@ describe("message", () => {
     await answered(id, 4)
     const messages = await fence(id)
     expect(shape(messages)).toEqual([
-      "user:alpha", "assistant:alpha", "assistant:alpha",
-      "user:beta", "assistant:beta",
-      "user:plan", "assistant:plan",
-      "user:scribe", "assistant:scribe",
-      "user:build", "assistant:build",
+      "user:alpha",
+      "assistant:alpha",
+      "assistant:alpha",
+      "user:beta",
+      "assistant:beta",
+      "user:plan",
+      "assistant:plan",
+      "user:scribe",
+      "assistant:scribe",
+      "user:build",
+      "assistant:build",
     ])
     expect([3, 5, 7].map((i) => textOf(messages[i]!).split("\n").at(-1))).toEqual(["first", "second", "third"])
   })
 
   it("uses the caller's own agent when none is named, and the target can pass back", async () => {
     const back = callSession({ mode: "message", agent: "alpha", text: "Back to you." })
-    const id = await oc.startSession(lines("Ping-pong.", callSession({ mode: "message", text: lines("To myself.", callSession({ mode: "message", agent: "beta", text: back })) })), "plan")
+    const id = await oc.startSession(
+      lines("Ping-pong.", callSession({ mode: "message", text: lines("To myself.", callSession({ mode: "message", agent: "beta", text: back })) })),
+      "plan",
+    )
     const messages = await answered(id, 4)
     expect(shape(messages).filter((s) => s.startsWith("user:"))).toEqual(["user:plan", "user:plan", "user:beta", "user:alpha"])
     expect(textOf(messages.at(-2)!)).toContain('Handed over by agent "beta"')
@@ -137,7 +141,9 @@ describe("compact", () => {
     const idleBefore = oc.events
       .slice(requested)
       .findIndex((event) => event.type === "session.status" && event.properties.sessionID === id && event.properties.status.type === "idle")
-    const betaStarted = oc.events.slice(requested).findIndex((event) => event.type === "message.updated" && event.properties.info.id === messages.at(-1)!.info.id)
+    const betaStarted = oc.events
+      .slice(requested)
+      .findIndex((event) => event.type === "message.updated" && event.properties.info.id === messages.at(-1)!.info.id)
     expect(betaStarted).toBeGreaterThan(0)
     expect(idleBefore === -1 || idleBefore > betaStarted).toBe(true)
   })
@@ -198,10 +204,7 @@ describe("refusals", () => {
   for (const { agent, why } of cases) {
     it(`refuses agent "${agent}" (${why}) for every mode, before anything is sent or created`, async () => {
       const before = (await oc.client.session.list()).data!.length
-      const id = await oc.startSession(
-        lines(...["message", "new", "compact", "fork"].map((mode) => callSession({ mode, agent, text: "anything" }))),
-        "alpha",
-      )
+      const id = await oc.startSession(lines(...["message", "new", "compact", "fork"].map((mode) => callSession({ mode, agent, text: "anything" }))), "alpha")
       const messages = await answered(id, 1)
       const outcomes = sessionToolParts(messages).map(toolOutcome)
       expect(outcomes).toHaveLength(4)

@@ -61,7 +61,10 @@ describe("across a stop of OpenCode", () => {
   })
 
   it("delivers, once, a hand-off accepted in a turn the stop cut short", async () => {
-    const id = await oc.startSession(lines("Hand it over.", callSession({ mode: "message", agent: "beta", text: "@say Beta took over after the restart." }), "@after-tool @hang"), "alpha")
+    const id = await oc.startSession(
+      lines("Hand it over.", callSession({ mode: "message", agent: "beta", text: "@say Beta took over after the restart." }), "@after-tool @hang"),
+      "alpha",
+    )
     const [call] = await calls(id, 1)
     expect(recordOf(call!)).toMatchObject({ kind: "handoff", mode: "message", agent: "beta" })
 
@@ -107,7 +110,9 @@ describe("across a stop of OpenCode", () => {
     expect(status).toMatch(new RegExp(`${second}[^\\n]*idle`))
     // The wait's record keeps which answer it returned: the next wait waits for the other only.
     await oc.say(id, callSession({ mode: "wait", timeout: 1 }), "alpha")
-    const again = sessionToolParts(await oc.messages(id)).filter((part) => part.state.input.mode === "wait").at(-1)!
+    const again = sessionToolParts(await oc.messages(id))
+      .filter((part) => part.state.input.mode === "wait")
+      .at(-1)!
     expect(recordOf(again)).toMatchObject({ kind: "collected", sessions: [] })
     expect(reverse(toolOutcome(again).text)).toMatch(new RegExp(`Still running after 1 s: ${first}`))
   })
@@ -128,10 +133,14 @@ describe("across a stop of OpenCode", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000))
     const [twin] = await Promise.all([oc.twin(), restarting])
     try {
-      const reports = await oc.waitFor("the report", async () => {
-        const found = (await oc.messages(id)).filter(isReport)
-        return found.length ? found : undefined
-      }, 30_000)
+      const reports = await oc.waitFor(
+        "the report",
+        async () => {
+          const found = (await oc.messages(id)).filter(isReport)
+          return found.length ? found : undefined
+        },
+        30_000,
+      )
       expect(pluginMarker(reports[0]!)).toMatchObject({ kind: "report", sessions: [child] })
       // Both processes looked; give the slower one time to have sent a second.
       await new Promise((resolve) => setTimeout(resolve, 3_000))

@@ -2,7 +2,16 @@
 import type { Part } from "@opencode-ai/sdk"
 import type { StoredMessage } from "./harness.js"
 
-export type SessionCall = { mode: string; text?: string; agent?: string; model?: string; report?: boolean | "each"; session?: string; timeout?: number; isolation?: string }
+export type SessionCall = {
+  mode: string
+  text?: string
+  agent?: string
+  model?: string
+  report?: boolean | "each"
+  session?: string
+  timeout?: number
+  isolation?: string
+}
 
 /** A line that makes the scripted model call the `session` tool with these arguments. */
 export function callSession(args: SessionCall): string {

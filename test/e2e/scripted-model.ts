@@ -78,8 +78,7 @@ export function readDirectives(text: string, afterTool = false): Directives {
     else if (line.startsWith("@call ")) {
       const [name = "", ...args] = line.slice("@call ".length).trim().split(" ")
       directives.otherCalls.push({ name, args: args.join(" ") || "{}" })
-    }
-    else if (line.startsWith("@delay ")) directives.delayMs = Number(line.slice("@delay ".length)) || 0
+    } else if (line.startsWith("@delay ")) directives.delayMs = Number(line.slice("@delay ".length)) || 0
     else if (line === "@fail") directives.fail = true
     else if (line === "@hang") directives.hang = true
     else if (line.startsWith("@say ")) directives.say = line.slice("@say ".length)
@@ -146,13 +145,7 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
     ]
     const callsTools = calls.length > 0
 
-    const reply: RecordedRequest["reply"] = directives.hang
-      ? "hang"
-      : directives.fail
-        ? "error"
-        : callsTools
-          ? "tool_calls"
-          : "text"
+    const reply: RecordedRequest["reply"] = directives.hang ? "hang" : directives.fail ? "error" : callsTools ? "tool_calls" : "text"
     requests.push({ at: Date.now(), model: body.model, messages: body.messages, tools, reply })
 
     if (directives.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, directives.delayMs))

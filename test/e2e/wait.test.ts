@@ -78,13 +78,21 @@ describe("wait", () => {
     expect(result.text).toContain("Quick done")
     expect(result.text).toMatch(new RegExp(`Still running after 1 s: ${slow} `))
     // The slow one's answer still comes back, as a report holding it alone (the quick one reached the caller already).
-    const reported = await oc.waitFor("the slow fork's report", async () => (await oc.messages(id)).find((m) => isHandoff(m) && textOf(m).includes("Slow done")), 30_000)
+    const reported = await oc.waitFor(
+      "the slow fork's report",
+      async () => (await oc.messages(id)).find((m) => isHandoff(m) && textOf(m).includes("Slow done")),
+      30_000,
+    )
     expect(textOf(reported)).not.toContain("Quick done")
   })
 
   it("ends at once when the person interrupts the caller, and the started session runs on", async () => {
     const id = await oc.startSession(
-      lines("Start one and wait.", callSession({ mode: "fork", agent: "beta", text: lines("Long", "@delay 3000", "@say Long done") }), `@after-tool ${callSession({ mode: "wait" })}`),
+      lines(
+        "Start one and wait.",
+        callSession({ mode: "fork", agent: "beta", text: lines("Long", "@delay 3000", "@say Long done") }),
+        `@after-tool ${callSession({ mode: "wait" })}`,
+      ),
       "alpha",
     )
     const started = await oc.waitFor("the wait call running", async () => {
@@ -94,7 +102,9 @@ describe("wait", () => {
     const abortedAt = Date.now()
     await oc.client.session.abort({ path: { id } })
     await oc.waitIdle(id)
-    const part = await oc.waitFor("the wait call ended", async () => waitCalls(await oc.messages(id)).find((p) => p.state.status === "error" || p.state.status === "completed"))
+    const part = await oc.waitFor("the wait call ended", async () =>
+      waitCalls(await oc.messages(id)).find((p) => p.state.status === "error" || p.state.status === "completed"),
+    )
     expect(endOf(part)).toBeLessThan(abortedAt + 1000)
     const [child] = startedBy(started)
     const childMessages = await answeredBy(oc, child!, "beta", 15_000)

@@ -11,8 +11,8 @@ export type PluginMarker = { kind?: string; sessions?: string[]; isolation?: { d
 
 export function pluginMarker(message: StoredMessage): PluginMarker | undefined {
   for (const part of message.parts) {
-    const marker = part.type === "text" ? (part.metadata as Record<string, unknown> | undefined)?.["opencode-sessions"] : undefined
-    if (marker && typeof marker === "object") return marker as PluginMarker
+    const marker = part.type === "text" ? part.metadata?.["opencode-sessions"] : undefined
+    if (marker && typeof marker === "object") return marker
   }
   return undefined
 }
@@ -61,9 +61,7 @@ export function deliveredAndAnswered(oc: Harness, sessionID: string, agent: stri
     `"${marker}" delivered to ${agent} and answered in ${sessionID}`,
     async () => {
       const messages = await oc.messages(sessionID)
-      const at = messages.findIndex(
-        (m) => m.info.role === "user" && m.info.agent === agent && isHandoff(m) && textOf(m).trim().split("\n").at(-1) === marker,
-      )
+      const at = messages.findIndex((m) => m.info.role === "user" && m.info.agent === agent && isHandoff(m) && textOf(m).trim().split("\n").at(-1) === marker)
       return at >= 0 && messages.slice(at + 1).some(isFinalAnswer) ? messages : undefined
     },
     timeoutMs,

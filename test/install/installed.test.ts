@@ -39,7 +39,10 @@ afterAll(async () => {
 
 describe("installed by name from a registry", () => {
   it("hands the conversation to another agent", async () => {
-    const id = await oc.startSession(lines("Get this reviewed.", callSession({ mode: "message", agent: "reviewer", text: "@say Reviewed: looks right." })), "build")
+    const id = await oc.startSession(
+      lines("Get this reviewed.", callSession({ mode: "message", agent: "reviewer", text: "@say Reviewed: looks right." })),
+      "build",
+    )
     const messages = await answeredBy(oc, id, "reviewer")
     expect(shape(messages)).toEqual(["user:build", "assistant:build", "assistant:build", "user:reviewer", "assistant:reviewer"])
     expect(textOf(messages[3]!)).toMatch(/Handed over by agent "build"/)
@@ -47,7 +50,10 @@ describe("installed by name from a registry", () => {
   })
 
   it("forks the conversation, and the fork's answer is reported back", async () => {
-    const id = await oc.startSession(lines("Explore.", callSession({ mode: "fork", agent: "reviewer", report: true, text: "@say The other approach works." })), "build")
+    const id = await oc.startSession(
+      lines("Explore.", callSession({ mode: "fork", agent: "reviewer", report: true, text: "@say The other approach works." })),
+      "build",
+    )
     const messages = await oc.waitFor("the fork's report, answered", async () => {
       const all = await oc.messages(id)
       const report = all.findIndex((message) => isHandoff(message) && textOf(message).includes("The other approach works."))

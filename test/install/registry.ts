@@ -78,9 +78,13 @@ export async function startRegistry(): Promise<Registry> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}/`
   const printed: string[] = []
-  const server = spawn(process.execPath, [join(REPO_ROOT, "node_modules", "verdaccio", "bin", "verdaccio"), "--config", configFile, "--listen", `127.0.0.1:${port}`], {
-    stdio: ["ignore", "pipe", "pipe"],
-  })
+  const server = spawn(
+    process.execPath,
+    [join(REPO_ROOT, "node_modules", "verdaccio", "bin", "verdaccio"), "--config", configFile, "--listen", `127.0.0.1:${port}`],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  )
   server.stdout?.on("data", (data: Buffer) => printed.push(data.toString()))
   server.stderr?.on("data", (data: Buffer) => printed.push(data.toString()))
   const stop = async () => {

@@ -31,7 +31,7 @@ afterAll(async () => {
 
 describe("a TUI part that did not load", () => {
   it("is said to the person once they write: a toast in the TUI and a warning in OpenCode's log, with what to do", async () => {
-    tui.type("@session {\"mode\":\"status\"}")
+    tui.type('@session {"mode":"status"}')
     tui.keys("Enter")
     // Watched from the message on: the toast shows for a few seconds, whenever the turn is.
     const screen = await tui.waitFor("TUI part did not load", 30_000)
