@@ -56,7 +56,14 @@ async function figure(id: string, title: string, work: () => Promise<Measured>):
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
     log(`figure ${id} crashed: ${message}`)
-    figures.push({ id, title, rows: [{ figure: `${title}: crashed`, value: "error", target: "runs", ok: false }], details: {}, durationMs: Date.now() - start, error: message })
+    figures.push({
+      id,
+      title,
+      rows: [{ figure: `${title}: crashed`, value: "error", target: "runs", ok: false }],
+      details: {},
+      durationMs: Date.now() - start,
+      error: message,
+    })
   }
   log(`figure ${id} done in ${((Date.now() - start) / 1000).toFixed(1)} s`)
 }
@@ -75,10 +82,7 @@ async function main(): Promise<void> {
   // Started together to save a start-up; the second one idles while the first is measured.
   const mainWanted = ["1", "2", "3", "4", "7", "8", "9"].some(wanted)
   const skipped = () => Promise.reject(new Error("not started: its figures were not asked for"))
-  const [main, mem] = await Promise.allSettled([
-    mainWanted ? startServer(MAIN_SERVER) : skipped(),
-    wanted("6") ? startServer(MEMORY_SERVER) : skipped(),
-  ])
+  const [main, mem] = await Promise.allSettled([mainWanted ? startServer(MAIN_SERVER) : skipped(), wanted("6") ? startServer(MEMORY_SERVER) : skipped()])
   try {
     if (main.status === "fulfilled") {
       log("warming up…")
@@ -100,8 +104,8 @@ async function main(): Promise<void> {
     if (wanted("11")) {
       // A server of its own, in a git repository of 5,000 files.
       const repo = await Promise.allSettled([startServer(ISOLATION_SERVER)])
-      await figure("11", "Isolated forks", () => isolation(need(repo[0]!)))
-      await stopServer(repo[0]!.status === "fulfilled" ? repo[0]!.value : undefined)
+      await figure("11", "Isolated forks", () => isolation(need(repo[0])))
+      await stopServer(repo[0].status === "fulfilled" ? repo[0].value : undefined)
     }
   } finally {
     log("stopping the servers…")

@@ -28,9 +28,12 @@ function install(version: string): { bin?: string; problem?: string } {
   try {
     const printed = execFileSync(bin, ["--version"], { encoding: "utf8", timeout: 60_000 }).trim().split("\n").at(-1)
     // Without its own platform package, the launcher can find another release's binary further up.
-    if (printed !== version) return { problem: `opencode-ai@${version} brought no binary for ${process.platform}-${process.arch} (its launcher ran ${printed} from elsewhere)` }
+    if (printed !== version)
+      return { problem: `opencode-ai@${version} brought no binary for ${process.platform}-${process.arch} (its launcher ran ${printed} from elsewhere)` }
   } catch (error) {
-    return { problem: `no working OpenCode binary for ${process.platform}-${process.arch} (${error instanceof Error ? error.message.split("\n")[0] : String(error)})` }
+    return {
+      problem: `no working OpenCode binary for ${process.platform}-${process.arch} (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`,
+    }
   }
   return { bin }
 }
@@ -63,7 +66,11 @@ for (const version of versions) {
   }
   console.log(`\n── OpenCode ${version} ──`)
   const started = Date.now()
-  const run = spawnSync("npx", ["vitest", "run", "test/compat"], { cwd: REPO_ROOT, stdio: "inherit", env: { ...process.env, OPENCODE_BIN: bin, OPENCODE_SESSIONS_PACKAGE: packageDir } })
+  const run = spawnSync("npx", ["vitest", "run", "test/compat"], {
+    cwd: REPO_ROOT,
+    stdio: "inherit",
+    env: { ...process.env, OPENCODE_BIN: bin, OPENCODE_SESSIONS_PACKAGE: packageDir },
+  })
   const seconds = Math.round((Date.now() - started) / 1000)
   outcomes.push({ version, result: run.status === 0 ? "passed" : "failed", detail: `${seconds} s` })
 }

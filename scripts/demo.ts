@@ -35,7 +35,11 @@ async function main() {
     const talk = await oc.startSession(
       lines(
         "Draft the login page, then let plan review it.",
-        callSession({ mode: "message", agent: "plan", text: lines("Please review my draft of the login page.", "@say Reviewed: solid. Add rate limiting to the form.") }),
+        callSession({
+          mode: "message",
+          agent: "plan",
+          text: lines("Please review my draft of the login page.", "@say Reviewed: solid. Add rate limiting to the form."),
+        }),
         "@after-tool @say Draft done; plan reviews it next.",
       ),
       "build",
@@ -89,7 +93,12 @@ async function main() {
       lines(
         "Try both options in parallel and report back.",
         callSession({ mode: "fork", agent: "plan", report: true, text: lines("Evaluate an in-memory LRU cache.", "@say LRU: simplest, 2 ms lookups.") }),
-        callSession({ mode: "fork", agent: "build", report: true, text: lines("Evaluate Redis.", "@delay 500", "@say Redis: shared between processes, 5 ms lookups.") }),
+        callSession({
+          mode: "fork",
+          agent: "build",
+          report: true,
+          text: lines("Evaluate Redis.", "@delay 500", "@say Redis: shared between processes, 5 ms lookups."),
+        }),
         "@after-tool @say Two forks are exploring; I will compare their reports.",
       ),
       "build",

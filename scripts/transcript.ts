@@ -36,7 +36,13 @@ export async function printTranscript(oc: Harness, sessionIDs: string[]): Promis
     for (const message of await oc.messages(id)) {
       const label = who(message).padEnd(18)
       for (const part of message.parts) {
-        if (part.type === "text" && plainWords(part.text)) console.log(`  │ ${label} ${firstLine(part.text.replace(/^\[[^\]]*\]\s*/, (header) => `${header.trim()} `), 150)}`)
+        if (part.type === "text" && plainWords(part.text))
+          console.log(
+            `  │ ${label} ${firstLine(
+              part.text.replace(/^\[[^\]]*\]\s*/, (header) => `${header.trim()} `),
+              150,
+            )}`,
+          )
         else if (part.type === "tool" && part.tool === "session") console.log(`  │ ${label} ${describeCall(part)}`)
         else if (part.type === "compaction") console.log(`  │ ${label} (OpenCode compacts the conversation)`)
       }

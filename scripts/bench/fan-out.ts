@@ -65,10 +65,28 @@ export async function fanOut(server: Server): Promise<Measured> {
     const byClient = median(direct.map((run) => run.allAnsweredMs))
     const stored = median(plugin.map((run) => run.allStoredMs))
     const storedFloor = median(bare.map((run) => run.allStoredMs))
-    rows.push({ figure: `fan-out N=${n}: all forks answered, vs a bare fork tool (ms)`, value, baseline: floor, ratio, target: `≤ ${MAX_RATIO}× the bare tool`, ok: ratio <= MAX_RATIO })
+    rows.push({
+      figure: `fan-out N=${n}: all forks answered, vs a bare fork tool (ms)`,
+      value,
+      baseline: floor,
+      ratio,
+      target: `≤ ${MAX_RATIO}× the bare tool`,
+      ok: ratio <= MAX_RATIO,
+    })
     rows.push({ figure: `  N=${n}: vs forks made directly by a client (ms)`, value, baseline: byClient, ratio: ratioOf(value, byClient), target: "(context)" })
-    rows.push({ figure: `  N=${n}: of which until every fork's message stored (ms)`, value: stored, baseline: storedFloor, ratio: ratioOf(stored, storedFloor), target: "(context)" })
-    rows.push({ figure: `  N=${n}: caller turn, vs the bare tool's (ms)`, value: median(plugin.map((run) => run.callerTurnMs)), baseline: median(bare.map((run) => run.callerTurnMs)), target: "(context)" })
+    rows.push({
+      figure: `  N=${n}: of which until every fork's message stored (ms)`,
+      value: stored,
+      baseline: storedFloor,
+      ratio: ratioOf(stored, storedFloor),
+      target: "(context)",
+    })
+    rows.push({
+      figure: `  N=${n}: caller turn, vs the bare tool's (ms)`,
+      value: median(plugin.map((run) => run.callerTurnMs)),
+      baseline: median(bare.map((run) => run.callerTurnMs)),
+      target: "(context)",
+    })
   }
   return { title: "Fan-out", rows, details: { unit: "ms", runs } }
 }

@@ -46,7 +46,16 @@ export async function gathering(server: Server): Promise<Measured> {
   const ratio = ratioOf(value, baseline)
   return {
     title: "Gathering",
-    rows: [{ figure: `gathering: last fork answered → one report stored, median of ${ROUNDS} (ms)`, value, baseline, ratio, target: `≤ ${MAX_RATIO}× baseline`, ok: ratio <= MAX_RATIO }],
+    rows: [
+      {
+        figure: `gathering: last fork answered → one report stored, median of ${ROUNDS} (ms)`,
+        value,
+        baseline,
+        ratio,
+        target: `≤ ${MAX_RATIO}× baseline`,
+        ok: ratio <= MAX_RATIO,
+      },
+    ],
     details: { unit: "ms", gathered, direct },
   }
 }

@@ -25,7 +25,13 @@ const ROUNDS = 5
 const TURN_ROUNDS = 7
 /** What four isolated forks may add to the same turn with no starts (four status calls), round by round. */
 const MAX_ADDED_MS = 300
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: "bench", GIT_AUTHOR_EMAIL: "bench@localhost", GIT_COMMITTER_NAME: "bench", GIT_COMMITTER_EMAIL: "bench@localhost" }
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: "bench",
+  GIT_AUTHOR_EMAIL: "bench@localhost",
+  GIT_COMMITTER_NAME: "bench",
+  GIT_COMMITTER_EMAIL: "bench@localhost",
+}
 
 /** A repository of 5,000 small files in 50 folders, committed, with one uncommitted edit. */
 export const ISOLATION_SERVER: HarnessOptions = {
@@ -33,7 +39,8 @@ export const ISOLATION_SERVER: HarnessOptions = {
   prepare: (project) => {
     for (let folder = 0; folder < FILES / 100; folder++) {
       mkdirSync(join(project, `src${folder}`), { recursive: true })
-      for (let file = 0; file < 100; file++) writeFileSync(join(project, `src${folder}`, `file${file}.ts`), `export const value${file} = ${folder * 100 + file}\n`)
+      for (let file = 0; file < 100; file++)
+        writeFileSync(join(project, `src${folder}`, `file${file}.ts`), `export const value${file} = ${folder * 100 + file}\n`)
     }
     execFileSync("git", ["init", "-q", "-b", "main"], { cwd: project })
     execFileSync("git", ["add", "-A"], { cwd: project, env: GIT_ENV })
@@ -50,7 +57,11 @@ export async function isolation(server: Server): Promise<Measured> {
   // An isolated session's events are published by its worktree's own OpenCode instance, which the
   // tracker does not follow: its stored messages are read instead (the times measured are stored ones).
   const answeredIn = (child: string) =>
-    oc.waitFor(`${child}'s answer`, async () => (await oc.messages(child)).some((message) => message.info.role === "assistant" && message.info.time.completed), 60_000)
+    oc.waitFor(
+      `${child}'s answer`,
+      async () => (await oc.messages(child)).some((message) => message.info.role === "assistant" && message.info.time.completed),
+      60_000,
+    )
   // First, on a server with no worktree loaded yet: the same turn with four plain forks, and with
   // four calls that start nothing (status): what OpenCode's own steps cost in this repository.
   const turnWith = async (label: string, calls: string[]): Promise<number> => {
@@ -60,12 +71,20 @@ export async function isolation(server: Server): Promise<Measured> {
     const turn = await tracker.settled(id, 2, 60_000).catch((error: unknown) => {
       throw new Error(`${label}: ${String(error)}`)
     })
-    for (const child of sessionToolParts(await oc.messages(id)).map((part) => sessionIdIn(toolOutcome(part).text)).filter((child): child is string => Boolean(child))) await answeredIn(child)
+    for (const child of sessionToolParts(await oc.messages(id))
+      .map((part) => sessionIdIn(toolOutcome(part).text))
+      .filter((child): child is string => Boolean(child)))
+      await answeredIn(child)
     return turn.answer.time.completed! - turn.user.time.created
   }
   const plainTurns: number[] = []
   for (let round = 0; round < 3; round++) {
-    plainTurns.push(await turnWith("plain", [1, 2, 3, 4].map((k) => callSession({ mode: "fork", agent: "plan", text: `@say Plain way ${k}.` }))))
+    plainTurns.push(
+      await turnWith(
+        "plain",
+        [1, 2, 3, 4].map((k) => callSession({ mode: "fork", agent: "plan", text: `@say Plain way ${k}.` })),
+      ),
+    )
   }
 
   const isolated: number[] = []
@@ -74,16 +93,27 @@ export async function isolation(server: Server): Promise<Measured> {
   const firstStored = async (isolate: boolean, round: number): Promise<number> => {
     const id = await sessionWithHistory(server, `bench isolation ${round} ${isolate}`, "The repository is large.")
     await untilQuiet(oc.pid())
-    await send(oc, id, "build", lines("Try it apart.", callSession({ mode: "fork", agent: "plan", ...(isolate ? { isolation: "worktree" } : {}), text: `@say Tried ${round}.` })))
+    await send(
+      oc,
+      id,
+      "build",
+      lines("Try it apart.", callSession({ mode: "fork", agent: "plan", ...(isolate ? { isolation: "worktree" } : {}), text: `@say Tried ${round}.` })),
+    )
     await tracker.settled(id, 2, 60_000)
     const [part] = sessionToolParts(await oc.messages(id))
     const child = sessionIdIn(toolOutcome(part!).text)
     if (!child) throw new Error(`the fork did not start: ${toolOutcome(part!).text}`)
-    const first = await oc.waitFor(`${child}'s answer`, async () => {
-      const messages = await oc.messages(child)
-      const answered = messages.some((message) => message.info.role === "assistant" && message.info.time.completed)
-      return answered ? messages.find((message) => isHandoff(message) && message.parts.some((p) => p.type === "text" && p.text.includes(`Tried ${round}.`))) : undefined
-    }, 60_000)
+    const first = await oc.waitFor(
+      `${child}'s answer`,
+      async () => {
+        const messages = await oc.messages(child)
+        const answered = messages.some((message) => message.info.role === "assistant" && message.info.time.completed)
+        return answered
+          ? messages.find((message) => isHandoff(message) && message.parts.some((p) => p.type === "text" && p.text.includes(`Tried ${round}.`)))
+          : undefined
+      },
+      60_000,
+    )
     return first.info.time.created - startOf(part!)
   }
   for (let round = 0; round < ROUNDS; round++) {
@@ -96,7 +126,12 @@ export async function isolation(server: Server): Promise<Measured> {
   const toolTimes: number[][] = []
   for (let round = 0; round < TURN_ROUNDS; round++) {
     // Distinct texts: OpenCode asks the person before a third identical tool call in a row (its doom-loop guard).
-    floorTurns.push(await turnWith("status", [1, 2, 3, 4].map((k) => callSession({ mode: "status", text: `look ${k} in round ${round}` }))))
+    floorTurns.push(
+      await turnWith(
+        "status",
+        [1, 2, 3, 4].map((k) => callSession({ mode: "status", text: `look ${k} in round ${round}` })),
+      ),
+    )
     const id = await sessionWithHistory(server, `bench isolation four ${round}`, "Four ways.")
     const forks = [1, 2, 3, 4].map((k) => callSession({ mode: "fork", agent: "plan", isolation: "worktree", text: `@say Way ${k}.` }))
     await untilQuiet(oc.pid())
@@ -110,11 +145,21 @@ export async function isolation(server: Server): Promise<Measured> {
   }
 
   const caller = await sessionWithHistory(server, "bench adopt", "A hundred files to change.")
-  const script = "for i in $(seq 0 99); do echo \"export const value$i = $i // adopted\" > src1/file$i.ts; done"
-  await send(oc, caller, "build", lines("Change a hundred files apart.", callSession({ mode: "fork", agent: "plan", isolation: "worktree", text: `@bash ${script}` }), `@after-tool ${callSession({ mode: "wait" })}`))
+  const script = 'for i in $(seq 0 99); do echo "export const value$i = $i // adopted" > src1/file$i.ts; done'
+  await send(
+    oc,
+    caller,
+    "build",
+    lines(
+      "Change a hundred files apart.",
+      callSession({ mode: "fork", agent: "plan", isolation: "worktree", text: `@bash ${script}` }),
+      `@after-tool ${callSession({ mode: "wait" })}`,
+    ),
+  )
   await tracker.settled(caller, 2, 120_000)
   const waited = sessionToolParts(await oc.messages(caller)).find((part) => part.state.input.mode === "wait")
-  if (!waited || !toolOutcome(waited).text.startsWith("Finished: 1 of 1")) throw new Error(`the fork changing 100 files did not finish: ${waited && toolOutcome(waited).text}`)
+  if (!waited || !toolOutcome(waited).text.startsWith("Finished: 1 of 1"))
+    throw new Error(`the fork changing 100 files did not finish: ${waited && toolOutcome(waited).text}`)
   const child = sessionIdIn(toolOutcome(sessionToolParts(await oc.messages(caller))[0]!).text)!
   await untilQuiet(oc.pid())
   await send(oc, caller, "build", callSession({ mode: "adopt", session: child }))
@@ -130,8 +175,19 @@ export async function isolation(server: Server): Promise<Measured> {
   return {
     title: "Isolated forks",
     rows: [
-      { figure: `isolated fork: call → its first message stored, ${FILES} files, median of ${ROUNDS} (ms)`, value, baseline, ratio: ratioOf(value, baseline), target: "(context: vs a plain fork)" },
-      { figure: `4 isolated forks: what they add to the caller's turn (the same turn with 4 status calls), median of ${TURN_ROUNDS} (ms)`, value: added, target: `≤ ${MAX_ADDED_MS} ms`, ok: added <= MAX_ADDED_MS },
+      {
+        figure: `isolated fork: call → its first message stored, ${FILES} files, median of ${ROUNDS} (ms)`,
+        value,
+        baseline,
+        ratio: ratioOf(value, baseline),
+        target: "(context: vs a plain fork)",
+      },
+      {
+        figure: `4 isolated forks: what they add to the caller's turn (the same turn with 4 status calls), median of ${TURN_ROUNDS} (ms)`,
+        value: added,
+        target: `≤ ${MAX_ADDED_MS} ms`,
+        ok: added <= MAX_ADDED_MS,
+      },
       { figure: "  the caller's turn with 4 isolated forks (ms)", value: turn, target: "(context)" },
       { figure: "  the same turn with 4 status calls: OpenCode's own floor here (ms)", value: median(floorTurns), target: "(context)" },
       { figure: "  the same turn with 4 plain forks, median of 3 (ms)", value: median(plainTurns), target: "(context)" },

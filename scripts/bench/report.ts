@@ -53,7 +53,8 @@ export function renderTable(figures: readonly FigureResult[]): string {
     ]),
   )
   const widths = header.map((_, column) => Math.max(...[header, ...body].map((line) => line[column]!.length)))
-  const format = (line: string[]) => line.map((text, column) => (column === 0 || column === 4 ? text.padEnd(widths[column]!) : text.padStart(widths[column]!))).join("  ")
+  const format = (line: string[]) =>
+    line.map((text, column) => (column === 0 || column === 4 ? text.padEnd(widths[column]!) : text.padStart(widths[column]!))).join("  ")
   return [format(header), widths.map((w) => "─".repeat(w)).join("  "), ...body.map(format)].join("\n")
 }
 
@@ -61,7 +62,10 @@ export function missed(figures: readonly FigureResult[]): string[] {
   return figures.flatMap((figure) =>
     figure.rows
       .filter((row) => row.ok === false)
-      .map((row) => `${figure.id}. ${row.figure}: ${cell(row.value)}${row.baseline !== undefined ? ` (baseline ${cell(row.baseline)})` : ""}, target ${row.target}`),
+      .map(
+        (row) =>
+          `${figure.id}. ${row.figure}: ${cell(row.value)}${row.baseline !== undefined ? ` (baseline ${cell(row.baseline)})` : ""}, target ${row.target}`,
+      ),
   )
 }
 

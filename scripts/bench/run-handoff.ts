@@ -26,12 +26,20 @@ export async function runHandoff(serverMedian: number | undefined): Promise<Meas
   try {
     const latencies: number[] = []
     for (let run = 0; run < RUNS; run++) {
-      const result = await runOpencode(project, lines(`Run ${run}: get this reviewed.`, callSession({ mode: "message", agent: "plan", text: `@say Reviewed in run ${run}.` })), {
-        agent: "build",
-        timeoutMs: 90_000,
-      })
+      const result = await runOpencode(
+        project,
+        lines(`Run ${run}: get this reviewed.`, callSession({ mode: "message", agent: "plan", text: `@say Reviewed in run ${run}.` })),
+        {
+          agent: "build",
+          timeoutMs: 90_000,
+        },
+      )
       if (result.code !== 0 || !result.sessionID) throw new Error(`opencode run failed (${result.code}): ${result.stderr.slice(-1000)}`)
-      const exported = await promisify(execFile)(OPENCODE_BIN, ["export", result.sessionID], { cwd: project.project, env: { ...project.env, PWD: project.project }, maxBuffer: 64 << 20 })
+      const exported = await promisify(execFile)(OPENCODE_BIN, ["export", result.sessionID], {
+        cwd: project.project,
+        env: { ...project.env, PWD: project.project },
+        maxBuffer: 64 << 20,
+      })
       const messages = (JSON.parse(exported.stdout.slice(exported.stdout.indexOf("{"))) as { messages: StoredMessage[] }).messages
       const [times] = handoffTimes(messages, result.sessionID)
       if (!times) throw new Error(`run ${run}: no hand-off was answered within the run`)

@@ -28,7 +28,12 @@ export async function toolSize({ oc }: Server): Promise<Measured> {
   return {
     title: "Tool definition size",
     rows: [
-      { figure: `session tool definition, ${PRIMARY_AGENTS.length} primary agents (chars)`, value: chars, target: `≤ ${MAX_CHARS.toLocaleString("en")}`, ok: chars <= MAX_CHARS },
+      {
+        figure: `session tool definition, ${PRIMARY_AGENTS.length} primary agents (chars)`,
+        value: chars,
+        target: `≤ ${MAX_CHARS.toLocaleString("en")}`,
+        ok: chars <= MAX_CHARS,
+      },
       {
         figure: `  its share of the ${tools.length} tool definitions of the same model request (${allChars} chars)`,
         value: `${(share * 100).toFixed(1)}%`,

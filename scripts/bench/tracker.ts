@@ -60,9 +60,7 @@ export class Tracker {
 
   /** User messages of the session, oldest first (message ids sort by creation). */
   users(sessionID: string): UserMessage[] {
-    return [...this.view(sessionID).messages.values()]
-      .filter((m): m is UserMessage => m.role === "user")
-      .sort((a, b) => (a.id < b.id ? -1 : 1))
+    return [...this.view(sessionID).messages.values()].filter((m): m is UserMessage => m.role === "user").sort((a, b) => (a.id < b.id ? -1 : 1))
   }
 
   /**
@@ -81,12 +79,7 @@ export class Tracker {
   /** The final answer (finished, not a tool-call step) to this user message, if any yet. */
   finalAnswer(sessionID: string, userID: string): AssistantMessage | undefined {
     for (const message of this.view(sessionID).messages.values()) {
-      if (
-        message.role === "assistant" &&
-        message.parentID === userID &&
-        message.time.completed !== undefined &&
-        message.finish !== "tool-calls"
-      ) {
+      if (message.role === "assistant" && message.parentID === userID && message.time.completed !== undefined && message.finish !== "tool-calls") {
         return message
       }
     }
@@ -110,7 +103,9 @@ export class Tracker {
     return this.oc.waitFor(
       `${sessionID}: a final answer to the last message for ${agent}`,
       () => {
-        const user = this.users(sessionID).filter((m) => m.agent === agent).at(-1)
+        const user = this.users(sessionID)
+          .filter((m) => m.agent === agent)
+          .at(-1)
         const answer = user && this.finalAnswer(sessionID, user.id)
         return user && answer ? { user, answer } : undefined
       },

@@ -30,7 +30,8 @@ export async function waitLatency(server: Server): Promise<Measured> {
     await tracker.settled(id, 2, 60_000)
     const parts = sessionToolParts(await oc.messages(id))
     const waited = parts.find((part) => part.state.input.mode === "wait")
-    if (waited?.state.status !== "completed" || !waited.state.output.startsWith("Finished: 2 of 2")) throw new Error(`the wait did not return both answers: ${waited && toolOutcome(waited).text}`)
+    if (waited?.state.status !== "completed" || !waited.state.output.startsWith("Finished: 2 of 2"))
+      throw new Error(`the wait did not return both answers: ${waited && toolOutcome(waited).text}`)
     const children = parts.filter((part) => part !== waited).map((part) => sessionIdIn(toolOutcome(part).text)!)
     const lastAnswer = Math.max(
       ...(await Promise.all(children.map(async (child) => (await oc.messages(child)).at(-1)!))).map((message) =>

@@ -9,7 +9,14 @@ function request(sessionID: string, text: string, agent = "build"): HandoffReque
 describe("HandoffBook reports a wait returned", () => {
   it("drops the queued reports holding only answers the wait returned, and keeps the rest", () => {
     const book = new HandoffBook(8)
-    const report = (ids: string[]) => ({ kind: "report" as const, sessionID: "P", agent: "build", text: ids.join(","), from: { agent: "plan", sessionID: ids[0]! }, covers: ids.map((id) => ({ agent: "plan", sessionID: id })) })
+    const report = (ids: string[]) => ({
+      kind: "report" as const,
+      sessionID: "P",
+      agent: "build",
+      text: ids.join(","),
+      from: { agent: "plan", sessionID: ids[0]! },
+      covers: ids.map((id) => ({ agent: "plan", sessionID: id })),
+    })
     book.enqueue(report(["a"]))
     book.enqueue({ kind: "message", sessionID: "P", agent: "plan", text: "go", from: { agent: "build", sessionID: "P" } })
     book.enqueue(report(["b", "c"]))

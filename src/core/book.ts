@@ -144,7 +144,9 @@ export class HandoffBook {
   dropReports(sessionID: string, covered: ReadonlySet<string>): Handoff[] {
     const entry = this.sessions.get(sessionID)
     if (!entry) return []
-    const dropped = entry.queue.filter((handoff) => handoff.kind === "report" && (handoff.covers ?? [handoff.from]).every((sender) => covered.has(sender.sessionID)))
+    const dropped = entry.queue.filter(
+      (handoff) => handoff.kind === "report" && (handoff.covers ?? [handoff.from]).every((sender) => covered.has(sender.sessionID)),
+    )
     entry.queue = entry.queue.filter((handoff) => !dropped.includes(handoff))
     this.dropIfEmpty(sessionID)
     return dropped
@@ -192,8 +194,7 @@ export class HandoffBook {
   private dropIfEmpty(sessionID: string): void {
     const entry = this.sessions.get(sessionID)
     if (!entry) return
-    const holdsNothing =
-      entry.queue.length === 0 && !entry.delivering && !entry.busy && entry.automaticTurns === 0
+    const holdsNothing = entry.queue.length === 0 && !entry.delivering && !entry.busy && entry.automaticTurns === 0
     if (holdsNothing) this.sessions.delete(sessionID)
   }
 }

@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest"
 import { dueReports, type Member } from "./gather.js"
 
 function member(sessionID: string, overrides: Partial<Member> = {}): Member {
-  return { sessionID, title: `Fork · plan: ${sessionID}`, agent: "plan", mode: "fork", report: "together", turn: "turn1", outcome: { state: "working" }, ...overrides }
+  return {
+    sessionID,
+    title: `Fork · plan: ${sessionID}`,
+    agent: "plan",
+    mode: "fork",
+    report: "together",
+    turn: "turn1",
+    outcome: { state: "working" },
+    ...overrides,
+  }
 }
 const done = (answer: string) => ({ state: "idle" as const, answer })
 const ids = (due: ReturnType<typeof dueReports>) => due.map((report) => report.members.map((m) => m.sessionID))

@@ -16,13 +16,35 @@ function recorded(callID: string, input: Record<string, unknown>, record: CallRe
 function legacy(mode: string, output: string, status = "completed") {
   return { type: "tool", tool: "session", state: { status, input: { mode }, output } }
 }
-const started = (session: string, waiting = false): CallRecord => ({ kind: "started", v: 1, fromAgent: "build", session, mode: "fork", agent: "plan", report: "together", waiting, isolated: false })
+const started = (session: string, waiting = false): CallRecord => ({
+  kind: "started",
+  v: 1,
+  fromAgent: "build",
+  session,
+  mode: "fork",
+  agent: "plan",
+  report: "together",
+  waiting,
+  isolated: false,
+})
 const handoff = (agent: string): CallRecord => ({ kind: "handoff", v: 1, fromAgent: "build", mode: "message", agent })
-const start = (fromSession: string, call = "a1") => ({ kind: "start", fromAgent: "build", fromSession, mode: "fork", agent: "plan", report: "together", call, title: "Fork (plan): x" })
+const start = (fromSession: string, call = "a1") => ({
+  kind: "start",
+  fromAgent: "build",
+  fromSession,
+  mode: "fork",
+  agent: "plan",
+  report: "together",
+  call,
+  title: "Fork (plan): x",
+})
 
 describe("lineage from the records", () => {
   it("names the sessions the caller started, in call order, from its records alone", () => {
-    const caller = [user("u1", "go"), assistant("a1", [recorded("c1", { mode: "fork" }, started("ses_B")), recorded("c2", { mode: "new" }, started("ses_C", true), "!su ot")])]
+    const caller = [
+      user("u1", "go"),
+      assistant("a1", [recorded("c1", { mode: "fork" }, started("ses_B")), recorded("c2", { mode: "new" }, started("ses_C", true), "!su ot")]),
+    ]
     expect(startedIn(caller)).toEqual(["ses_B", "ses_C"])
   })
 
@@ -37,8 +59,14 @@ describe("lineage from the records", () => {
   })
 
   it("keeps the accepted hand-offs not delivered yet, in call order, less the delivered ones and what an interruption dropped", () => {
-    const calls = assistant("a1", [recorded("c1", { mode: "message", text: " First. " }, handoff("plan")), recorded("c2", { mode: "message", text: "Second." }, handoff("docs"))])
-    const deliveredSecond = { info: { id: "u2", role: "user" }, parts: [{ type: "text", text: "x", metadata: markerMetadata({ kind: "message", fromAgent: "build", fromSession: "s", callID: "c2" }) }] }
+    const calls = assistant("a1", [
+      recorded("c1", { mode: "message", text: " First. " }, handoff("plan")),
+      recorded("c2", { mode: "message", text: "Second." }, handoff("docs")),
+    ])
+    const deliveredSecond = {
+      info: { id: "u2", role: "user" },
+      parts: [{ type: "text", text: "x", metadata: markerMetadata({ kind: "message", fromAgent: "build", fromSession: "s", callID: "c2" }) }],
+    }
     expect(pendingHandoffs([user("u1", "go"), calls]).map((h) => [h.callID, h.agent, h.text, h.messageID])).toEqual([
       ["c1", "plan", "First.", "a1"],
       ["c2", "docs", "Second.", "a1"],
@@ -48,7 +76,10 @@ describe("lineage from the records", () => {
   })
 
   it("keeps the starts that waited for a place, unless the person interrupted since", () => {
-    const caller = [user("u1", "go"), assistant("a1", [recorded("c1", { mode: "fork", text: "A" }, started("ses_A")), recorded("c2", { mode: "fork", text: "B" }, started("ses_B", true))])]
+    const caller = [
+      user("u1", "go"),
+      assistant("a1", [recorded("c1", { mode: "fork", text: "A" }, started("ses_A")), recorded("c2", { mode: "fork", text: "B" }, started("ses_B", true))]),
+    ]
     expect(waitingStarts(caller).map((call) => [call.record.session, call.callID, call.input?.text])).toEqual([["ses_B", "c2", "B"]])
     expect(waitingStarts([...caller, assistant("a2", [], { error: { name: "MessageAbortedError" } })])).toEqual([])
   })
@@ -76,12 +107,19 @@ describe("sessions 0.1.0 wrote still read", () => {
   })
 
   it("knows the answers its waits returned, from their first line, and its reports by their markers", () => {
-    const caller = [user("u1", "go"), assistant("a1", [legacy("wait", "Finished: 1 of 2 (ses_A).\n\nses_A …"), legacy("wait", "Finished: 1 of 1 (ses_X).", "error")]), user("u2", "[Report…]", { kind: "report", sessions: ["ses_B"] })]
+    const caller = [
+      user("u1", "go"),
+      assistant("a1", [legacy("wait", "Finished: 1 of 2 (ses_A).\n\nses_A …"), legacy("wait", "Finished: 1 of 1 (ses_X).", "error")]),
+      user("u2", "[Report…]", { kind: "report", sessions: ["ses_B"] }),
+    ]
     expect([...reportedIn(caller)]).toEqual(["ses_A", "ses_B"])
   })
 
   it("counts its delivered hand-offs in order (its markers name no call)", () => {
-    const calls = assistant("a1", [recorded("c1", { mode: "message", text: "1" }, handoff("plan")), recorded("c2", { mode: "message", text: "2" }, handoff("docs"))])
+    const calls = assistant("a1", [
+      recorded("c1", { mode: "message", text: "1" }, handoff("plan")),
+      recorded("c2", { mode: "message", text: "2" }, handoff("docs")),
+    ])
     expect(pendingHandoffs([calls, user("u2", "x", { kind: "message", fromAgent: "build", fromSession: "s" })]).map((h) => h.callID)).toEqual(["c2"])
   })
 })
@@ -92,7 +130,10 @@ describe("outcomeOf", () => {
     expect(outcomeOf([], true)).toEqual({ state: "working" })
     expect(outcomeOf([user("u1", "go")], false)).toEqual({ state: "waiting" })
     expect(outcomeOf([user("u1", "go"), assistant("a1", [text("Done it.")])], false)).toEqual({ state: "idle", answer: "Done it." })
-    expect(outcomeOf([assistant("a1", [], { error: { name: "APIError", data: { message: "overloaded" } } })], false)).toEqual({ state: "failed", error: "APIError: overloaded" })
+    expect(outcomeOf([assistant("a1", [], { error: { name: "APIError", data: { message: "overloaded" } } })], false)).toEqual({
+      state: "failed",
+      error: "APIError: overloaded",
+    })
     expect(outcomeOf([assistant("a1", [], { error: { name: "MessageAbortedError" } })], false)).toEqual({ state: "interrupted" })
     expect(outcomeOf([assistant("a1", [], { time: { created: 1 } })], false)).toEqual({ state: "stopped" })
     expect(outcomeOf([assistant("a1", [], { finish: "tool-calls" })], false)).toEqual({ state: "stopped" })

@@ -23,7 +23,8 @@ function recorded<K extends CallRecord["kind"]>(messages: readonly Stored[], kin
     if (message.info.role !== "assistant") continue
     for (const part of message.parts) {
       const record = callRecordOf(part)
-      if (record?.kind === kind) calls.push({ record: record as RecordOf<K>, callID: part.callID ?? "", messageID: message.info.id, input: part.state?.input, abortedLater: false })
+      if (record?.kind === kind)
+        calls.push({ record: record as RecordOf<K>, callID: part.callID ?? "", messageID: message.info.id, input: part.state?.input, abortedLater: false })
     }
     // An interruption drops what was queued or waiting, the calls of the interrupted step included.
     if (isAborted(message)) for (const call of calls) call.abortedLater = true
@@ -104,7 +105,16 @@ export function pendingHandoffs(messages: readonly Stored[]): PendingHandoff[] {
         const record = callRecordOf(part)
         if (record?.kind !== "handoff") continue
         const text = typeof part.state?.input?.text === "string" ? part.state.input.text.trim() : ""
-        pending.push({ callID: part.callID ?? "", messageID: message.info.id, mode: record.mode, fromAgent: record.fromAgent, agent: record.agent, text, model: record.model, summaryModel: record.summaryModel })
+        pending.push({
+          callID: part.callID ?? "",
+          messageID: message.info.id,
+          mode: record.mode,
+          fromAgent: record.fromAgent,
+          agent: record.agent,
+          text,
+          model: record.model,
+          summaryModel: record.summaryModel,
+        })
       }
       if (isAborted(message)) pending = []
       continue

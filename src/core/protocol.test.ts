@@ -4,11 +4,23 @@ import { deliveredMetadata } from "./delivered.js"
 import { pendingHandoffs, reportedIn, startMarkerOf } from "./lineage.js"
 import { callMetadata, isPluginMessage, markerMetadata, messageMarker, PROTOCOL, type StartMarker, type Stored } from "./protocol.js"
 
-const userWith = (metadata: Record<string, unknown>): Stored => ({ info: { id: "u", role: "user" }, parts: [{ type: "text", text: "whatever the words", metadata }] })
+const userWith = (metadata: Record<string, unknown>): Stored => ({
+  info: { id: "u", role: "user" },
+  parts: [{ type: "text", text: "whatever the words", metadata }],
+})
 
 describe("records round trip", () => {
   it("a start marker, on a started session's first message", () => {
-    const marker: StartMarker = { kind: "start", fromAgent: "build", fromSession: "ses_c", mode: "fork", agent: "plan", report: "each", call: "msg_1", title: "Fork (plan): x" }
+    const marker: StartMarker = {
+      kind: "start",
+      fromAgent: "build",
+      fromSession: "ses_c",
+      mode: "fork",
+      agent: "plan",
+      report: "each",
+      call: "msg_1",
+      title: "Fork (plan): x",
+    }
     const read = startMarkerOf([userWith(markerMetadata(marker))])
     expect(read).toEqual({ ...marker, v: PROTOCOL })
   })
@@ -19,7 +31,18 @@ describe("records round trip", () => {
     expect(messageMarker(handoff)).toEqual({ kind: "message", fromAgent: "build", fromSession: "ses_c", callID: "call_9", v: PROTOCOL })
     const accepted: Stored = {
       info: { id: "a", role: "assistant" },
-      parts: [{ type: "tool", tool: "session", callID: "call_9", state: { status: "completed", input: { text: "t" }, metadata: callMetadata({ kind: "handoff", v: PROTOCOL, fromAgent: "build", mode: "message", agent: "plan" }) } }],
+      parts: [
+        {
+          type: "tool",
+          tool: "session",
+          callID: "call_9",
+          state: {
+            status: "completed",
+            input: { text: "t" },
+            metadata: callMetadata({ kind: "handoff", v: PROTOCOL, fromAgent: "build", mode: "message", agent: "plan" }),
+          },
+        },
+      ],
     }
     expect(pendingHandoffs([accepted])).toHaveLength(1)
     expect(pendingHandoffs([accepted, handoff])).toEqual([])

@@ -35,7 +35,9 @@ describe("waitSeconds", () => {
 
 describe("allFinished", () => {
   it("is true once every session has an answer, failed, or is gone", () => {
-    expect(allFinished([session("ses_a", { state: "idle", answer: "A" }), session("ses_b", { state: "failed", error: "x" }), session("ses_c", undefined)])).toBe(true)
+    expect(
+      allFinished([session("ses_a", { state: "idle", answer: "A" }), session("ses_b", { state: "failed", error: "x" }), session("ses_c", undefined)]),
+    ).toBe(true)
     expect(allFinished([session("ses_a", { state: "idle", answer: "A" }), session("ses_b", { state: "working" })])).toBe(false)
   })
 })

@@ -56,9 +56,9 @@ export function handleEvent(event: Event, targets: EventTargets): void {
       worktreeOfDeleted(sessionID, targets)
       // What the plugin still holds, for anyone checking it does not grow (see the benchmark).
       const held = { sessionID, ...book.size(), started: targets.lineage.size(), held: book.heldSessions().join(",") }
-      targets.opencode.log("debug", "session deleted; state released", held).catch(
-        (error: unknown) => console.error(`opencode-sessions: could not log: ${describeError(error)}`),
-      )
+      targets.opencode
+        .log("debug", "session deleted; state released", held)
+        .catch((error: unknown) => console.error(`opencode-sessions: could not log: ${describeError(error)}`))
       return
     }
   }

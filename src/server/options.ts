@@ -41,7 +41,10 @@ export function readOptions(raw: unknown): ReadOptions {
 
   const options: Record<string, unknown> = { ...defaults }
   const problems: string[] = []
-  const fields = OptionsSchema.shape as Record<string, { safeParse(value: unknown): { success: boolean; data?: unknown; error?: { issues: Array<{ message: string }> } } }>
+  const fields = OptionsSchema.shape as Record<
+    string,
+    { safeParse(value: unknown): { success: boolean; data?: unknown; error?: { issues: Array<{ message: string }> } } }
+  >
   for (const [key, value] of Object.entries(raw)) {
     const field = fields[key]
     if (!field) {

@@ -22,15 +22,20 @@ function fakeClient(promptFails: Set<string>, calls: Calls) {
   }
 }
 
-const idle = (sessionID: string) =>
-  ({ type: "session.status", properties: { sessionID, status: { type: "idle" } } }) as unknown as Event
+const idle = (sessionID: string) => ({ type: "session.status", properties: { sessionID, status: { type: "idle" } } }) as unknown as Event
 
 async function pluginWithQueuedHandoffs(promptFails: Set<string>, sessions: string[]) {
   const calls: Calls = { toasts: [], logs: [], prompts: [] }
   const client = fakeClient(promptFails, calls)
   ;(client as { app: object }).app = {
     ...client.app,
-    agents: () => Promise.resolve({ data: [{ name: "plan", mode: "primary" }, { name: "build", mode: "primary" }] }),
+    agents: () =>
+      Promise.resolve({
+        data: [
+          { name: "plan", mode: "primary" },
+          { name: "build", mode: "primary" },
+        ],
+      }),
   }
   const hooks = createSessionsPlugin({ client } as never)
   const context = (sessionID: string) => ({ sessionID, messageID: "msg_1", agent: "build", ask: async () => {} }) as never

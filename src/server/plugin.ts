@@ -84,7 +84,10 @@ export function createSessionsPlugin(input: Where, rawOptions?: unknown): Hooks 
       const waiting = launcher.stop()
       const held = book.heldSessions(Number.MAX_SAFE_INTEGER).flatMap((sessionID) => book.pending(sessionID))
       for (const handoff of held) if (handoff.kind === "report") reporter.giveUp((handoff.covers ?? [handoff.from]).map((sender) => sender.sessionID))
-      if (held.length + waiting > 0) notifier.debug(`Unloading with ${held.length} hand-off(s) and report(s) queued and ${waiting} start(s) waiting: the next copy of the plugin resumes them.`)
+      if (held.length + waiting > 0)
+        notifier.debug(
+          `Unloading with ${held.length} hand-off(s) and report(s) queued and ${waiting} start(s) waiting: the next copy of the plugin resumes them.`,
+        )
     },
 
     async config() {

@@ -73,7 +73,16 @@ export function buildParts(input: Where, options: Options): Parts {
   const joiner = new Joiner({ opencode, book, notifier, kick: (sessionID) => delivery.kick(sessionID) })
   const worktrees = new Worktrees(opencode, notifier, input.directory)
   const placement = new Placement(opencode, host, notifier)
-  const reporter = new Reporter({ opencode, book, lineage, delivery, notifier, places, shared: claims, worktreeOf: (id, isolation) => worktreeState(worktrees, id, isolation) })
+  const reporter = new Reporter({
+    opencode,
+    book,
+    lineage,
+    delivery,
+    notifier,
+    places,
+    shared: claims,
+    worktreeOf: (id, isolation) => worktreeState(worktrees, id, isolation),
+  })
   const owes = (sessionID: string): boolean =>
     book.pending(sessionID).length > 0 ||
     places.waitingFor(sessionID).length > 0 ||
@@ -92,7 +101,25 @@ export function buildParts(input: Where, options: Options): Parts {
   })
   const records = new CallRecords()
   return {
-    ...{ opencode, book, catalog, notifier, launcher, places, lineage, options, host, permissions, reporter, waits, headless, worktrees, placement, records, pending },
+    ...{
+      opencode,
+      book,
+      catalog,
+      notifier,
+      launcher,
+      places,
+      lineage,
+      options,
+      host,
+      permissions,
+      reporter,
+      waits,
+      headless,
+      worktrees,
+      placement,
+      records,
+      pending,
+    },
     ...{ delivery, joiner, turns, recovery, tuiPart },
   }
 }

@@ -42,7 +42,13 @@ export function registerCommands(api: Api, report: Report): void {
   api.keymap.registerLayer({
     commands: [
       { name: STARTED_COMMAND, title: "Sessions started here", category: "Session", namespace: "palette", run: () => void pickStarted(api, report) },
-      { name: STARTER_COMMAND, title: "Back to the session that started this one", category: "Session", namespace: "palette", run: () => void backToStarter(api, report) },
+      {
+        name: STARTER_COMMAND,
+        title: "Back to the session that started this one",
+        category: "Session",
+        namespace: "palette",
+        run: () => void backToStarter(api, report),
+      },
       // Not in the palette: the TUI runs the command it hears when the TUI part announces itself (see index.tsx).
       { name: TUI_PART_REGISTERED, title: "opencode-sessions: TUI part registered", run: () => undefined },
     ],
@@ -50,5 +56,5 @@ export function registerCommands(api: Api, report: Report): void {
       { key: "<leader>o", cmd: STARTED_COMMAND, desc: "Sessions started here" },
       { key: "<leader>p", cmd: STARTER_COMMAND, desc: "Back to the starting session" },
     ],
-  } as never)
+  })
 }

@@ -11,7 +11,7 @@ async function messagesOf(api: Api, sessionID: string): Promise<Stored[] | undef
     if (result.response?.status === 404) return undefined
     throw new Error(`reading session ${sessionID}: ${JSON.stringify(result.error)}`)
   }
-  return (result.data ?? []) as unknown as Stored[]
+  return result.data ?? []
 }
 
 export function isRunning(api: Api, sessionID: string): boolean {

@@ -3,14 +3,25 @@ import { callMetadata, MARKER, type Stored } from "../core/protocol.js"
 import { handoffHint, sidebarLines, sidebarModel, type ChildFacts } from "./sidebar-model.js"
 
 const text = (value: string, marker?: Record<string, unknown>) => ({ type: "text", text: value, metadata: marker && { [MARKER]: marker } })
-const user = (id: string, agent: string, marker?: Record<string, unknown>): Stored =>
-  ({ info: { id, role: "user", agent }, parts: [text(id, marker)] }) as unknown as Stored
-const answer = (id: string, words: string): Stored => ({ info: { id, role: "assistant", time: { created: 1, completed: 2 }, finish: "stop" }, parts: [text(words)] })
+const user = (id: string, agent: string, marker?: Record<string, unknown>): Stored => ({ info: { id, role: "user", agent }, parts: [text(id, marker)] })
+const answer = (id: string, words: string): Stored => ({
+  info: { id, role: "assistant", time: { created: 1, completed: 2 }, finish: "stop" },
+  parts: [text(words)],
+})
 const call = (mode: string, output: string): Stored => ({
   info: { id: `call-${output.slice(0, 12)}`, role: "assistant", time: { created: 1, completed: 2 }, finish: "tool-calls" },
   parts: [{ type: "tool", tool: "session", state: { status: "completed", input: { mode }, output } }],
 })
-const start = (fromSession: string, report = "none", mode = "fork") => ({ kind: "start", fromAgent: "build", fromSession, mode, agent: "plan", report, call: "a1", title: `Fork · plan: ${fromSession}` })
+const start = (fromSession: string, report = "none", mode = "fork") => ({
+  kind: "start",
+  fromAgent: "build",
+  fromSession,
+  mode,
+  agent: "plan",
+  report,
+  call: "a1",
+  title: `Fork · plan: ${fromSession}`,
+})
 
 describe("sidebarModel", () => {
   const caller = [user("u1", "build"), call("fork", 'Started session ses_A "…"'), call("new", "Waiting to start: session ses_B …"), answer("a2", "ok")]
@@ -31,7 +42,9 @@ describe("sidebarModel", () => {
 
   it("names the worktree branch of an isolated session, as status does", () => {
     const isolation = { kind: "worktree", root: "/repo", prefix: "", directory: "/data/wt/ses_C", branch: "opencode-sessions/ses_C", base: "abc" }
-    const isolated = new Map<string, ChildFacts | undefined>([["ses_A", { messages: [user("c1", "plan", { ...start("ses_caller"), isolation }), answer("c2", "done")], running: false }]])
+    const isolated = new Map<string, ChildFacts | undefined>([
+      ["ses_A", { messages: [user("c1", "plan", { ...start("ses_caller"), isolation }), answer("c2", "done")], running: false }],
+    ])
     const model = sidebarModel(caller, isolated)
     expect(model.started[0]?.branch).toBe("opencode-sessions/ses_C")
     expect(sidebarLines(model, 40)).toContain("  worktree opencode-sessions/ses_C")
@@ -58,12 +71,21 @@ describe("queued hand-offs", () => {
       type: "tool",
       tool: "session",
       callID: `call_${agent}`,
-      state: { status: "completed", input: { mode: "message", agent, text: `for ${agent}` }, metadata: callMetadata({ kind: "handoff", v: 1, fromAgent: "build", mode: "message", agent }) },
+      state: {
+        status: "completed",
+        input: { mode: "message", agent, text: `for ${agent}` },
+        metadata: callMetadata({ kind: "handoff", v: 1, fromAgent: "build", mode: "message", agent }),
+      },
     })),
   })
 
   it("lists what the running turn queued, less what was delivered since, and nothing once idle", () => {
-    const messages = [user("u1", "build"), handoffCalls(["plan", "docs"]), answer("a1", "done"), { ...handoff("h1", "plan"), parts: [text("h1", { kind: "message", fromAgent: "build", fromSession: "ses_caller", callID: "call_plan" })] }]
+    const messages = [
+      user("u1", "build"),
+      handoffCalls(["plan", "docs"]),
+      answer("a1", "done"),
+      { ...handoff("h1", "plan"), parts: [text("h1", { kind: "message", fromAgent: "build", fromSession: "ses_caller", callID: "call_plan" })] },
+    ]
     expect(sidebarModel(messages, new Map(), undefined, true).queued).toEqual([{ mode: "message", agent: "docs", text: "for docs" }])
     expect(sidebarModel(messages, new Map(), undefined, false).queued).toEqual([])
     expect(sidebarLines(sidebarModel(messages, new Map(), undefined, true))).toEqual(["Queued here (1)", "• message → docs: for docs"])

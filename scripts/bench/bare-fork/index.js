@@ -13,7 +13,10 @@ export default async function bareFork({ client }) {
         async execute(args, context) {
           const forked = await client.session.fork({ path: { id: context.sessionID }, body: { messageID: context.messageID } })
           if (!forked.data) throw new Error(`fork failed: ${JSON.stringify(forked.error)}`)
-          const sent = await client.session.promptAsync({ path: { id: forked.data.id }, body: { agent: args.agent, parts: [{ type: "text", text: args.text }] } })
+          const sent = await client.session.promptAsync({
+            path: { id: forked.data.id },
+            body: { agent: args.agent, parts: [{ type: "text", text: args.text }] },
+          })
           if (sent.error) throw new Error(`prompt failed: ${JSON.stringify(sent.error)}`)
           return `Forked session ${forked.data.id}.`
         },

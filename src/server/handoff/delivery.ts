@@ -81,10 +81,10 @@ export class Delivery {
         })
       }
     } catch (error) {
-      this.notifier.error(
-        `Hand-off ${handoff.from.agent} → ${handoff.agent} ("${excerpt(handoff.text, 40)}") failed: ${describeError(error)}`,
-        { sessionID, handoff: handoff.id },
-      )
+      this.notifier.error(`Hand-off ${handoff.from.agent} → ${handoff.agent} ("${excerpt(handoff.text, 40)}") failed: ${describeError(error)}`, {
+        sessionID,
+        handoff: handoff.id,
+      })
     }
   }
 }

@@ -103,7 +103,11 @@ describe("AgentCatalog.recent", () => {
   it("afterwards answers from the cache at once; asks again in the background once the list is a second old", async () => {
     const server = fakeServer()
     let clock = 0
-    const catalog = new AgentCatalog(server.opencode, () => {}, () => clock)
+    const catalog = new AgentCatalog(
+      server.opencode,
+      () => {},
+      () => clock,
+    )
     const first = catalog.recent()
     server.calls[0]?.resolve([agent("build", "primary")])
     await first

@@ -29,7 +29,9 @@ describe("tuiConfigFiles", () => {
   it("lists tui.json and tui.jsonc where OpenCode's TUI reads them: global, OPENCODE_TUI_CONFIG, the project's folders and .opencode/", () => {
     const files = tuiConfigFiles({ XDG_CONFIG_HOME: "/cfg", OPENCODE_TUI_CONFIG: "/elsewhere/my-tui.json" }, "/repo/packages/app", "/repo")
     expect(files.slice(0, 3)).toEqual(["/cfg/opencode/tui.json", "/cfg/opencode/tui.jsonc", "/elsewhere/my-tui.json"])
-    expect(files).toEqual(expect.arrayContaining(["/repo/tui.json", "/repo/packages/app/tui.jsonc", "/repo/.opencode/tui.json", "/cfg/opencode/.opencode/tui.json"]))
+    expect(files).toEqual(
+      expect.arrayContaining(["/repo/tui.json", "/repo/packages/app/tui.jsonc", "/repo/.opencode/tui.json", "/cfg/opencode/.opencode/tui.json"]),
+    )
     expect(files.every((file) => /tui\.jsonc?$/.test(file))).toBe(true)
   })
 })

@@ -47,7 +47,7 @@ function projectFolders(directory: string, worktree: string | undefined): string
   const start = resolve(directory)
   const root = worktree && !relative(resolve(worktree), start).startsWith("..") ? resolve(worktree) : start
   const folders = [start]
-  for (let folder = start; folder !== root && dirname(folder) !== folder; ) {
+  for (let folder = start; folder !== root && dirname(folder) !== folder;) {
     folder = dirname(folder)
     folders.unshift(folder)
   }

@@ -51,7 +51,7 @@ export class Opencode {
 
   /** The merged configuration, as OpenCode resolved it (permission rules, agents). */
   async config(): Promise<PermissionConfig> {
-    return unwrap("reading the configuration", await this.client.config.get()) as PermissionConfig
+    return unwrap("reading the configuration", await this.client.config.get())
   }
 
   /** The model that wrote one assistant message (older releases do not pass it to tools). */
@@ -72,14 +72,17 @@ export class Opencode {
    * the client's own transport. Never with `moveChanges`, which wipes the source's edits.
    */
   async moveSession(sessionID: string, directory: string): Promise<void> {
-    const transport = (this.client as unknown as { _client: { post(options: { url: string; body: unknown; headers: Record<string, string> }): Promise<Result<unknown>> } })._client
+    const transport = (
+      this.client as unknown as { _client: { post(options: { url: string; body: unknown; headers: Record<string, string> }): Promise<Result<unknown>> } }
+    )._client
     const result = await transport.post({
       url: "/experimental/control-plane/move-session",
       body: { sessionID, destination: { directory } },
       headers: { "Content-Type": "application/json" },
     })
     const status = result.response?.status
-    if (status !== 204 && status !== 200) throw new OpencodeCallError(`moving session ${sessionID} to ${directory} (HTTP ${status ?? "none"})`, result.error ?? "no answer", status)
+    if (status !== 204 && status !== 200)
+      throw new OpencodeCallError(`moving session ${sessionID} to ${directory} (HTTP ${status ?? "none"})`, result.error ?? "no answer", status)
   }
 
   /** Unloads OpenCode's instance for a directory (its watchers, its copy of the plugins). */
@@ -92,10 +95,7 @@ export class Opencode {
   }
 
   async forkSession(sessionID: string, beforeMessageID: string): Promise<Session> {
-    return unwrap(
-      `forking session ${sessionID}`,
-      await this.client.session.fork({ path: { id: sessionID }, body: { messageID: beforeMessageID } }),
-    )
+    return unwrap(`forking session ${sessionID}`, await this.client.session.fork({ path: { id: sessionID }, body: { messageID: beforeMessageID } }))
   }
 
   async deleteSession(sessionID: string): Promise<void> {
@@ -152,7 +152,7 @@ export class Opencode {
   }
 
   async statuses(): Promise<Record<string, { type: string }>> {
-    return unwrap("reading session status", await this.client.session.status()) as Record<string, { type: string }>
+    return unwrap("reading session status", await this.client.session.status())
   }
 
   async toast(message: string, variant: ToastVariant): Promise<void> {

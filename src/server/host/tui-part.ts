@@ -13,7 +13,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** A `plugin` entry of tui.json (`spec` or `[spec, options]`) that names this package, by name or by the folder it points to. */
 export function namesThisPackage(entry: unknown, configFolder: string): boolean {
-  const spec = Array.isArray(entry) ? entry[0] : entry
+  const spec: unknown = Array.isArray(entry) ? (entry as unknown[])[0] : entry
   if (typeof spec !== "string") return false
   if (spec === PACKAGE_NAME || spec.startsWith(`${PACKAGE_NAME}@`)) return true
   const isPath = spec.startsWith("file://") || spec.startsWith(".") || isAbsolute(spec)
@@ -103,7 +103,9 @@ export class TuiPartWatch {
     if (state.registered || state.checked) return
     state.checked = true
     const check = () =>
-      this.check(sessionID).catch((error: unknown) => this.deps.warn(`opencode-sessions: could not check whether its TUI part loaded: ${error instanceof Error ? error.message : String(error)}`))
+      this.check(sessionID).catch((error: unknown) =>
+        this.deps.warn(`opencode-sessions: could not check whether its TUI part loaded: ${error instanceof Error ? error.message : String(error)}`),
+      )
     setTimeout(check, this.deps.graceMs ?? TUI_PART_GRACE_MS).unref()
   }
 

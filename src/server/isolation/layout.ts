@@ -20,6 +20,10 @@ export const refs = {
 }
 
 /** Where a session's worktree is (or will be), and on which branch, for a checkout and the commit it starts from. */
-export function planWorktree<Base extends string | Promise<string>>(sessionID: string, checkout: Checkout, base: Base): Omit<Isolation, "base"> & { base: Base } {
+export function planWorktree<Base extends string | Promise<string>>(
+  sessionID: string,
+  checkout: Checkout,
+  base: Base,
+): Omit<Isolation, "base"> & { base: Base } {
   return { kind: "worktree", ...checkout, base, directory: join(worktreesHome(), sessionID), branch: branchOf(sessionID) }
 }

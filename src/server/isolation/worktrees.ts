@@ -45,7 +45,12 @@ export class Worktrees {
     const files = await changes(isolation.root, isolation.base, done)
     if (files.length > 0) {
       const now = await snapshot(isolation.root, "opencode-sessions: the caller's files at adopt")
-      const collisions = await differing(isolation.root, isolation.base, now, files.map((file) => file.path))
+      const collisions = await differing(
+        isolation.root,
+        isolation.base,
+        now,
+        files.map((file) => file.path),
+      )
       if (collisions.length > 0) {
         throw new SessionToolError(words.refusal.adoptCollision(sessionID, collisions, isolation.directory))
       }
@@ -89,7 +94,7 @@ export class Worktrees {
    * A deleted session's worktree, found by its name alone (the session's records are gone): its
    * work is kept under a ref if it changed anything, then the worktree goes. Undefined if it had none.
    */
-  async deleted(sessionID: string): Promise<Discarded & { root: string } | undefined> {
+  async deleted(sessionID: string): Promise<(Discarded & { root: string }) | undefined> {
     const directory = join(worktreesHome(), sessionID)
     if (!existsSync(directory)) return undefined
     const root = await mainCheckout(directory)
@@ -125,7 +130,11 @@ export class Worktrees {
   /** What became of a session's worktree once it is gone. */
   async fate(sessionID: string, isolation: Isolation): Promise<"adopted" | "discarded" | "unchanged"> {
     // `--verify --quiet` exits non-zero, saying nothing, for a ref that does not exist.
-    const has = (ref: string) => git(["rev-parse", "--verify", "--quiet", ref], { cwd: isolation.root }).then(() => true, () => false)
+    const has = (ref: string) =>
+      git(["rev-parse", "--verify", "--quiet", ref], { cwd: isolation.root }).then(
+        () => true,
+        () => false,
+      )
     if (await has(refs.adopted(sessionID))) return "adopted"
     if (await has(refs.discarded(sessionID))) return "discarded"
     return "unchanged"

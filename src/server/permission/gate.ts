@@ -60,7 +60,9 @@ export class PermissionGate {
     if (rules.some((rule) => wildcardMatch("session", rule.permission))) this.host.lacks("permission-prompt", asking.unavailable)
     const verdict = evaluate(rules, "session", pattern)
     if (verdict.action === "allow") return
-    const where = verdict.rule ? `your rule ${verdict.rule.source}.${verdict.rule.permission} "${verdict.rule.pattern}": "${verdict.rule.action}"` : "your rules"
+    const where = verdict.rule
+      ? `your rule ${verdict.rule.source}.${verdict.rule.permission} "${verdict.rule.pattern}": "${verdict.rule.action}"`
+      : "your rules"
     const refusal = verdict.action === "deny" ? words.refusal.denied(pattern, where) : words.refusal.needsApproval(pattern, where)
     this.notifier.warn(refusal, { sessionID: context.sessionID })
     throw new PermissionDeniedError(refusal)

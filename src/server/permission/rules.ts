@@ -18,10 +18,10 @@ function isAction(value: unknown): value is Action {
 export function rulesFrom(permission: unknown, source: string): Rule[] {
   if (isAction(permission)) return [{ permission: "*", pattern: "*", action: permission, source }]
   if (!permission || typeof permission !== "object") return []
-  return Object.entries(permission).flatMap(([name, value]): Rule[] => {
+  return Object.entries(permission as Record<string, unknown>).flatMap(([name, value]): Rule[] => {
     if (isAction(value)) return [{ permission: name, pattern: "*", action: value, source }]
     if (!value || typeof value !== "object") return []
-    return Object.entries(value)
+    return Object.entries(value as Record<string, unknown>)
       .filter((entry): entry is [string, Action] => isAction(entry[1]))
       .map(([pattern, action]) => ({ permission: name, pattern, action, source }))
   })
@@ -34,7 +34,7 @@ type PermissionConfig = { permission?: unknown; agent?: Record<string, { permiss
  * of the agent itself (so they win); within each, sources in the order given.
  */
 export function rulesForAgent(configs: PermissionConfig | readonly PermissionConfig[], agent: string): Rule[] {
-  const sources = Array.isArray(configs) ? configs : [configs as PermissionConfig]
+  const sources: readonly PermissionConfig[] = Array.isArray(configs) ? (configs as readonly PermissionConfig[]) : [configs as PermissionConfig]
   return [
     ...sources.flatMap((config) => rulesFrom(config.permission, "permission")),
     ...sources.flatMap((config) => rulesFrom(config.agent?.[agent]?.permission, `agent.${agent}.permission`)),

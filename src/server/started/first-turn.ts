@@ -1,7 +1,7 @@
 import type { AssistantMessage, Part, Session } from "@opencode-ai/sdk"
 import { markerMetadata } from "../../core/protocol.js"
 import { outcomeOf, type Outcome } from "../../core/lineage.js"
-import type { StartMarker, Stored } from "../../core/protocol.js"
+import type { StartMarker } from "../../core/protocol.js"
 import type { Call } from "../../core/types.js"
 import { describeError, SessionToolError } from "../errors.js"
 import type { LineageStore } from "./lineage-store.js"
@@ -117,10 +117,7 @@ export class FirstTurns {
           if (!ended.ok) throw ended.error
         }),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new SessionToolError(words.refusal.notAccepted(sessionID, ACCEPT_TIMEOUT_MS / 1000))),
-            ACCEPT_TIMEOUT_MS,
-          )
+          timer = setTimeout(() => reject(new SessionToolError(words.refusal.notAccepted(sessionID, ACCEPT_TIMEOUT_MS / 1000))), ACCEPT_TIMEOUT_MS)
         }),
       ])
     } catch (error) {
@@ -151,7 +148,7 @@ export class FirstTurns {
 
   private outcome(session: Session, answer: Answer): Outcome {
     // The prompt's answer is the turn's last assistant message.
-    const outcome = outcomeOf([{ ...answer, info: { ...answer.info, role: "assistant" } } as unknown as Stored], false)
+    const outcome = outcomeOf([{ ...answer, info: { ...answer.info, role: "assistant" } }], false)
     if (outcome.state === "failed") this.notifier.error(`${session.title}: turn failed (${outcome.error})`, { sessionID: session.id })
     return outcome
   }

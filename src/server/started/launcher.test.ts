@@ -32,7 +32,8 @@ function setup() {
       return new Promise<Answer>((resolve, reject) => {
         settle = {
           // A finished turn's last message, as OpenCode answers a prompt with it.
-          answer: (info, text = "") => resolve({ info: { time: { created: 1, completed: 2 }, finish: "stop", ...info }, parts: [{ type: "text", text }] } as unknown as Answer),
+          answer: (info, text = "") =>
+            resolve({ info: { time: { created: 1, completed: 2 }, finish: "stop", ...info }, parts: [{ type: "text", text }] } as unknown as Answer),
           fail: reject,
         }
       })
@@ -77,7 +78,11 @@ describe("Launcher", () => {
 
     settle().answer({}, "Found it.")
     // To the caller, for the caller's agent: a report headed by the session it comes from, then its answer.
-    await vi.waitFor(() => expect(delivered).toEqual([expect.stringMatching(/^ses_parent build: \[Report from session ses_child "New \(plan\): Look into it\."[^\]]*\] \| Found it\.$/)]))
+    await vi.waitFor(() =>
+      expect(delivered).toEqual([
+        expect.stringMatching(/^ses_parent build: \[Report from session ses_child "New \(plan\): Look into it\."[^\]]*\] \| Found it\.$/),
+      ]),
+    )
   })
 
   it("waits, once accepted, for the started turn's first model request before returning", async () => {
@@ -93,7 +98,7 @@ describe("Launcher", () => {
   })
 
   it("removes the session and records nothing when the first message fails before it is accepted", async () => {
-    const { launcher, turns, lineage, call, session, toasts, deleted, settle } = setup()
+    const { launcher, lineage, call, session, toasts, deleted, settle } = setup()
     const launching = launcher.launch(call, "new", session)
     await tick()
     settle().fail(new Error("agent vanished"))
@@ -138,7 +143,11 @@ describe("Launcher with maxRunning", () => {
     const opencode = {
       prompt: (sessionID: string) => {
         prompted.push(sessionID)
-        return new Promise((resolve) => ends.set(sessionID, () => resolve({ info: { role: "assistant", time: { created: 1, completed: 2 }, finish: "stop" }, parts: [{ type: "text", text: `${sessionID} done` }] })))
+        return new Promise((resolve) =>
+          ends.set(sessionID, () =>
+            resolve({ info: { role: "assistant", time: { created: 1, completed: 2 }, finish: "stop" }, parts: [{ type: "text", text: `${sessionID} done` }] }),
+          ),
+        )
       },
       messages: async () => [],
       toast: async () => undefined,

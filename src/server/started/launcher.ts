@@ -94,7 +94,9 @@ export class Launcher {
       throw error
     })
     const { call, session, marker, planned } = entry
-    this.deps.notifier.info(`${call.callerAgent} ${marker.mode === "fork" ? "forked" : "started"} ${call.agent}: ${session.title}${planned ? " (in its own worktree)" : ""}`)
+    this.deps.notifier.info(
+      `${call.callerAgent} ${marker.mode === "fork" ? "forked" : "started"} ${call.agent}: ${session.title}${planned ? " (in its own worktree)" : ""}`,
+    )
     void begun.outcome.then((outcome) => this.finished(caller, session, outcome))
   }
 
@@ -118,7 +120,8 @@ export class Launcher {
       (removed) => {
         if (removed) notifier.info(`${session.title} changed nothing: its worktree is removed, and it continues in your folder if resumed.`)
       },
-      (error: unknown) => notifier.warn(`Could not tidy ${session.title}'s worktree ${isolation.directory}: ${describeError(error)}`, { sessionID: session.id }),
+      (error: unknown) =>
+        notifier.warn(`Could not tidy ${session.title}'s worktree ${isolation.directory}: ${describeError(error)}`, { sessionID: session.id }),
     )
   }
 

@@ -11,7 +11,7 @@ const REMEMBERED_OTHERS = 1000
 export type StartedView = StartMarker & { sessionID: string; outcome: Outcome | undefined }
 
 export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length)
+  const results = new Array<R>(items.length)
   let next = 0
   const worker = async () => {
     for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index]!)

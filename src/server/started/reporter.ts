@@ -1,5 +1,5 @@
 import { dueReports, unlessWaiting, type DueReport, type Member } from "../../core/gather.js"
-import { reportedIn, turnOf, type Outcome } from "../../core/lineage.js"
+import { reportedIn, turnOf } from "../../core/lineage.js"
 import type { Isolation, Stored } from "../../core/protocol.js"
 import type { HandoffBook } from "../../core/book.js"
 import type { Sender, WorktreeState } from "../../core/types.js"
@@ -167,7 +167,6 @@ function reportKey(sessionIDs: readonly string[]): string {
   return `report:${[...sessionIDs].sort().join(",")}`
 }
 
-
 /**
  * A caller's turn is over once it has a final answer (not one that only called tools), or a
  * later message; until then it may still start sessions that report with the others. (Whether
@@ -176,9 +175,14 @@ function reportKey(sessionIDs: readonly string[]): string {
 export function turnOver(parentMessages: readonly Stored[], turn: string, parentBusy: boolean): boolean {
   const at = parentMessages.findIndex((message) => message.info.id === turn)
   if (at < 0) return !parentBusy
-  return parentMessages.slice(at + 1).some(
-    (message) =>
-      (message.info.role === "user" && message.info.id !== turn) ||
-      (message.info.role === "assistant" && message.info.parentID === turn && Boolean(message.info.time?.completed) && (message.info.finish !== "tool-calls" || Boolean(message.info.error))),
-  )
+  return parentMessages
+    .slice(at + 1)
+    .some(
+      (message) =>
+        (message.info.role === "user" && message.info.id !== turn) ||
+        (message.info.role === "assistant" &&
+          message.info.parentID === turn &&
+          Boolean(message.info.time?.completed) &&
+          (message.info.finish !== "tool-calls" || Boolean(message.info.error))),
+    )
 }

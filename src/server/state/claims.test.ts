@@ -23,15 +23,17 @@ async function race(home: string, key: string, racers: number): Promise<boolean[
   const module = new URL("./claims.ts", import.meta.url).pathname
   const script = `const { FileClaims } = await import(${JSON.stringify(module)}); process.stdout.write(String(new FileClaims(${JSON.stringify(home)}).claim(${JSON.stringify(key)}))); await new Promise((resolve) => setTimeout(resolve, 1500))`
   const tsx = join(process.cwd(), "node_modules", "tsx", "dist", "loader.mjs")
-  const runs = Array.from({ length: racers }, () =>
-    new Promise<boolean>((resolve, reject) => {
-      const child = spawn(process.execPath, ["--import", tsx, "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] })
-      let out = ""
-      let err = ""
-      child.stdout.on("data", (data: Buffer) => (out += data.toString()))
-      child.stderr.on("data", (data: Buffer) => (err += data.toString()))
-      child.once("exit", (code) => (code === 0 ? resolve(out === "true") : reject(new Error(`racer exited ${code}: ${err}`))))
-    }),
+  const runs = Array.from(
+    { length: racers },
+    () =>
+      new Promise<boolean>((resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", tsx, "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] })
+        let out = ""
+        let err = ""
+        child.stdout.on("data", (data: Buffer) => (out += data.toString()))
+        child.stderr.on("data", (data: Buffer) => (err += data.toString()))
+        child.once("exit", (code) => (code === 0 ? resolve(out === "true") : reject(new Error(`racer exited ${code}: ${err}`))))
+      }),
   )
   return Promise.all(runs)
 }

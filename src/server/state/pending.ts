@@ -14,7 +14,11 @@ export class PendingCallers {
   private readonly folder: string
   private readonly marked = new Set<string>()
 
-  constructor(home: string, directory: string, private readonly claims: FileClaims) {
+  constructor(
+    home: string,
+    directory: string,
+    private readonly claims: FileClaims,
+  ) {
     this.folder = join(home, "pending", createHash("sha256").update(resolve(directory)).digest("hex").slice(0, 16))
   }
 

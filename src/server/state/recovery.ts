@@ -101,7 +101,9 @@ export class Recovery {
     const { record } = start
     const child = await this.read(record.session)
     if (!child) {
-      this.deps.notifier.warn(`Session ${record.session} was waiting to start when OpenCode stopped, and has been deleted since: it will not start.`, { sessionID: callerID })
+      this.deps.notifier.warn(`Session ${record.session} was waiting to start when OpenCode stopped, and has been deleted since: it will not start.`, {
+        sessionID: callerID,
+      })
       return
     }
     const own = startMarkerOf(child)
@@ -116,7 +118,16 @@ export class Recovery {
     }
     const text = typeof start.input?.text === "string" ? start.input.text.trim() : ""
     const title = sessionTitle(record.mode, record.agent, text)
-    const call = { sessionID: callerID, messageID: start.messageID, callerAgent: record.fromAgent, agent: record.agent, text, model: record.model, report: record.report, callID: start.callID }
+    const call = {
+      sessionID: callerID,
+      messageID: start.messageID,
+      callerAgent: record.fromAgent,
+      agent: record.agent,
+      text,
+      model: record.model,
+      report: record.report,
+      callID: start.callID,
+    }
     await this.deps.launcher.launch(call, record.mode, { id: record.session, title } as Session)
   }
 

@@ -23,7 +23,10 @@ export function sessionArgs(options: Pick<Options, "report" | "reports" | "isola
     text: z.string().optional().describe(describe.text),
     agent: z.string().optional().describe(describe.agent),
     model: z.string().optional().describe(describe.model),
-    report: z.union([z.boolean(), z.literal("each")]).optional().describe(describe.report),
+    report: z
+      .union([z.boolean(), z.literal("each")])
+      .optional()
+      .describe(describe.report),
     session: z.string().optional().describe(describe.session),
     timeout: z.number().optional().describe(describe.timeout),
     isolation: z.enum(ISOLATIONS).optional().describe(describe.isolation),

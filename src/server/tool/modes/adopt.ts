@@ -8,7 +8,12 @@ import { words } from "../words/index.js"
 /** The isolated session a caller named, once it is sure the caller may adopt or discard it now. */
 type AdoptServices = Pick<Services, "opencode" | "lineage" | "book" | "places" | "permissions" | "worktrees" | "notifier">
 
-async function isolatedSession(services: AdoptServices, context: ToolContext, mode: "adopt" | "discard", named: string | undefined): Promise<{ sessionID: string; agent: string; isolation: Isolation }> {
+async function isolatedSession(
+  services: AdoptServices,
+  context: ToolContext,
+  mode: "adopt" | "discard",
+  named: string | undefined,
+): Promise<{ sessionID: string; agent: string; isolation: Isolation }> {
   const { opencode, lineage, book, places } = services
   const messages = (await opencode.messages(context.sessionID)) as unknown as Stored[]
   const started = lineage.childrenOf(context.sessionID, messages)

@@ -21,6 +21,14 @@ export function compact({ book, notifier }: Pick<Services, "book" | "notifier">,
   notifier.info(`${call.callerAgent} → compact → ${call.agent}: ${excerpt(call.text, 50)}`)
   return {
     text: words.result.compact(call.agent),
-    record: { kind: "handoff", v: PROTOCOL, fromAgent: call.callerAgent, mode: "compact", agent: call.agent, model: call.model, summaryModel: call.callerModel },
+    record: {
+      kind: "handoff",
+      v: PROTOCOL,
+      fromAgent: call.callerAgent,
+      mode: "compact",
+      agent: call.agent,
+      model: call.model,
+      summaryModel: call.callerModel,
+    },
   }
 }

@@ -9,7 +9,10 @@ import { words, type StatusRow } from "../words/index.js"
  * What became of every session this one started (read back from OpenCode's store, so it holds
  * across restarts), and what is still queued here. Read-only.
  */
-export async function status({ opencode, book, lineage, places, worktrees }: Pick<Services, "opencode" | "book" | "lineage" | "places" | "worktrees">, sessionID: string): Promise<string> {
+export async function status(
+  { opencode, book, lineage, places, worktrees }: Pick<Services, "opencode" | "book" | "lineage" | "places" | "worktrees">,
+  sessionID: string,
+): Promise<string> {
   const messages = (await opencode.messages(sessionID)) as unknown as Stored[]
   const views = await lineage.view(sessionID, messages, (id) => book.isBusy(id))
   const reported = reportedIn(messages)
@@ -19,7 +22,13 @@ export async function status({ opencode, book, lineage, places, worktrees }: Pic
   const rows: StatusRow[] = []
   for (const view of views) {
     const reportState = view.report === "none" ? undefined : reported.has(view.sessionID) ? "reported" : queuedReports.has(view.sessionID) ? "queued" : "due"
-    rows.push({ ...view, state: stateOf(view, waiting), reportState, latest: latest(view), worktree: await worktreeState(worktrees, view.sessionID, view.isolation) })
+    rows.push({
+      ...view,
+      state: stateOf(view, waiting),
+      reportState,
+      latest: latest(view),
+      worktree: await worktreeState(worktrees, view.sessionID, view.isolation),
+    })
   }
   return words.result.status(rows, pending)
 }

@@ -19,7 +19,10 @@ type Watched = Answered & { isolation?: Isolation }
  * answers; at the timeout, with those that have and the names of those that still run. The
  * answers it returns are not reported again.
  */
-export async function wait(services: Pick<Services, "opencode" | "lineage" | "book" | "places" | "waits" | "reporter" | "options" | "worktrees">, call: WaitCall): Promise<Done> {
+export async function wait(
+  services: Pick<Services, "opencode" | "lineage" | "book" | "places" | "waits" | "reporter" | "options" | "worktrees">,
+  call: WaitCall,
+): Promise<Done> {
   const { opencode, lineage, book, places, waits, reporter } = services
   const limit = waitSeconds(call.timeout, services.options.waitTimeout)
   if (!limit.ok) throw new SessionToolError(words.refusal.waitTimeout(call.timeout, MAX_WAIT_SECONDS))
@@ -40,7 +43,9 @@ export async function wait(services: Pick<Services, "opencode" | "lineage" | "bo
       if (targets.sessions.includes(view.sessionID)) known.set(view.sessionID, { ...view, outcome: unlessWaiting(view.sessionID, view.outcome, waiting) })
     }
     // A session deleted meanwhile drops out of the lineage: it is finished, without an answer.
-    return targets.sessions.map((id) => (views.some((view) => view.sessionID === id) ? known.get(id)! : { ...(known.get(id) ?? deleted(id)), outcome: undefined }))
+    return targets.sessions.map((id) =>
+      views.some((view) => view.sessionID === id) ? known.get(id)! : { ...(known.get(id) ?? deleted(id)), outcome: undefined },
+    )
   }
 
   const deadline = Date.now() + limit.seconds * 1000
@@ -66,10 +71,16 @@ export async function wait(services: Pick<Services, "opencode" | "lineage" | "bo
   reporter.collected(callerID, collected)
   // What the isolated ones changed is read once, for the result (each look would snapshot every worktree).
   const finished = await Promise.all(
-    sessions.filter((session) => isFinished(session.outcome)).map(async (session) => ({ ...session, worktree: await worktreeState(services.worktrees, session.sessionID, session.isolation) })),
+    sessions
+      .filter((session) => isFinished(session.outcome))
+      .map(async (session) => ({ ...session, worktree: await worktreeState(services.worktrees, session.sessionID, session.isolation) })),
   )
   return {
-    text: words.result.wait(finished, sessions.filter((session) => !isFinished(session.outcome)), timedOut ? limit.seconds : undefined),
+    text: words.result.wait(
+      finished,
+      sessions.filter((session) => !isFinished(session.outcome)),
+      timedOut ? limit.seconds : undefined,
+    ),
     record: { kind: "collected", v: PROTOCOL, sessions: collected },
   }
 }

@@ -38,7 +38,13 @@ export function deliveredText(handoff: Pick<Handoff, "kind" | "from" | "text" | 
   const covers = handoff.covers ?? [handoff.from]
   const { header } = words
   const first =
-    handoff.kind === "message" ? header.message(handoff.from) : handoff.kind === "compact" ? header.compact(handoff.from) : covers.length > 1 ? header.reports(covers.length) : header.report(handoff.from)
+    handoff.kind === "message"
+      ? header.message(handoff.from)
+      : handoff.kind === "compact"
+        ? header.compact(handoff.from)
+        : covers.length > 1
+          ? header.reports(covers.length)
+          : header.report(handoff.from)
   return `${first}\n\n${handoff.text}`
 }
 

@@ -21,7 +21,8 @@ export const results = {
       `${report === "none" ? "Your final answer is not sent back by itself (it can read it with status or wait)." : "Your final answer is sent back to it when you finish."}]`,
     report: (from: Sender) =>
       `[Report from session ${from.sessionID}${from.title ? ` "${ascii(from.title)}"` : ""} (agent "${from.agent}"): its final answer, sent back automatically; not typed by the person.]`,
-    reports: (count: number) => `[Reports from the ${count} sessions you started in one turn: their final answers, sent back together; not typed by the person.]`,
+    reports: (count: number) =>
+      `[Reports from the ${count} sessions you started in one turn: their final answers, sent back together; not typed by the person.]`,
   },
   result: {
     message: (agent: string, position: number) =>
@@ -43,7 +44,9 @@ export const results = {
       const lines = [rows.length ? `Sessions you started (${rows.length}):` : "Sessions you started: none."]
       for (const row of rows) {
         const report = row.reportState ? `, report ${row.reportState === "reported" ? "sent" : row.reportState}` : ""
-        lines.push(`- ${row.sessionID} "${ascii(row.title)}": ${row.mode}, agent ${row.agent}, ${row.state}${report}${row.latest ? `. Latest answer: ${excerpt(row.latest, 120, "...")}` : ""}`)
+        lines.push(
+          `- ${row.sessionID} "${ascii(row.title)}": ${row.mode}, agent ${row.agent}, ${row.state}${report}${row.latest ? `. Latest answer: ${excerpt(row.latest, 120, "...")}` : ""}`,
+        )
         if (row.worktree) lines.push(`  ${results.worktree(row.worktree)}`)
       }
       lines.push(queued.length ? `Queued here (${queued.length}), delivered in order when this turn ends:` : "Queued here: none.")
@@ -56,7 +59,10 @@ export const results = {
       for (const session of finished) lines.push("", results.report.block(session))
       if (running.length) {
         const names = running.map((session) => `${session.sessionID} "${ascii(session.title)}" (agent ${session.agent})`).join(", ")
-        lines.push("", `Still running after ${timedOutAfter ?? 0} s: ${names}. Their answers come later (as reports if they have one); wait again, or see status.`)
+        lines.push(
+          "",
+          `Still running after ${timedOutAfter ?? 0} s: ${names}. Their answers come later (as reports if they have one); wait again, or see status.`,
+        )
       }
       return lines.join("\n")
     },
@@ -79,7 +85,8 @@ export const results = {
       const answer = session.outcome ? outcomeText(session.outcome) : "(The session was deleted before it answered.)"
       return session.worktree ? `${answer}\n[${results.worktree(session.worktree)}]` : answer
     },
-    block: (session: Answered) => `${session.sessionID} "${ascii(session.title)}" (agent ${session.agent}, ${session.mode}):\n${results.report.answer(session)}`,
+    block: (session: Answered) =>
+      `${session.sessionID} "${ascii(session.title)}" (agent ${session.agent}, ${session.mode}):\n${results.report.answer(session)}`,
     /** A report's text: one session's answer, or a turn's, each under its session. */
     body: (sessions: readonly Answered[]) => (sessions.length === 1 ? results.report.answer(sessions[0]!) : sessions.map(results.report.block).join("\n\n")),
   },

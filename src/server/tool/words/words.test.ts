@@ -61,7 +61,11 @@ describe("the description", () => {
     const entry = (name: string) => new RegExp(`\\b${name} \\(([^)]*)\\)`).exec(description)?.[1]
     expect(entry("build")).toBe("The default agent. Executes tools based on configured permissions.")
     expect(entry("debug")).toBe("Investigates failures: reproduces them, bisects, and explains the root...")
-    expect(entry("debug")!.replace(/\.\.\.$/, "").split(" ")).toHaveLength(AGENT_WORDS)
+    expect(
+      entry("debug")!
+        .replace(/\.\.\.$/, "")
+        .split(" "),
+    ).toHaveLength(AGENT_WORDS)
     // Agents whose descriptions start alike are still told apart.
     expect(entry("docs")).not.toBe(entry("test"))
     expect(english.description([agent("bare")])).toMatch(/\bbare\./)
@@ -75,7 +79,9 @@ describe("the description", () => {
 })
 
 describe("the parameters", () => {
-  const schema = tool.schema.toJSONSchema(tool.schema.object(sessionArgs(defaults))) as { properties: Record<string, { description?: string; enum?: string[] }> }
+  const schema = tool.schema.toJSONSchema(tool.schema.object(sessionArgs(defaults))) as {
+    properties: Record<string, { description?: string; enum?: string[] }>
+  }
 
   it("describes every parameter, with mode and isolation as enums", () => {
     for (const [name, property] of Object.entries(schema.properties)) {
@@ -90,7 +96,9 @@ describe("the parameters", () => {
   })
 
   it("states the defaults the options set", () => {
-    const each = tool.schema.toJSONSchema(tool.schema.object(sessionArgs({ ...defaults, report: true, reports: "each", isolation: "worktree", waitTimeout: 90 }))) as typeof schema
+    const each = tool.schema.toJSONSchema(
+      tool.schema.object(sessionArgs({ ...defaults, report: true, reports: "each", isolation: "worktree", waitTimeout: 90 })),
+    ) as typeof schema
     expect(schema.properties.report!.description).toMatch(/Default: false/)
     expect(each.properties.report!.description).toMatch(/Default: "each"/)
     expect(each.properties.isolation!.description).toMatch(/Default: "worktree"/)
@@ -133,12 +141,20 @@ describe("results say what happens next", () => {
 
   it("a started session's first message says who started it and whether its answer goes back", () => {
     const from = { agent: "build", sessionID: "ses_caller" }
-    expect(startedText(from, "fork", "together", "Try A.")).toMatch(/^\[Started by agent "build"[^\n]*fork[^\n]*not typed by the person[^\n]*sent back[^\n]*\]\n\nTry A\.$/)
+    expect(startedText(from, "fork", "together", "Try A.")).toMatch(
+      /^\[Started by agent "build"[^\n]*fork[^\n]*not typed by the person[^\n]*sent back[^\n]*\]\n\nTry A\.$/,
+    )
     expect(startedText(from, "new", "none", "Try B.")).toMatch(/not sent back by itself/)
   })
 
   it("is plain ASCII throughout, whatever the titles and answers hold", () => {
-    const session: Answered = { sessionID: "ses_a", title: "Fork (plan): caf\u00e9\u2026", agent: "plan", mode: "fork", outcome: { state: "idle", answer: "Done." } }
+    const session: Answered = {
+      sessionID: "ses_a",
+      title: "Fork (plan): caf\u00e9\u2026",
+      agent: "plan",
+      mode: "fork",
+      outcome: { state: "idle", answer: "Done." },
+    }
     const worktree = { kind: "changed" as const, directory: "/wt", branch: "b", files: [{ path: "a.ts", additions: 3, deletions: 1 }] }
     const samples = [
       english.result.status([{ ...fork, state: "idle", reportState: "due", latest: "Works.", worktree }], [{ kind: "message", agent: "plan", text: "Go on." }]),
@@ -155,10 +171,20 @@ describe("results say what happens next", () => {
 })
 
 describe("reports and waits", () => {
-  const answered = (sessionID: string, outcome: Answered["outcome"]): Answered => ({ sessionID, title: `Fork (plan): ${sessionID}`, agent: "plan", mode: "fork", outcome })
+  const answered = (sessionID: string, outcome: Answered["outcome"]): Answered => ({
+    sessionID,
+    title: `Fork (plan): ${sessionID}`,
+    agent: "plan",
+    mode: "fork",
+    outcome,
+  })
 
   it("a wait returns every finished answer under its session, failures marked, and names what still runs", () => {
-    const text = english.result.wait([answered("ses_a", { state: "idle", answer: "A works." }), answered("ses_b", { state: "failed", error: "APIError: 400" })], [answered("ses_c", { state: "working" })], 30)
+    const text = english.result.wait(
+      [answered("ses_a", { state: "idle", answer: "A works." }), answered("ses_b", { state: "failed", error: "APIError: 400" })],
+      [answered("ses_c", { state: "working" })],
+      30,
+    )
     expect(text).toMatch(/ses_a "Fork \(plan\): ses_a" \(agent plan, fork\):\nA works\./)
     expect(text).toMatch(/Its turn failed: APIError: 400/)
     expect(text).toMatch(/Still running after 30 s: ses_c/)
@@ -171,7 +197,10 @@ describe("reports and waits", () => {
   })
 
   it("the answers a completed wait returned are known again from the caller's stored messages", () => {
-    const call = (output: string, status = "completed"): Stored => ({ info: { id: "msg_w", role: "assistant" }, parts: [{ type: "tool", tool: "session", state: { status, input: { mode: "wait" }, output } }] })
+    const call = (output: string, status = "completed"): Stored => ({
+      info: { id: "msg_w", role: "assistant" },
+      parts: [{ type: "tool", tool: "session", state: { status, input: { mode: "wait" }, output } }],
+    })
     const done = call(english.result.wait([answered("ses_a", { state: "idle", answer: "A." })], [answered("ses_b", { state: "working" })], 30))
     const failed = call("Finished: 1 of 1 (ses_x).", "error")
     expect([...reportedIn([done, failed])]).toEqual(["ses_a"])
