@@ -96,6 +96,18 @@ describe("FirstTurns.begin", () => {
     await begun
   })
 
+  it("hears the signals from another copy of the plugin in the same process (OpenCode 1.0 calls one copy's hooks, runs the other's tool)", async () => {
+    const { begin } = setup()
+    const { turns: otherCopy } = setup()
+    const { begun, state } = begin()
+    await tick()
+    otherCopy.accepted("ses_child")
+    otherCopy.requested("ses_child")
+    await tick()
+    expect(state.done).toBe(true)
+    await begun
+  })
+
   it("returns about 2 s after its own acceptance when no model request is seen", async () => {
     vi.useFakeTimers()
     const { turns, begin } = setup()

@@ -1,11 +1,12 @@
 import type { AssistantMessage, Part, Session } from "@opencode-ai/sdk"
 import { markerMetadata } from "../../core/protocol.js"
-import { outcomeOf, type Outcome } from "../../core/lineage.js"
+import { outcomeOf, type Outcome } from "../../core/outcome.js"
 import type { StartMarker } from "../../core/protocol.js"
 import type { Call } from "../../core/types.js"
 import { describeError, SessionToolError } from "../errors.js"
 import type { LineageStore } from "./lineage-store.js"
 import type { Notifier } from "../host/notify.js"
+import { sharedInProcess } from "../host/once.js"
 import type { Opencode } from "../host/opencode.js"
 import type { Placement, PlannedIsolation } from "../isolation/placement.js"
 import { startedText, words } from "../tool/words/index.js"
@@ -29,8 +30,9 @@ export type FirstTurn = { call: Call; session: Session; marker: StartMarker; pla
  * the half-made session is removed and forgotten.
  */
 export class FirstTurns {
-  private readonly accepting = new Map<string, () => void>()
-  private readonly requesting = new Map<string, () => void>()
+  // Shared by the plugin's copies in this process: on 1.0 the hooks that resolve these are another copy's.
+  private readonly accepting = sharedInProcess<() => void>("first-turn:accepting")
+  private readonly requesting = sharedInProcess<() => void>("first-turn:requesting")
 
   private readonly opencode: Opencode
   private readonly lineage: LineageStore
