@@ -140,12 +140,12 @@ export class HandoffBook {
     return dropped
   }
 
-  /** Drops the reports queued in `sessionID` that hold only answers of `covered` (they reached it otherwise). */
+  /** Drops the reports queued in `sessionID` that hold only answers whose keys are in `covered` (they reached it otherwise). */
   dropReports(sessionID: string, covered: ReadonlySet<string>): Handoff[] {
     const entry = this.sessions.get(sessionID)
     if (!entry) return []
     const dropped = entry.queue.filter(
-      (handoff) => handoff.kind === "report" && (handoff.covers ?? [handoff.from]).every((sender) => covered.has(sender.sessionID)),
+      (handoff) => handoff.kind === "report" && (handoff.covers ?? [handoff.from]).every((sender) => covered.has(sender.key ?? sender.sessionID)),
     )
     entry.queue = entry.queue.filter((handoff) => !dropped.includes(handoff))
     this.dropIfEmpty(sessionID)

@@ -3,6 +3,7 @@ import { dueReports, type Member } from "./gather.js"
 
 function member(sessionID: string, overrides: Partial<Member> = {}): Member {
   return {
+    key: sessionID,
     sessionID,
     title: `Fork · plan: ${sessionID}`,
     agent: "plan",

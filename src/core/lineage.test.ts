@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { pendingHandoffs, outcomeOf, reportedIn, startedIn, startMarkerOf, turnOf, waitingStarts } from "./lineage.js"
+import { followUpsIn, followUpsNotStopped, pendingHandoffs, reportedIn, startedIn, startMarkerOf, stoppedIn, turnOf, waitingStarts } from "./lineage.js"
 import { callMetadata, markerMetadata, type CallRecord, type Stored } from "./protocol.js"
 
 function user(id: string, text: string, marker?: Record<string, unknown>): Stored {
@@ -82,6 +82,27 @@ describe("lineage from the records", () => {
     ]
     expect(waitingStarts(caller).map((call) => [call.record.session, call.callID, call.input?.text])).toEqual([["ses_B", "c2", "B"]])
     expect(waitingStarts([...caller, assistant("a2", [], { error: { name: "MessageAbortedError" } })])).toEqual([])
+    // A stop that named it keeps it from starting, after a restart too.
+    const stop = assistant("a2", [recorded("c3", { mode: "stop" }, { kind: "stopped", v: 1, sessions: ["ses_B"] })])
+    expect(waitingStarts([...caller, user("u2", "stop them"), stop])).toEqual([])
+    expect(stoppedIn([...caller, user("u2", "stop them"), stop])).toEqual(new Set(["ses_B"]))
+  })
+
+  it("keeps the follow-ups no later stop of their session dropped, in call order", () => {
+    const followUp = (id: string, session: string): CallRecord => ({ kind: "follow-up", v: 1, fromAgent: "build", session, agent: "plan", report: "each", id })
+    const stopped = (...sessions: string[]): CallRecord => ({ kind: "stopped", v: 1, sessions })
+    const caller = [
+      user("u1", "go"),
+      assistant("a1", [recorded("c1", { mode: "message", session: "ses_A", text: "One." }, followUp("fu1", "ses_A"))]),
+      assistant("a2", [recorded("c2", { mode: "stop", session: "ses_A" }, stopped("ses_A"))]),
+      assistant("a3", [recorded("c3", { mode: "message", session: "ses_A", text: "Two." }, followUp("fu2", "ses_A"))]),
+      assistant("a4", [recorded("c4", { mode: "message", session: "ses_B", text: "Three." }, followUp("fu3", "ses_B"))]),
+    ]
+    expect(followUpsIn(caller).map((call) => call.record.id)).toEqual(["fu1", "fu2", "fu3"])
+    expect(followUpsNotStopped(caller).map((call) => [call.record.id, call.input?.text])).toEqual([
+      ["fu2", "Two."],
+      ["fu3", "Three."],
+    ])
   })
 
   it("reads a fork's own start marker, not the ones it copied from its caller's history", () => {
@@ -121,21 +142,5 @@ describe("sessions 0.1.0 wrote still read", () => {
       recorded("c2", { mode: "message", text: "2" }, handoff("docs")),
     ])
     expect(pendingHandoffs([calls, user("u2", "x", { kind: "message", fromAgent: "build", fromSession: "s" })]).map((h) => h.callID)).toEqual(["c2"])
-  })
-})
-
-describe("outcomeOf", () => {
-  const text = (value: string) => ({ type: "text", text: value })
-  it("tells working, not started, answered, failed, interrupted and stopped apart", () => {
-    expect(outcomeOf([], true)).toEqual({ state: "working" })
-    expect(outcomeOf([user("u1", "go")], false)).toEqual({ state: "waiting" })
-    expect(outcomeOf([user("u1", "go"), assistant("a1", [text("Done it.")])], false)).toEqual({ state: "idle", answer: "Done it." })
-    expect(outcomeOf([assistant("a1", [], { error: { name: "APIError", data: { message: "overloaded" } } })], false)).toEqual({
-      state: "failed",
-      error: "APIError: overloaded",
-    })
-    expect(outcomeOf([assistant("a1", [], { error: { name: "MessageAbortedError" } })], false)).toEqual({ state: "interrupted" })
-    expect(outcomeOf([assistant("a1", [], { time: { created: 1 } })], false)).toEqual({ state: "stopped" })
-    expect(outcomeOf([assistant("a1", [], { finish: "tool-calls" })], false)).toEqual({ state: "stopped" })
   })
 })

@@ -45,9 +45,29 @@ export function startedIn(callerMessages: readonly Stored[]): string[] {
   return ids
 }
 
-/** The caller's `new`/`fork` calls that left a session waiting for a free place, not dropped by an interruption since. */
+/** The caller's `new`/`fork` calls that left a session waiting for a free place, not dropped by an interruption or a stop since. */
 export function waitingStarts(callerMessages: readonly Stored[]): Array<RecordedCall<"started">> {
-  return recorded(callerMessages, "started").filter((call) => call.record.waiting && !call.abortedLater)
+  const stopped = stoppedIn(callerMessages)
+  return recorded(callerMessages, "started").filter((call) => call.record.waiting && !call.abortedLater && !stopped.has(call.record.session))
+}
+
+/** The sessions the caller's stop calls stopped (or kept from starting). */
+export function stoppedIn(callerMessages: readonly Stored[]): Set<string> {
+  return new Set(recorded(callerMessages, "stopped").flatMap((call) => call.record.sessions))
+}
+
+/** The follow-ups the caller sent to sessions it started, in call order. */
+export function followUpsIn(callerMessages: readonly Stored[]): Array<RecordedCall<"follow-up">> {
+  return recorded(callerMessages, "follow-up")
+}
+
+/** The follow-ups no later stop of the caller's dropped: those still to deliver, unless their session holds them already. */
+export function followUpsNotStopped(callerMessages: readonly Stored[]): Array<RecordedCall<"follow-up">> {
+  const stops = recorded(callerMessages, "stopped")
+  const order = (call: { messageID: string }) => callerMessages.findIndex((message) => message.info.id === call.messageID)
+  return recorded(callerMessages, "follow-up").filter((followUp) =>
+    stops.every((stop) => !stop.record.sessions.includes(followUp.record.session) || order(stop) < order(followUp)),
+  )
 }
 
 /**
@@ -138,35 +158,4 @@ export function queuedIn(messages: readonly Stored[], running: boolean): QueuedC
 /** The caller's turn that holds assistant message `call`: the user message it answers. */
 export function turnOf(callerMessages: readonly Stored[], call: string): string {
   return callerMessages.find((message) => message.info.id === call)?.info.parentID ?? call
-}
-
-export type Outcome =
-  | { state: "working" }
-  | { state: "waiting" }
-  | { state: "idle"; answer: string }
-  | { state: "failed"; error: string }
-  | { state: "interrupted" }
-  /** Its turn stopped half-way with no error (OpenCode stopped meanwhile): not finished. */
-  | { state: "stopped" }
-  /** It never had a turn and will not start by itself (dropped by an interruption, or not resumable): done, without an answer. */
-  | { state: "never-started" }
-
-/**
- * What became of a started session: its last answer, or why there is none. `running` is what
- * OpenCode's status says; a session with no answer yet and no running turn has not started.
- */
-export function outcomeOf(messages: readonly Stored[], running: boolean): Outcome {
-  if (running) return { state: "working" }
-  const last = [...messages].reverse().find((message) => message.info.role === "assistant")
-  if (!last) return { state: "waiting" }
-  const error = last.info.error
-  if (error?.name === "MessageAbortedError") return { state: "interrupted" }
-  if (!error && (!last.info.time?.completed || last.info.finish === "tool-calls")) return { state: "stopped" }
-  if (error) return { state: "failed", error: `${error.name ?? "error"}${typeof error.data?.message === "string" ? `: ${error.data.message}` : ""}` }
-  const answer = last.parts
-    .filter((part) => part.type === "text" && !part.synthetic)
-    .map((part) => part.text ?? "")
-    .join("\n")
-    .trim()
-  return { state: "idle", answer }
 }

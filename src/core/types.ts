@@ -2,14 +2,14 @@ import type { ModelRef, ReportStyle } from "./protocol.js"
 
 export type { ModelRef } from "./protocol.js"
 
-/** Who handed over: shown to the target agent so it knows the message is not the person's. */
-export type Sender = { agent: string; sessionID: string; title?: string }
+/** Who handed over: shown to the target agent so it knows the message is not the person's. In a report, `key` says which of its answers (core/protocol.ts reportKey). */
+export type Sender = { agent: string; sessionID: string; title?: string; key?: string }
 
 /** A hand-off waiting in a session until that session's current turn has ended. */
 export type Handoff = {
   id: number
-  kind: "message" | "compact" | "report"
-  /** The session that receives the hand-off. */
+  kind: "message" | "compact" | "report" | "follow-up"
+  /** The session that receives the hand-off (for a follow-up: the started session it goes to). */
   sessionID: string
   agent: string
   text: string
@@ -25,6 +25,8 @@ export type Handoff = {
   callID?: string
   /** For `compact`: the session was compacted already (in the turn it joined); only the message is left. */
   summarized?: boolean
+  /** For `follow-up`: its id (in its call's record and its delivered message's marker), and whether its answer goes back. */
+  followUp?: { id: string; report: ReportStyle }
 }
 
 export type HandoffRequest = Omit<Handoff, "id">

@@ -3,24 +3,34 @@ import type { Answered } from "./gather.js"
 import { allFinished, MAX_WAIT_SECONDS, waitSeconds, waitTargets } from "./wait.js"
 
 function session(sessionID: string, outcome: Answered["outcome"]): Answered {
-  return { sessionID, title: `Fork (plan): ${sessionID}`, agent: "plan", mode: "fork", outcome }
+  return { key: sessionID, sessionID, title: `Fork (plan): ${sessionID}`, agent: "plan", mode: "fork", outcome }
 }
 
+/** Each session's first turn, as a wait sees the answers owed. */
+const firsts = (...ids: string[]) => ids.map((id) => ({ key: id, sessionID: id }))
+
 describe("waitTargets", () => {
-  it("covers every started session whose answer has not reached the caller", () => {
-    expect(waitTargets("ses_me", ["ses_a", "ses_b", "ses_c"], new Set(["ses_b"]), undefined)).toEqual({ ok: true, sessions: ["ses_a", "ses_c"] })
+  it("covers every answer that has not reached the caller", () => {
+    expect(waitTargets("ses_me", firsts("ses_a", "ses_b", "ses_c"), new Set(["ses_b"]), undefined)).toEqual({ ok: true, keys: ["ses_a", "ses_c"] })
   })
 
   it("covers the named session even if its answer was reported already", () => {
-    expect(waitTargets("ses_me", ["ses_a", "ses_b"], new Set(["ses_b"]), "ses_b")).toEqual({ ok: true, sessions: ["ses_b"] })
+    expect(waitTargets("ses_me", firsts("ses_a", "ses_b"), new Set(["ses_b"]), "ses_b")).toEqual({ ok: true, keys: ["ses_b"] })
+  })
+
+  it("covers a follow-up's turn like a first turn: all open ones of the named session, else its latest again", () => {
+    const owed = [...firsts("ses_a", "ses_b"), { key: "ses_a/fu1", sessionID: "ses_a" }, { key: "ses_a/fu2", sessionID: "ses_a" }]
+    expect(waitTargets("ses_me", owed, new Set(["ses_a", "ses_b"]), undefined)).toEqual({ ok: true, keys: ["ses_a/fu1", "ses_a/fu2"] })
+    expect(waitTargets("ses_me", owed, new Set(["ses_a"]), "ses_a")).toEqual({ ok: true, keys: ["ses_a/fu1", "ses_a/fu2"] })
+    expect(waitTargets("ses_me", owed, new Set(["ses_a", "ses_a/fu1", "ses_a/fu2"]), "ses_a")).toEqual({ ok: true, keys: ["ses_a/fu2"] })
   })
 
   it("refuses to wait on the caller itself", () => {
-    expect(waitTargets("ses_me", ["ses_a"], new Set(), "ses_me")).toEqual({ ok: false, refused: "self" })
+    expect(waitTargets("ses_me", firsts("ses_a"), new Set(), "ses_me")).toEqual({ ok: false, refused: "self" })
   })
 
   it("refuses a session the caller did not start", () => {
-    expect(waitTargets("ses_me", ["ses_a", "ses_b"], new Set(), "ses_other")).toEqual({ ok: false, refused: "not-started" })
+    expect(waitTargets("ses_me", firsts("ses_a", "ses_b"), new Set(), "ses_other")).toEqual({ ok: false, refused: "not-started" })
     expect(waitTargets("ses_me", [], new Set(), "ses_other")).toEqual({ ok: false, refused: "not-started" })
   })
 })
@@ -39,5 +49,7 @@ describe("allFinished", () => {
       allFinished([session("ses_a", { state: "idle", answer: "A" }), session("ses_b", { state: "failed", error: "x" }), session("ses_c", undefined)]),
     ).toBe(true)
     expect(allFinished([session("ses_a", { state: "idle", answer: "A" }), session("ses_b", { state: "working" })])).toBe(false)
+    expect(allFinished([session("ses_a", { state: "stopped", by: "caller" })])).toBe(true)
+    expect(allFinished([session("ses_a", { state: "cut-off" })])).toBe(false)
   })
 })

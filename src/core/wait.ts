@@ -7,20 +7,26 @@ import { isFinished, type Answered } from "./gather.js"
 export const DEFAULT_WAIT_SECONDS = 600
 export const MAX_WAIT_SECONDS = 7200
 
+/** One answer a caller may wait for: a started session's first turn, or a turn a follow-up began there. */
+export type Owed = { key: string; sessionID: string }
+
 /**
- * What a wait covers: the one session named, or every session the caller started whose answer
+ * What a wait covers, by report key: the answers not yet returned of the one session named (or,
+ * when all were, its latest again), or every answer of the sessions the caller started that
  * has not reached it yet (by a report or an earlier wait). Refuses what it cannot wait for.
  */
 export function waitTargets(
   callerID: string,
-  started: readonly string[],
+  owed: readonly Owed[],
   delivered: ReadonlySet<string>,
   named: string | undefined,
-): { ok: true; sessions: string[] } | { ok: false; refused: "self" | "not-started" } {
-  if (named === undefined) return { ok: true, sessions: started.filter((id) => !delivered.has(id)) }
+): { ok: true; keys: string[] } | { ok: false; refused: "self" | "not-started" } {
+  if (named === undefined) return { ok: true, keys: owed.filter((item) => !delivered.has(item.key)).map((item) => item.key) }
   if (named === callerID) return { ok: false, refused: "self" }
-  if (!started.includes(named)) return { ok: false, refused: "not-started" }
-  return { ok: true, sessions: [named] }
+  const its = owed.filter((item) => item.sessionID === named)
+  if (its.length === 0) return { ok: false, refused: "not-started" }
+  const open = its.filter((item) => !delivered.has(item.key))
+  return { ok: true, keys: (open.length ? open : its.slice(-1)).map((item) => item.key) }
 }
 
 /** The wait's timeout in seconds: the call's, else the option's, kept within 1 s … 2 h. */
