@@ -5,11 +5,12 @@ import type { Opencode } from "./host/opencode.js"
 
 const event = (type: string, properties: Record<string, unknown>) => ({ type, properties }) as unknown as Event
 const status = (sessionID: string, type: string) => event("session.status", { sessionID, status: { type } })
-const assistantUpdated = (sessionID: string, error?: { name: string }) => event("message.updated", { info: { id: "a1", sessionID, role: "assistant", error } })
+const assistantUpdated = (sessionID: string, error?: { name: string }) =>
+  event("message.updated", { info: { id: "a1", sessionID, role: "assistant", parentID: "u1", error } })
 const aborted = { name: "MessageAbortedError", data: { message: "The operation was aborted." } }
 
 /** Every target the events drive, each call written to one log in the order made: "target.method args". */
-function setup(starters: Record<string, string> = {}) {
+function setup(starters: Record<string, string> = {}, { stopWithCaller = true, stopped = [] as Array<{ sessionID: string }> } = {}) {
   const calls: string[] = []
   const dropped = [{ id: 7, kind: "compact" }]
   const record =
@@ -31,7 +32,19 @@ function setup(starters: Record<string, string> = {}) {
     delivery: { kick: record("delivery.kick"), cancel: record("delivery.cancel") },
     joiner: { ended: record("joiner.ended"), failed: record("joiner.failed"), interrupted: record("joiner.interrupted", dropped) },
     reporter: { turnEnded: record("reporter.turnEnded"), forget: record("reporter.forget") },
-    lineage: { known: (id: string) => (starters[id] ? { fromSession: starters[id] } : undefined), forget: record("lineage.forget"), size: () => 0 },
+    lineage: {
+      known: (id: string) => (starters[id] ? { fromSession: starters[id] } : undefined),
+      markerOf: async (id: string) => ({ title: `Title of ${id}` }),
+      forget: record("lineage.forget"),
+      size: () => 0,
+    },
+    stopper: {
+      turnEnded: record("stopper.turnEnded"),
+      callerInterrupted: async (...args: unknown[]) => (record("stopper.callerInterrupted")(...args), stopped),
+      stopAll: async (...args: unknown[]) => (record("stopper.stopAll")(...args), stopped),
+    },
+    followUps: { forget: record("followUps.forget") },
+    options: { stopWithCaller },
     launcher: { stepOver: record("launcher.stepOver"), cancelWaiting: record("launcher.cancelWaiting", []) },
     places: { forget: record("places.forget") },
     waits: { wake: record("waits.wake") },
@@ -59,6 +72,7 @@ describe("handleEvent on status", () => {
   })
 
   const idleOf = (sessionID: string) => [
+    `stopper.turnEnded ${sessionID}`,
     `launcher.stepOver ${sessionID}`,
     `joiner.ended ${sessionID}`,
     `book.markIdle ${sessionID}`,
@@ -89,7 +103,20 @@ describe("handleEvent on an interruption or an error", () => {
   it("cancels the queued hand-offs, with the one the joiner held, and the waiting starts, when an assistant message ends aborted", () => {
     const { targets, calls, dropped } = setup()
     handleEvent(assistantUpdated("ses_A", aborted), targets)
-    expect(calls).toEqual(cancelled(dropped))
+    expect(calls).toEqual([...cancelled(dropped), "stopper.callerInterrupted ses_A u1"])
+  })
+
+  it("stops the running sessions the interrupted turn started, and names them to the person; not with stopWithCaller: false", async () => {
+    const { targets, calls } = setup({}, { stopped: [{ sessionID: "ses_x" }, { sessionID: "ses_y" }] })
+    handleEvent(assistantUpdated("ses_A", aborted), targets)
+    await flush()
+    expect(calls.at(-1)).toMatch(
+      /^notifier\.warn Interrupted: also stopped 2 sessions this turn started \(Title of ses_x, Title of ses_y\)\. Option stopWithCaller: false/,
+    )
+    const off = setup({}, { stopWithCaller: false })
+    handleEvent(assistantUpdated("ses_A", aborted), off.targets)
+    await flush()
+    expect(off.calls.some((call) => call.startsWith("stopper"))).toBe(false)
   })
 
   it("cancels the same on a session.error that is an abort", () => {
@@ -128,6 +155,7 @@ describe("handleEvent on session.deleted", () => {
       "places.forget ses_child",
       "reporter.forget ses_child",
       "headless.forget ses_child",
+      "followUps.forget ses_child",
       "waits.wake ses_parent",
       "pending.settle ses_child",
     ])
@@ -161,6 +189,30 @@ describe("handleEvent on session.deleted", () => {
     await flush()
     expect(calls.filter((call) => call.startsWith("notifier"))).toEqual([
       expect.stringMatching(/^notifier\.error Session ses_A was deleted, .*: git is locked$/),
+    ])
+  })
+})
+
+describe("handleEvent on the TUI's command to stop what a session started", () => {
+  const command = (text: string) => event("tui.command.execute", { command: text })
+
+  it("stops what that session started, once however many copies of the plugin hear it, and tells the person", async () => {
+    const { targets, calls } = setup({}, { stopped: [{ sessionID: "ses_x" }] })
+    handleEvent(command("opencode-sessions.stop-started:ses_A:n1"), targets)
+    handleEvent(command("opencode-sessions.stop-started:ses_A:n1"), setup().targets)
+    await flush()
+    expect(calls).toEqual(['stopper.stopAll ses_A {"by":"person"}', 'notifier.warn Stopped 1 session started here: Title of ses_x. {"sessionID":"ses_A"}'])
+  })
+
+  it("says so when nothing runs there, and ignores other commands", async () => {
+    const { targets, calls } = setup()
+    handleEvent(command("opencode-sessions.stop-started:ses_A:n2"), targets)
+    handleEvent(command("session.interrupt"), targets)
+    handleEvent(command("opencode-sessions.stop-started:not-a-session:n3"), targets)
+    await flush()
+    expect(calls).toEqual([
+      'stopper.stopAll ses_A {"by":"person"}',
+      'notifier.warn Nothing to stop: no session started here runs or waits to start. {"sessionID":"ses_A"}',
     ])
   })
 })

@@ -1,11 +1,28 @@
 import type { Event } from "@opencode-ai/sdk"
+import { stopStartedOf } from "../core/protocol.js"
 import { describeError } from "./errors.js"
+import { firstInProcess } from "./host/once.js"
 import type { Parts } from "./services.js"
 
 /** The parts of the plugin that OpenCode's events drive. */
 export type EventTargets = Pick<
   Parts,
-  "book" | "delivery" | "joiner" | "reporter" | "lineage" | "launcher" | "places" | "opencode" | "waits" | "headless" | "worktrees" | "notifier" | "pending"
+  | "book"
+  | "delivery"
+  | "joiner"
+  | "reporter"
+  | "lineage"
+  | "launcher"
+  | "places"
+  | "opencode"
+  | "waits"
+  | "headless"
+  | "worktrees"
+  | "notifier"
+  | "pending"
+  | "stopper"
+  | "followUps"
+  | "options"
 >
 
 /**
@@ -33,7 +50,10 @@ export function handleEvent(event: Event, targets: EventTargets): void {
     // both are watched; cancelling twice drops nothing the second time.
     case "message.updated": {
       const info = event.properties.info
-      if (info.role === "assistant" && info.error?.name === "MessageAbortedError") interrupted(info.sessionID, targets)
+      if (info.role === "assistant" && info.error?.name === "MessageAbortedError") {
+        interrupted(info.sessionID, targets)
+        stopWithCaller(info.sessionID, info.parentID, targets)
+      }
       return
     }
     case "session.error": {
@@ -41,6 +61,12 @@ export function handleEvent(event: Event, targets: EventTargets): void {
       if (!sessionID || !error) return
       if (error.name === "MessageAbortedError") interrupted(sessionID, targets)
       else targets.joiner.failed(sessionID, error)
+      return
+    }
+    case "tui.command.execute": {
+      const callerID = stopStartedOf(event.properties.command)
+      // 1.0 runs two copies of the plugin, and both hear the TUI: one stop.
+      if (callerID && firstInProcess(event.properties.command)) personStops(callerID, targets)
       return
     }
     case "session.deleted": {
@@ -51,6 +77,7 @@ export function handleEvent(event: Event, targets: EventTargets): void {
       targets.places.forget(sessionID)
       reporter.forget(sessionID)
       targets.headless.forget(sessionID)
+      targets.followUps.forget(sessionID)
       if (parentID) targets.waits.wake(parentID)
       targets.pending.settle(sessionID)
       worktreeOfDeleted(sessionID, targets)
@@ -100,7 +127,39 @@ function interrupted(sessionID: string, { delivery, joiner, launcher }: EventTar
   launcher.cancelWaiting(sessionID)
 }
 
-function idle(sessionID: string, { book, delivery, joiner, reporter, lineage, waits, launcher, pending }: EventTargets): void {
+/**
+ * The person interrupted the turn `turn` of `callerID`: the sessions that turn started and that
+ * still run are stopped too (unless option stopWithCaller is off), and the person hears which.
+ */
+function stopWithCaller(callerID: string, turn: string, { stopper, notifier, options, lineage }: EventTargets): void {
+  if (!options.stopWithCaller) return
+  stopper.callerInterrupted(callerID, turn).then(
+    async (stopped) => {
+      if (stopped.length === 0) return
+      const titles = await Promise.all(stopped.map(async ({ sessionID }) => (await lineage.markerOf(sessionID))?.title ?? sessionID))
+      notifier.warn(
+        `Interrupted: also stopped ${stopped.length} session${stopped.length > 1 ? "s" : ""} this turn started (${titles.join(", ")}). Option stopWithCaller: false keeps them running.`,
+        { sessionID: callerID },
+      )
+    },
+    (error: unknown) => notifier.error(`Could not stop the sessions the interrupted turn started: ${describeError(error)}`, { sessionID: callerID }),
+  )
+}
+
+/** The person asked, from the TUI, to stop what `callerID` started: what runs or waits stops, and a toast says what. */
+function personStops(callerID: string, { stopper, notifier, lineage }: EventTargets): void {
+  stopper.stopAll(callerID, { by: "person" }).then(
+    async (stopped) => {
+      if (stopped.length === 0) return notifier.warn("Nothing to stop: no session started here runs or waits to start.", { sessionID: callerID })
+      const titles = await Promise.all(stopped.map(async ({ sessionID }) => (await lineage.markerOf(sessionID))?.title ?? sessionID))
+      notifier.warn(`Stopped ${stopped.length} session${stopped.length > 1 ? "s" : ""} started here: ${titles.join(", ")}.`, { sessionID: callerID })
+    },
+    (error: unknown) => notifier.error(`Could not stop the sessions started here: ${describeError(error)}`, { sessionID: callerID }),
+  )
+}
+
+function idle(sessionID: string, { book, delivery, joiner, reporter, lineage, waits, launcher, pending, stopper }: EventTargets): void {
+  stopper.turnEnded(sessionID)
   launcher.stepOver(sessionID)
   joiner.ended(sessionID)
   book.markIdle(sessionID)

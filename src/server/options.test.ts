@@ -10,9 +10,11 @@ const DEFAULTS = {
   maxRunning: DEFAULT_MAX_RUNNING,
   isolation: "none",
   waitTimeout: DEFAULT_WAIT_SECONDS,
+  stopWithCaller: true,
+  maxTokens: 0,
 }
 const VALID_SHAPE =
-  '{ maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64, isolation: "none" | "worktree", waitTimeout: seconds 1–7200 }'
+  '{ maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64, isolation: "none" | "worktree", waitTimeout: seconds 1–7200, stopWithCaller: boolean, maxTokens: integer ≥ 0 (0: no limit) }'
 
 describe("readOptions", () => {
   it.each([undefined, null, {}])("uses the defaults without a problem when given %s", (raw) => {
@@ -20,9 +22,17 @@ describe("readOptions", () => {
   })
 
   it("accepts valid values, including the bounds of maxAutomaticHandoffs", () => {
-    expect(readOptions({ maxAutomaticHandoffs: 3, toasts: false, report: true, reports: "each", maxRunning: 2, waitTimeout: 30 })).toEqual({
-      options: { maxAutomaticHandoffs: 3, toasts: false, report: true, reports: "each", maxRunning: 2, waitTimeout: 30, isolation: "none" },
-    })
+    const given = {
+      maxAutomaticHandoffs: 3,
+      toasts: false,
+      report: true,
+      reports: "each",
+      maxRunning: 2,
+      waitTimeout: 30,
+      stopWithCaller: false,
+      maxTokens: 50_000,
+    }
+    expect(readOptions(given)).toEqual({ options: { ...given, isolation: "none" } })
     expect(readOptions({ maxAutomaticHandoffs: 1 }).options.maxAutomaticHandoffs).toBe(1)
     expect(readOptions({ maxAutomaticHandoffs: 1000 }).options.maxAutomaticHandoffs).toBe(1000)
   })
@@ -36,6 +46,8 @@ describe("readOptions", () => {
     ["maxAutomaticHandoffs: 1001", { maxAutomaticHandoffs: 1001 }, "maxAutomaticHandoffs"],
     ["maxAutomaticHandoffs: 2.5", { maxAutomaticHandoffs: 2.5 }, "maxAutomaticHandoffs"],
     ['toasts: "yes"', { toasts: "yes" }, "toasts"],
+    ["maxTokens: -1", { maxTokens: -1 }, "maxTokens"],
+    ['stopWithCaller: "no"', { stopWithCaller: "no" }, "stopWithCaller"],
     ['report: "true"', { report: "true" }, "report"],
     ['reports: "all"', { reports: "all" }, "reports"],
     ["waitTimeout: 0", { waitTimeout: 0 }, "waitTimeout"],

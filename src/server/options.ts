@@ -23,6 +23,10 @@ export const OptionsSchema = z
     isolation: z.enum(["none", "worktree"]).default("none"),
     /** How long `wait` waits, in seconds, when the call does not say. */
     waitTimeout: z.number().int().min(1).max(MAX_WAIT_SECONDS).default(DEFAULT_WAIT_SECONDS),
+    /** The person's interrupt of a turn also stops the sessions that turn started. */
+    stopWithCaller: z.boolean().default(true),
+    /** Tokens (input + output) a started session may use; past them it is stopped at its next step. 0: no limit. */
+    maxTokens: z.number().int().min(0).default(0),
   })
   .strict()
 
@@ -61,6 +65,6 @@ export function readOptions(raw: unknown): ReadOptions {
 function explain(problems: string[]): string {
   return (
     `opencode-sessions: invalid plugin options (${problems.join("; ")}). Using the defaults for those instead. ` +
-    `Valid: { maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64, isolation: "none" | "worktree", waitTimeout: seconds 1–${MAX_WAIT_SECONDS} }.`
+    `Valid: { maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64, isolation: "none" | "worktree", waitTimeout: seconds 1–${MAX_WAIT_SECONDS}, stopWithCaller: boolean, maxTokens: integer ≥ 0 (0: no limit) }.`
   )
 }

@@ -1,5 +1,5 @@
 import type { Hooks } from "@opencode-ai/plugin"
-import { isPluginMessage } from "../core/protocol.js"
+import { messageMarker } from "../core/protocol.js"
 import { describeError } from "./errors.js"
 import { handleEvent } from "./events.js"
 import { handoffTargets } from "./host/agents.js"
@@ -18,7 +18,7 @@ const RECOVERY_DELAY_MS = 500
 export function createSessionsPlugin(input: Where, rawOptions?: unknown): Hooks {
   const { options, problem } = readOptions(rawOptions)
   const parts = buildParts(input, options)
-  const { book, catalog, notifier, host, records, joiner, turns, launcher, delivery, reporter, recovery, tuiPart } = parts
+  const { book, catalog, notifier, host, records, joiner, turns, launcher, delivery, reporter, recovery, tuiPart, lineage, tokenLimit } = parts
   let optionsProblem = problem
   let recovered = false
   // What was owed when OpenCode last stopped is done once it serves: soon after it has loaded the
@@ -60,7 +60,10 @@ export function createSessionsPlugin(input: Where, rawOptions?: unknown): Hooks 
       // Releases without the tool.definition hook read the description from the last known
       // agent list: ask for it now, before this message's model request is built.
       if (!host.used("live-description")) catalog.known()
-      if (isPluginMessage(output.parts)) turns.accepted(sessionID)
+      const marker = messageMarker({ info: { id: "", role: "user" }, parts: output.parts })
+      // A new turn begins there: a session stopped before is not any more (its stop's own marker aside).
+      if (marker?.kind !== "stop") lineage.resumed(sessionID)
+      if (marker) turns.accepted(sessionID)
       else {
         book.personWrote(sessionID)
         tuiPart.personWrote(sessionID)
@@ -70,6 +73,7 @@ export function createSessionsPlugin(input: Where, rawOptions?: unknown): Hooks 
     async "chat.params"({ sessionID }) {
       turns.requested(sessionID)
       launcher.stepOver(sessionID)
+      tokenLimit.stepBegins(sessionID)
     },
 
     // Awaited by OpenCode inside the turn, at the end of each text part of an answer.
@@ -83,7 +87,8 @@ export function createSessionsPlugin(input: Where, rawOptions?: unknown): Hooks 
       delivery.stop()
       const waiting = launcher.stop()
       const held = book.heldSessions(Number.MAX_SAFE_INTEGER).flatMap((sessionID) => book.pending(sessionID))
-      for (const handoff of held) if (handoff.kind === "report") reporter.giveUp((handoff.covers ?? [handoff.from]).map((sender) => sender.sessionID))
+      for (const handoff of held)
+        if (handoff.kind === "report") reporter.giveUp((handoff.covers ?? [handoff.from]).map((sender) => sender.key ?? sender.sessionID))
       if (held.length + waiting > 0)
         notifier.debug(
           `Unloading with ${held.length} hand-off(s) and report(s) queued and ${waiting} start(s) waiting: the next copy of the plugin resumes them.`,

@@ -20,6 +20,9 @@ import { Launcher } from "./started/launcher.js"
 import { LineageStore } from "./started/lineage-store.js"
 import { Places } from "./started/places.js"
 import { Reporter } from "./started/reporter.js"
+import { FollowUps } from "./started/follow-ups.js"
+import { Stopper } from "./started/stopper.js"
+import { TokenLimit } from "./started/token-limit.js"
 import { Waits } from "./started/waits.js"
 import { FileClaims } from "./state/claims.js"
 import { stateHome } from "./state/files.js"
@@ -47,10 +50,13 @@ export type Services = {
   placement: Placement
   records: CallRecords
   pending: PendingWork
+  delivery: Delivery
+  followUps: FollowUps
+  stopper: Stopper
 }
 
 /** Everything one plugin instance holds: the services, and the parts only its hooks drive. */
-export type Parts = Services & { delivery: Delivery; joiner: Joiner; turns: FirstTurns; recovery: Recovery; tuiPart: TuiPartWatch }
+export type Parts = Services & { joiner: Joiner; turns: FirstTurns; recovery: Recovery; tuiPart: TuiPartWatch; tokenLimit: TokenLimit }
 
 export type Where = Pick<PluginInput, "client"> & Partial<Pick<PluginInput, "directory" | "worktree">>
 
@@ -69,8 +75,9 @@ export function buildParts(input: Where, options: Options): Parts {
   const places = new Places()
   const claims = new FileClaims(join(stateHome(), "claims"))
   const callers = new PendingCallers(stateHome(), directory, claims)
-  const delivery = new Delivery({ opencode, book, notifier })
-  const joiner = new Joiner({ opencode, book, notifier, kick: (sessionID) => delivery.kick(sessionID) })
+  const followUps = new FollowUps(book)
+  const delivery = new Delivery({ opencode, book, notifier, followUps })
+  const joiner = new Joiner({ opencode, book, notifier, followUps, kick: (sessionID) => delivery.kick(sessionID) })
   const worktrees = new Worktrees(opencode, notifier, input.directory)
   const placement = new Placement(opencode, host, notifier)
   const reporter = new Reporter({
@@ -80,20 +87,49 @@ export function buildParts(input: Where, options: Options): Parts {
     delivery,
     notifier,
     places,
+    followUps,
     shared: claims,
     worktreeOf: (id, isolation) => worktreeState(worktrees, id, isolation),
   })
   const owes = (sessionID: string): boolean =>
     book.pending(sessionID).length > 0 ||
     places.waitingFor(sessionID).length > 0 ||
-    lineage.knownChildren(sessionID).some((child) => (lineage.known(child)?.report ?? "none") !== "none" && !reporter.reported(child))
+    lineage.knownChildren(sessionID).some((child) => (lineage.known(child)?.report ?? "none") !== "none" && !reporter.reported(child)) ||
+    followUps.owedTo(sessionID, (key) => reporter.reported(key))
   const pending = new PendingWork(callers, owes, notifier)
   const waits = new Waits()
   const turns = new FirstTurns({ opencode, lineage, placement, notifier })
-  const launcher = new Launcher({ turns, places, book, lineage, reporter, notifier, waits, worktrees, maxRunning: options.maxRunning })
+  const stopper = new Stopper({ opencode, book, places, lineage, notifier })
+  const launcher = new Launcher({
+    turns,
+    places,
+    book,
+    lineage,
+    reporter,
+    notifier,
+    waits,
+    worktrees,
+    maxRunning: options.maxRunning,
+    turnEnded: (sessionID) => {
+      stopper.turnEnded(sessionID)
+      delivery.kick(sessionID)
+    },
+  })
+  const tokenLimit = new TokenLimit({ lineage, stopper, notifier, maxTokens: options.maxTokens })
   const headless = new HeadlessSessions(opencode, notifier)
   const permissions = new PermissionGate({ opencode, location: { directory: input.directory, worktree: input.worktree, env: process.env }, host, notifier })
-  const recovery = new Recovery({ opencode, book, delivery, launcher, reporter, callers, claims, notifier, settle: (sessionID) => pending.settle(sessionID) })
+  const recovery = new Recovery({
+    opencode,
+    book,
+    delivery,
+    launcher,
+    reporter,
+    followUps,
+    callers,
+    claims,
+    notifier,
+    settle: (sessionID) => pending.settle(sessionID),
+  })
   const tuiPart = new TuiPartWatch({
     listedIn: () => tuiPartListedIn(process.env, directory, input.worktree),
     isHeadless: (sessionID) => headless.isHeadless(sessionID),
@@ -119,7 +155,10 @@ export function buildParts(input: Where, options: Options): Parts {
       placement,
       records,
       pending,
+      delivery,
+      followUps,
+      stopper,
     },
-    ...{ delivery, joiner, turns, recovery, tuiPart },
+    ...{ joiner, turns, recovery, tuiPart, tokenLimit },
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest"
 import { Delivery } from "./delivery.js"
+import { FollowUps } from "../started/follow-ups.js"
 import { HandoffBook } from "../../core/book.js"
 import { MARKER } from "../../core/protocol.js"
 import type { HandoffRequest } from "../../core/types.js"
@@ -47,7 +48,7 @@ function fakeServer() {
 function setup() {
   const server = fakeServer()
   const book = new HandoffBook(8)
-  const delivery = new Delivery({ opencode: server.opencode, book, notifier: new Notifier(server.opencode, true) })
+  const delivery = new Delivery({ opencode: server.opencode, book, notifier: new Notifier(server.opencode, true), followUps: new FollowUps(book) })
   const queue = (text: string, agent = "build", extra: Partial<HandoffRequest> = {}) =>
     book.enqueue({ kind: "message", sessionID: "S", agent, text, from: { agent: "plan", sessionID: "S" }, ...extra })
   return { ...server, book, delivery, queue }

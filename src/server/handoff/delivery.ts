@@ -6,10 +6,11 @@ import type { Handoff } from "../../core/types.js"
 import type { Notifier } from "../host/notify.js"
 import type { Opencode } from "../host/opencode.js"
 import { deliveredText } from "../tool/words/index.js"
+import type { FollowUps } from "../started/follow-ups.js"
 
 /**
- * Delivers queued hand-offs once a session's turn has ended (reports, and hand-offs that could
- * not join the turn, see joiner.ts): one chain per session, one hand-off per turn, in the order
+ * Delivers queued hand-offs once a session's turn has ended (reports, follow-ups to an idle
+ * started session, and hand-offs that could not join the turn, see joiner.ts): one chain per session, one hand-off per turn, in the order
  * they were queued. A chain waits for each delivered turn to end (a blocking prompt) before it
  * sends the next, and stops while any other turn runs in the session (the book's busy flag,
  * from OpenCode's status events), so a hand-off never cuts into a turn.
@@ -18,11 +19,13 @@ export class Delivery {
   private readonly opencode: Opencode
   private readonly book: HandoffBook
   private readonly notifier: Notifier
+  private readonly followUps: Pick<FollowUps, "sendingNow" | "sent">
 
-  constructor(deps: { opencode: Opencode; book: HandoffBook; notifier: Notifier }) {
+  constructor(deps: { opencode: Opencode; book: HandoffBook; notifier: Notifier; followUps: Pick<FollowUps, "sendingNow" | "sent"> }) {
     this.opencode = deps.opencode
     this.book = deps.book
     this.notifier = deps.notifier
+    this.followUps = deps.followUps
   }
 
   private stopped = false
@@ -60,6 +63,7 @@ export class Delivery {
 
   private async deliver(handoff: Handoff): Promise<void> {
     const { sessionID } = handoff
+    if (handoff.followUp) this.followUps.sendingNow(handoff.followUp.id)
     try {
       if (handoff.kind === "compact" && !handoff.summarized) {
         if (!handoff.summaryModel) throw new Error("no model to write the summary with")
@@ -85,6 +89,8 @@ export class Delivery {
         sessionID,
         handoff: handoff.id,
       })
+    } finally {
+      if (handoff.followUp) this.followUps.sent(handoff.followUp.id)
     }
   }
 }

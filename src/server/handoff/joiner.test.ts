@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest"
 import { Joiner } from "./joiner.js"
+import { FollowUps } from "../started/follow-ups.js"
 import { HandoffBook } from "../../core/book.js"
 import { MARKER, PROTOCOL } from "../../core/protocol.js"
 import type { HandoffRequest } from "../../core/types.js"
@@ -29,7 +30,13 @@ function setup() {
   }
   const opencode = fake as unknown as Opencode
   const book = new HandoffBook(8)
-  const joiner = new Joiner({ opencode, book, notifier: new Notifier(opencode, true), kick: (sessionID) => void kicked.push(sessionID) })
+  const joiner = new Joiner({
+    opencode,
+    book,
+    notifier: new Notifier(opencode, true),
+    followUps: new FollowUps(book),
+    kick: (sessionID) => void kicked.push(sessionID),
+  })
   /** A hand-off queued by step `call` of the caller's running turn in session S. */
   const queue = (text: string, call: string, extra: Partial<HandoffRequest> = {}) =>
     book.enqueue({ kind: "message", sessionID: "S", agent: "build", text, from: { agent: "plan", sessionID: "S" }, call, callID: `call_${text}`, ...extra })

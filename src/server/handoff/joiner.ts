@@ -5,6 +5,7 @@ import { describeError } from "../errors.js"
 import type { Notifier } from "../host/notify.js"
 import type { Opencode } from "../host/opencode.js"
 import { deliveredText } from "../tool/words/index.js"
+import type { FollowUps } from "../started/follow-ups.js"
 
 /** How long the caller's last step may be held while OpenCode stores the compaction request. */
 const COMPACTION_STORED_WITHIN_MS = 5_000
@@ -20,7 +21,8 @@ type Compacting = { handoff: Handoff; step: string }
  * hand-off stored then is answered in the same turn, after the caller's last words: clients
  * that stop at the first idle (`opencode run`) see it answered, and no idle falls between.
  *
- * - `message`: stored as the caller's answer text ends.
+ * - `message`: stored as the caller's answer text ends. So is a follow-up a caller sent to a
+ *   session it started, as that session's answer text ends.
  * - `compact`: OpenCode is asked to compact (the request joins the running turn); the hand-off is
  *   stored as the summary's text ends, so the target agent reads the summary, then the hand-off.
  *
@@ -37,10 +39,19 @@ export class Joiner {
   /** Delivers what was put back once the session is idle (Delivery.kick). */
   private readonly kick: (sessionID: string) => void
 
-  constructor(deps: { opencode: Opencode; book: HandoffBook; notifier: Notifier; kick: (sessionID: string) => void }) {
+  private readonly followUps: Pick<FollowUps, "sendingNow" | "sent">
+
+  constructor(deps: {
+    opencode: Opencode
+    book: HandoffBook
+    notifier: Notifier
+    followUps: Pick<FollowUps, "sendingNow" | "sent">
+    kick: (sessionID: string) => void
+  }) {
     this.opencode = deps.opencode
     this.book = deps.book
     this.notifier = deps.notifier
+    this.followUps = deps.followUps
     this.kick = deps.kick
   }
 
@@ -96,6 +107,7 @@ export class Joiner {
 
   private async store(handoff: Handoff): Promise<void> {
     const { sessionID } = handoff
+    if (handoff.followUp) this.followUps.sendingNow(handoff.followUp.id)
     try {
       await this.opencode.store(sessionID, { agent: handoff.agent, text: deliveredText(handoff), model: handoff.model, metadata: deliveredMetadata(handoff) })
       this.joined.set(sessionID, handoff)
@@ -105,6 +117,8 @@ export class Joiner {
       this.notifier.warn(`Hand-off to ${handoff.agent} could not join the running turn (${describeError(error)}); it is delivered when the turn ends.`, {
         sessionID,
       })
+    } finally {
+      if (handoff.followUp) this.followUps.sent(handoff.followUp.id)
     }
   }
 

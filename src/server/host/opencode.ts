@@ -102,6 +102,11 @@ export class Opencode {
     unwrap(`deleting session ${sessionID}`, await this.client.session.delete({ path: { id: sessionID } }))
   }
 
+  /** Aborts the session's running turn (OpenCode's own interrupt); a session with none just goes idle again. */
+  async abort(sessionID: string): Promise<void> {
+    unwrap(`stopping session ${sessionID}`, await this.client.session.abort({ path: { id: sessionID } }))
+  }
+
   async setTitle(sessionID: string, title: string): Promise<void> {
     unwrap(`renaming session ${sessionID}`, await this.client.session.update({ path: { id: sessionID }, body: { title } }))
   }

@@ -10,6 +10,7 @@ import type { Worktrees } from "../isolation/worktrees.js"
 import type { Placement } from "../isolation/placement.js"
 import { FirstTurns } from "./first-turn.js"
 import { Places } from "./places.js"
+import { FollowUps } from "./follow-ups.js"
 import { Reporter } from "./reporter.js"
 import { Notifier } from "../host/notify.js"
 import type { Opencode, PromptInput, ToastVariant } from "../host/opencode.js"
@@ -57,10 +58,12 @@ function setup() {
 /** The launcher and what it works with, as the plugin wires them (services.ts). */
 function wire(opencode: Opencode, book: HandoffBook, notifier: Notifier, lineage: LineageStore, maxRunning: number) {
   const places = new Places()
-  const delivery = new Delivery({ opencode, book, notifier })
-  const reporter = new Reporter({ opencode, book, lineage, delivery, notifier, places, claims: new ReportClaims() })
+  const followUps = new FollowUps(book)
+  const delivery = new Delivery({ opencode, book, notifier, followUps })
+  const reporter = new Reporter({ opencode, book, lineage, delivery, notifier, places, followUps, claims: new ReportClaims() })
   const turns = new FirstTurns({ opencode, lineage, placement: {} as Placement, notifier })
-  const launcher = new Launcher({ turns, places, book, lineage, reporter, notifier, waits: new Waits(), worktrees: {} as Worktrees, maxRunning })
+  const turnEnded = (sessionID: string) => delivery.kick(sessionID)
+  const launcher = new Launcher({ turns, places, book, lineage, reporter, notifier, waits: new Waits(), worktrees: {} as Worktrees, maxRunning, turnEnded })
   return { launcher, turns, places }
 }
 

@@ -1,7 +1,7 @@
 import type { Session } from "@opencode-ai/sdk"
 import { join } from "node:path"
 import type { HandoffBook } from "../../core/book.js"
-import type { Outcome } from "../../core/lineage.js"
+import type { Outcome } from "../../core/outcome.js"
 import type { Isolation, StartMarker } from "../../core/protocol.js"
 import type { Call, Launched } from "../../core/types.js"
 import { describeError } from "../errors.js"
@@ -31,6 +31,8 @@ export type LauncherDeps = {
   waits: Waits
   worktrees: Worktrees
   maxRunning: number
+  /** A first turn ended (its prompt answered): what waited for that is done (a stop's marker, a follow-up queued meanwhile). */
+  turnEnded: (sessionID: string) => void
 }
 
 export class Launcher {
@@ -108,6 +110,7 @@ export class Launcher {
     this.ended(caller, session.id)
     waits.wake(caller)
     // The same word the idle event gives: an isolated session's idle comes from an instance this copy does not hear.
+    this.deps.turnEnded(session.id)
     reporter.turnEnded(session.id)
     const isolation = lineage.known(session.id)?.isolation
     if (isolation) this.tidy(session, isolation)

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest"
-import type { Outcome } from "../../core/lineage.js"
-import { callMetadata, markerMetadata, type StartMarker, type Stored } from "../../core/protocol.js"
+import type { Outcome } from "../../core/outcome.js"
+import { callMetadata, markerMetadata, type StartMarker, type StopMarker, type Stored } from "../../core/protocol.js"
 import { OpencodeCallError } from "../errors.js"
 import type { Opencode } from "../host/opencode.js"
+import type { FollowUp } from "./follow-ups.js"
 import { LineageStore, mapLimited } from "./lineage-store.js"
 
 const marker = (fromSession: string, agent = "plan"): StartMarker => ({
@@ -15,7 +16,7 @@ const marker = (fromSession: string, agent = "plan"): StartMarker => ({
   call: "a1",
   title: `Fork (${agent}): x`,
 })
-const user = (id: string, start?: StartMarker): Stored => ({
+const user = (id: string, start?: StartMarker | StopMarker): Stored => ({
   info: { id, role: "user" },
   parts: [{ type: "text", text: "go", metadata: start && markerMetadata(start) }],
 })
@@ -137,6 +138,30 @@ describe("LineageStore.view", () => {
     expect(views[0]).toMatchObject({ fromSession: "ses_parent", mode: "fork", report: "together" })
     // The unknown ones are read whole, once; the remembered one only for its last two messages.
     expect([...reads].sort()).toEqual(["ses_A", "ses_B", "ses_C/2", "ses_other"])
+  })
+
+  it("owes a follow-up's turn apart from the session's first; one a stop dropped reads as stopped, one never sent as never started", async () => {
+    const stop: StopMarker = { kind: "stop", fromSession: "ses_parent", by: "person", dropped: ["fu_dropped"] }
+    const { lineage } = setup({
+      ses_A: [...startedSession("ses_parent", "docs", "A done."), user("u_stop", stop)],
+      ses_B: startedSession("ses_parent", "plan", "B done."),
+    })
+    const followUp = (id: string, sessionID: string): FollowUp => ({ id, sessionID, callerID: "ses_parent", agent: "review", report: "each", call: "a1" })
+    const onItsWay = (item: FollowUp) => item.id === "fu_queued"
+    const turns = await lineage.owedTurns(
+      "ses_parent",
+      caller("ses_A", "ses_B"),
+      notRunning,
+      [followUp("fu_dropped", "ses_A"), followUp("fu_queued", "ses_B"), followUp("fu_lost", "ses_B")],
+      onItsWay,
+    )
+    expect(turns.map((turn) => [turn.key, turn.agent, turn.outcome])).toEqual([
+      ["ses_A", "docs", { state: "stopped", by: "person" }],
+      ["ses_A/fu_dropped", "review", { state: "stopped", by: "person" }],
+      ["ses_B", "plan", { state: "idle", answer: "B done." }],
+      ["ses_B/fu_queued", "review", { state: "waiting" }],
+      ["ses_B/fu_lost", "review", { state: "never-started" }],
+    ])
   })
 
   it("reads only the last two messages of each session once its marker is known", async () => {

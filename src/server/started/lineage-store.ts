@@ -1,14 +1,23 @@
-import { outcomeOf, startedIn, startMarkerOf, type Outcome } from "../../core/lineage.js"
-import type { Stored, StartMarker } from "../../core/protocol.js"
+import { startedIn, startMarkerOf } from "../../core/lineage.js"
+import { NOTHING_SPENT, outcomeOf, spentIn, stoppedBy, turnOutcomes, type Outcome, type Spent } from "../../core/outcome.js"
+import { messageMarker, reportKey, type Stored, type StartMarker } from "../../core/protocol.js"
+import type { FollowUp } from "./follow-ups.js"
 import { OpencodeCallError } from "../errors.js"
 import type { Opencode } from "../host/opencode.js"
 
 /** Reads at once, at most this many: status with hundreds of started sessions must not flood the server. */
-const READ_CONCURRENCY = 8
+export const READ_CONCURRENCY = 8
 /** Sessions found not to be started by the tool, remembered so that their idles cost no read. */
 const REMEMBERED_OTHERS = 1000
 
 export type StartedView = StartMarker & { sessionID: string; outcome: Outcome | undefined }
+
+/**
+ * One answer a caller is owed by a session it started (see core/protocol.ts reportKey): its first
+ * turn's, or the turn's a follow-up began (then `followUp` is set, with that follow-up's agent,
+ * report style and calling message in place of the start's).
+ */
+export type OwedTurn = StartedView & { key: string; followUp?: string }
 
 export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length)
@@ -28,6 +37,8 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, work:
 export class LineageStore {
   private readonly markers = new Map<string, StartMarker>()
   private readonly settled = new Map<string, Outcome>()
+  /** Sessions the plugin stopped, until a new turn begins there: "stopped", even before the stop's marker is stored. */
+  private readonly stops = new Map<string, Outcome>()
   private readonly others = new Set<string>()
   private readonly readingMarkers = new Map<string, Promise<Stored[] | undefined>>()
 
@@ -43,14 +54,26 @@ export class LineageStore {
     this.settled.set(sessionID, outcome)
   }
 
+  /** The plugin is stopping this session: from now on it reads as stopped, whatever its aborted turn stores. */
+  stopped(sessionID: string, outcome: Outcome): void {
+    this.stops.set(sessionID, outcome)
+  }
+
+  /** A new turn begins in the session (a follow-up, or the person wrote there): it is no longer stopped. */
+  resumed(sessionID: string): void {
+    this.stops.delete(sessionID)
+    this.settled.delete(sessionID)
+  }
+
   forget(sessionID: string): void {
     this.markers.delete(sessionID)
     this.settled.delete(sessionID)
+    this.stops.delete(sessionID)
     this.others.delete(sessionID)
   }
 
   size(): number {
-    return this.markers.size + this.settled.size
+    return this.markers.size + this.settled.size + this.stops.size
   }
 
   known(sessionID: string): StartMarker | undefined {
@@ -98,6 +121,7 @@ export class LineageStore {
 
   /** What became of a started session; undefined once it is deleted. */
   async outcomeOf(sessionID: string, running: boolean): Promise<Outcome | undefined> {
+    if (!running && this.stops.has(sessionID)) return this.stops.get(sessionID)
     if (!running && this.settled.has(sessionID)) return this.settled.get(sessionID)
     const messages = await this.read(sessionID, 2)
     return messages && outcomeOf(messages, running)
@@ -121,10 +145,52 @@ export class LineageStore {
       const messages = await this.readForMarker(sessionID, false)
       const marker = messages && startMarkerOf(messages)
       if (!marker) return undefined
-      const settled = running(sessionID) ? undefined : this.settled.get(sessionID)
+      const settled = running(sessionID) ? undefined : (this.stops.get(sessionID) ?? this.settled.get(sessionID))
       return { ...marker, sessionID, outcome: settled ?? outcomeOf(messages, running(sessionID)) }
     })
     return views.filter((view): view is StartedView => view !== undefined)
+  }
+
+  /**
+   * Every answer `parentID` is owed or was given, in call order: each started session's first
+   * turn, and each turn a follow-up of its began. A session with follow-ups is read whole, to
+   * tell its turns apart (core/outcome.ts turnOutcomes); a follow-up not stored there yet is to
+   * come while `onItsWay` says so, and will not come otherwise.
+   */
+  async owedTurns(
+    parentID: string,
+    parentMessages: readonly Stored[],
+    running: (sessionID: string) => boolean,
+    followUps: readonly FollowUp[],
+    onItsWay: (followUp: FollowUp) => boolean,
+  ): Promise<OwedTurn[]> {
+    const views = await this.view(parentID, parentMessages, running)
+    const turns: OwedTurn[] = []
+    for (const view of views) {
+      const its = followUps.filter((followUp) => followUp.sessionID === view.sessionID)
+      if (its.length === 0) {
+        turns.push({ ...view, key: view.sessionID })
+        continue
+      }
+      const messages = await this.read(view.sessionID)
+      const outcomes = messages && turnOutcomes(view.sessionID, messages, running(view.sessionID))
+      const stopped = running(view.sessionID) ? undefined : this.stops.get(view.sessionID)
+      const outcomeOf = (key: string) => (outcomes ? (stopped && key === [...outcomes.keys()].at(-1) ? stopped : outcomes.get(key)) : undefined)
+      turns.push({ ...view, key: view.sessionID, outcome: outcomeOf(view.sessionID) })
+      for (const followUp of its) {
+        const key = reportKey(view.sessionID, followUp.id)
+        const toCome: Outcome = onItsWay(followUp) ? { state: "waiting" } : (droppedBy(messages, followUp.id) ?? stopped ?? { state: "never-started" })
+        const outcome = messages ? (outcomes?.has(key) ? outcomeOf(key) : toCome) : undefined
+        turns.push({ ...view, key, followUp: followUp.id, agent: followUp.agent, report: followUp.report, call: followUp.call, outcome })
+      }
+    }
+    return turns
+  }
+
+  /** What a started session's own turns cost so far; nothing once it is deleted. */
+  async spent(sessionID: string): Promise<Spent> {
+    const messages = await this.read(sessionID)
+    return messages ? spentIn(messages) : NOTHING_SPENT
   }
 
   /** A session's messages (the newest `limit`), or undefined if it no longer exists. */
@@ -136,4 +202,13 @@ export class LineageStore {
       throw error
     }
   }
+}
+
+/** The stop that dropped this follow-up before it was sent, as its outcome: the stop's marker lists it. */
+function droppedBy(messages: readonly Stored[] | undefined, followUpID: string): Outcome | undefined {
+  for (const message of messages ?? []) {
+    const marker = message.info.role === "user" ? messageMarker(message) : undefined
+    if (marker?.kind === "stop" && marker.dropped?.includes(followUpID)) return stoppedBy(marker)
+  }
+  return undefined
 }

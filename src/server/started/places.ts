@@ -64,6 +64,20 @@ export class Places {
     return dropped
   }
 
+  /** Drops one session `callerID` has waiting or held (a stop): whether it was there. */
+  dropOne(callerID: string, sessionID: string): boolean {
+    let found = false
+    for (const lists of [this.waiting, this.held]) {
+      const list = lists.get(callerID)
+      const kept = list?.filter((entry) => entry.session.id !== sessionID)
+      if (!list || !kept || kept.length === list.length) continue
+      found = true
+      if (kept.length) lists.set(callerID, kept)
+      else lists.delete(callerID)
+    }
+    return found
+  }
+
   /** Drops everything not begun yet, of every caller: how many. */
   dropAll(): number {
     const count = [...this.waiting.values(), ...this.held.values()].reduce((sum, queue) => sum + queue.length, 0)

@@ -11,6 +11,7 @@ import type { Opencode } from "../host/opencode.js"
 import { processReportClaims, type ReportClaims } from "./report-claims.js"
 import { words } from "../tool/words/index.js"
 import type { Places } from "./places.js"
+import type { FollowUps } from "./follow-ups.js"
 
 /**
  * Sends started sessions' answers back to the session that started them, deciding from what
@@ -26,6 +27,8 @@ export type ReporterDeps = {
   notifier: Notifier
   /** Where the caller's started sessions stand: one waiting for a place is not done. */
   places: Pick<Places, "waitingFor">
+  /** Follow-ups the callers sent: each turn one began is an answer of its own. */
+  followUps: Pick<FollowUps, "ofCaller" | "onItsWay" | "unreported">
   /** Claims of the copies of the plugin in this process (1.0 runs two): one report, not two. */
   claims?: ReportClaims
   /** Claims shared with other OpenCode processes on the same data (state/claims.ts): one report, not two. */
@@ -46,6 +49,7 @@ export class Reporter {
   private readonly delivery: Delivery
   private readonly notifier: Notifier
   private readonly places: Pick<Places, "waitingFor">
+  private readonly followUps: ReporterDeps["followUps"]
   private readonly claims: ReportClaims
   private readonly shared: { claim(key: string): boolean; release(key: string): void }
   private readonly worktreeOf: (sessionID: string, isolation: Isolation | undefined) => Promise<WorktreeState | undefined>
@@ -57,20 +61,21 @@ export class Reporter {
     this.delivery = deps.delivery
     this.notifier = deps.notifier
     this.places = deps.places
+    this.followUps = deps.followUps
     this.claims = deps.claims ?? processReportClaims()
     this.shared = deps.shared ?? { claim: () => true, release: () => undefined }
     this.worktreeOf = deps.worktreeOf ?? (async () => undefined)
   }
 
-  /** This session's report was sent or is queued (by this or another copy of the plugin in this process). */
-  reported(sessionID: string): boolean {
-    return this.claims.has(sessionID)
+  /** This answer's report (by its key, core/protocol.ts reportKey) was sent or is queued (by this or another copy of the plugin in this process). */
+  reported(key: string): boolean {
+    return this.claims.has(key)
   }
 
   /** OpenCode is unloading this copy of the plugin: reports it queued and did not deliver are given up, for the next copy to send. */
-  giveUp(sessionIDs: readonly string[]): void {
-    for (const id of sessionIDs) this.claims.forget(id)
-    if (sessionIDs.length) this.shared.release(reportKey(sessionIDs))
+  giveUp(keys: readonly string[]): void {
+    for (const key of keys) this.claims.forget(key)
+    if (keys.length) this.shared.release(claimOf(keys))
   }
 
   /**
@@ -78,12 +83,13 @@ export class Reporter {
    * turn answering). A started one may owe a report; a caller's turn may be over.
    */
   turnEnded(sessionID: string): void {
+    const claimed = (key: string) => this.claims.has(key)
     void this.lineage.markerOf(sessionID, true).then(
       (marker) => {
-        if (marker && marker.report !== "none" && !this.claims.has(sessionID)) this.decide(marker.fromSession)
-        if (this.lineage.knownChildren(sessionID).some((child) => this.lineage.known(child)?.report === "together" && !this.claims.has(child))) {
-          this.decide(sessionID)
-        }
+        const owes = marker && ((marker.report !== "none" && !claimed(sessionID)) || this.followUps.unreported({ sessionID }, claimed))
+        if (owes) this.decide(marker.fromSession)
+        const together = this.lineage.knownChildren(sessionID).some((child) => this.lineage.known(child)?.report === "together" && !claimed(child))
+        if (together || this.followUps.unreported({ callerID: sessionID }, claimed)) this.decide(sessionID)
       },
       (error: unknown) => this.notifier.error(`Could not check session ${sessionID} for a due report: ${describeError(error)}`, { sessionID }),
     )
@@ -95,13 +101,13 @@ export class Reporter {
   }
 
   /**
-   * A wait returned these sessions' answers to `parentID`: they are not reported again (the
-   * wait's stored result says so after a restart), and a report of only them still queued
+   * A wait returned these answers (by key) to `parentID`: they are not reported again (the
+   * wait's stored record says so after a restart), and a report of only them still queued
    * there is dropped.
    */
-  collected(parentID: string, sessionIDs: readonly string[]): void {
-    for (const id of sessionIDs) this.claims.claim([id])
-    this.book.dropReports(parentID, new Set(sessionIDs))
+  collected(parentID: string, keys: readonly string[]): void {
+    for (const key of keys) this.claims.claim([key])
+    this.book.dropReports(parentID, new Set(keys))
   }
 
   /**
@@ -133,26 +139,36 @@ export class Reporter {
   private async decideNow(parentID: string): Promise<void> {
     const parentMessages = (await this.opencode.messages(parentID)) as unknown as Stored[]
     const reported = reportedIn(parentMessages)
-    const views = await this.lineage.view(parentID, parentMessages, (id) => this.book.isBusy(id))
+    const followUps = this.followUps.ofCaller(parentID, parentMessages)
+    const owed = await this.lineage.owedTurns(
+      parentID,
+      parentMessages,
+      (id) => this.book.isBusy(id),
+      followUps,
+      (followUp) => this.followUps.onItsWay(followUp),
+    )
     const waiting = this.places.waitingFor(parentID)
-    const members: Member[] = views
-      .filter((view) => view.report !== "none" && !reported.has(view.sessionID) && !this.claims.has(view.sessionID))
-      .map((view) => ({ ...view, outcome: unlessWaiting(view.sessionID, view.outcome, waiting), turn: turnOf(parentMessages, view.call) }))
+    const members: Member[] = owed
+      .filter((owedTurn) => owedTurn.report !== "none" && !reported.has(owedTurn.key) && !this.claims.has(owedTurn.key))
+      .map((owedTurn) => ({ ...owedTurn, outcome: unlessWaiting(owedTurn, owedTurn.outcome, waiting), turn: turnOf(parentMessages, owedTurn.call) }))
     const resumedAt = this.resumedAt.get(parentID) ?? 0
     const before = (turn: string) => (parentMessages.find((message) => message.info.id === turn)?.info.time?.created ?? Infinity) < resumedAt
     const over = (turn: string) => turnOver(parentMessages, turn, this.book.isBusy(parentID)) || before(turn)
     for (const report of dueReports(members, reported, over)) {
-      for (const member of report.members) member.worktree = await this.worktreeOf(member.sessionID, member.isolation)
+      for (const member of report.members) {
+        member.worktree = await this.worktreeOf(member.sessionID, member.isolation)
+        member.spent = await this.lineage.spent(member.sessionID)
+      }
       this.send(parentID, report)
     }
   }
 
   private send(parentID: string, report: DueReport): void {
     // Another copy of the plugin, in this process or another on the same data, may have sent it a moment ago.
-    const ids = report.members.map((member) => member.sessionID)
-    if (!this.claims.claim(ids)) return
-    if (!this.shared.claim(reportKey(ids))) return
-    const covers: Sender[] = report.members.map((member) => ({ agent: member.agent, sessionID: member.sessionID, title: member.title }))
+    const keys = report.members.map((member) => member.key)
+    if (!this.claims.claim(keys)) return
+    if (!this.shared.claim(claimOf(keys))) return
+    const covers: Sender[] = report.members.map((member) => ({ agent: member.agent, sessionID: member.sessionID, title: member.title, key: member.key }))
     const callerAgent = this.lineage.known(report.members[0]!.sessionID)?.fromAgent ?? report.members[0]!.agent
     const text = words.report.body(report.members)
     this.book.enqueue({ kind: "report", sessionID: parentID, agent: callerAgent, text, from: covers[0]!, covers })
@@ -162,9 +178,9 @@ export class Reporter {
   }
 }
 
-/** The claim of one report, whatever order its sessions come in. */
-function reportKey(sessionIDs: readonly string[]): string {
-  return `report:${[...sessionIDs].sort().join(",")}`
+/** The claim of one report, whatever order its answers come in. */
+function claimOf(keys: readonly string[]): string {
+  return `report:${[...keys].sort().join(",")}`
 }
 
 /**

@@ -1,14 +1,15 @@
 import type { Session } from "@opencode-ai/sdk"
 import type { HandoffBook } from "../../core/book.js"
 import { sessionTitle } from "../../core/format.js"
-import { pendingHandoffs, startMarkerOf, waitingStarts, type PendingHandoff, type RecordedCall } from "../../core/lineage.js"
-import type { Stored } from "../../core/protocol.js"
+import { followUpsNotStopped, pendingHandoffs, startMarkerOf, waitingStarts, type PendingHandoff, type RecordedCall } from "../../core/lineage.js"
+import { messageMarker, type Stored } from "../../core/protocol.js"
 import type { Delivery } from "../handoff/delivery.js"
 import { describeError, OpencodeCallError } from "../errors.js"
 import type { Launcher } from "../started/launcher.js"
 import type { Notifier } from "../host/notify.js"
 import type { Opencode } from "../host/opencode.js"
 import type { Reporter } from "../started/reporter.js"
+import type { FollowUps } from "../started/follow-ups.js"
 import type { FileClaims } from "./claims.js"
 import type { PendingCallers } from "./pending.js"
 
@@ -27,6 +28,7 @@ export type RecoveryDeps = {
   delivery: Delivery
   launcher: Launcher
   reporter: Reporter
+  followUps: FollowUps
   callers: PendingCallers
   claims: FileClaims
   notifier: Notifier
@@ -37,8 +39,8 @@ export type RecoveryDeps = {
 /**
  * What the plugin accepted before OpenCode stopped, and had not done, is done once OpenCode is
  * back: for each session owed work (state/pending.ts), read from the store what is owed (core/
- * lineage.ts) — hand-offs accepted and not delivered are delivered, in order; starts that waited
- * for a place start, in call order; reports due are sent. Each under a claim, so that of several
+ * lineage.ts) — hand-offs accepted and not delivered are delivered, in order; so are follow-ups;
+ * starts that waited for a place start, in call order; reports due are sent. Each under a claim, so that of several
  * processes on the same data only one does it. What cannot be done is said to the person.
  */
 export class Recovery {
@@ -73,6 +75,7 @@ export class Recovery {
       this.deps.notifier.info(`Resuming after OpenCode restarted: ${handoffs.length} hand-off${handoffs.length > 1 ? "s" : ""} in ${callerID}`)
       this.deps.delivery.kick(callerID)
     }
+    for (const followUp of followUpsNotStopped(messages)) await this.resend(callerID, followUp)
     for (const start of waitingStarts(messages)) await this.restart(callerID, start)
     this.deps.reporter.resume(callerID)
     this.deps.settle(callerID)
@@ -94,6 +97,31 @@ export class Recovery {
       callID: handoff.callID,
       summarized,
     })
+  }
+
+  /** A follow-up accepted and not delivered goes to its session now, unless that session holds it already, a stop dropped it, or it is gone. */
+  private async resend(callerID: string, { record, messageID, callID, input }: RecordedCall<"follow-up">): Promise<void> {
+    const child = await this.read(record.session)
+    const settled = child?.some((message) => {
+      const marker = message.info.role === "user" ? messageMarker(message) : undefined
+      return (marker?.kind === "follow-up" && marker.id === record.id) || (marker?.kind === "stop" && marker.dropped?.includes(record.id))
+    })
+    if (!child || settled || !this.deps.claims.claim(`follow-up:${record.id}`)) return
+    const text = typeof input?.text === "string" ? input.text.trim() : ""
+    this.deps.book.enqueue({
+      kind: "follow-up",
+      sessionID: record.session,
+      agent: record.agent,
+      text,
+      model: record.model,
+      from: { agent: record.fromAgent, sessionID: callerID },
+      call: messageID,
+      callID,
+      followUp: { id: record.id, report: record.report },
+    })
+    this.deps.followUps.accept({ id: record.id, sessionID: record.session, callerID, agent: record.agent, report: record.report, call: messageID })
+    this.deps.notifier.info(`Resuming after OpenCode restarted: a follow-up to ${record.session}`)
+    this.deps.delivery.kick(record.session)
   }
 
   /** A session that waited for a place when OpenCode stopped starts now, unless it already began or is gone. */

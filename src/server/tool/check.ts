@@ -11,15 +11,25 @@ import { words } from "./words/index.js"
 /** What the checks need: the agents, the providers, the loop guard, the options, and where isolation may go. */
 export type CheckServices = Pick<Services, "catalog" | "opencode" | "book" | "options" | "placement" | "host">
 
-/** Everything that can refuse a call before the person is asked and anything is queued or sent. */
-export async function checkCall(services: CheckServices, args: SessionArgs, mode: SendingMode, context: ToolContext): Promise<Call> {
+/**
+ * Everything that can refuse a call before the person is asked and anything is queued or sent.
+ * `defaultAgent`: who takes the text when the call names no agent (the caller; for a follow-up,
+ * the agent of the session it goes to).
+ */
+export async function checkCall(
+  services: CheckServices,
+  args: SessionArgs,
+  mode: SendingMode,
+  context: ToolContext,
+  defaultAgent = context.agent,
+): Promise<Call> {
   const text = args.text?.trim() ?? ""
   if (!text) throw new EmptyTextError(words.refusal.emptyText(mode))
-  const agents = await validationList(services, args.agent?.trim() || context.agent)
+  const agents = await validationList(services, args.agent?.trim() || defaultAgent)
   if (agents.find((candidate) => candidate.name === context.agent)?.mode === "subagent") {
     throw new SessionToolError(words.refusal.subagentCaller(context.agent))
   }
-  const agent = args.agent?.trim() || context.agent
+  const agent = args.agent?.trim() || defaultAgent
   checkTarget(agents, agent)
   const model = args.model ? await checkModel(services, args.model) : undefined
   const summaryModel = mode === "compact" ? await callerModel(services, context) : undefined

@@ -5,9 +5,9 @@ import { words } from "./words/index.js"
 
 const z = tool.schema
 
-export const MODES = ["message", "new", "compact", "fork", "status", "wait", "adopt", "discard"] as const
+export const MODES = ["message", "new", "compact", "fork", "status", "wait", "stop", "adopt", "discard"] as const
 export type Mode = (typeof MODES)[number]
-export type SendingMode = Exclude<Mode, "status" | "wait" | "adopt" | "discard">
+export type SendingMode = Exclude<Mode, "status" | "wait" | "stop" | "adopt" | "discard">
 export const ISOLATIONS = ["none", "worktree"] as const
 
 /** The tool's parameters, each described for the model with the defaults these options give. */

@@ -8,6 +8,8 @@ import { newSession } from "./modes/new.js"
 import { status } from "./modes/status.js"
 import { wait } from "./modes/wait.js"
 import { adopt, discard } from "./modes/adopt.js"
+import { followUp, followUpTarget, type FollowUpTarget } from "./modes/follow-up.js"
+import { stop } from "./modes/stop.js"
 import type { Call } from "../../core/types.js"
 import type { Services } from "../services.js"
 import { checkCall } from "./check.js"
@@ -40,14 +42,19 @@ export function sessionTool(services: Services) {
       }
       if (args.mode === "adopt") return withNotes(services, await report(services, context, args.mode, () => adopt(services, context, args.session)))
       if (args.mode === "discard") return withNotes(services, await report(services, context, args.mode, () => discard(services, context, args.session)))
+      if (args.mode === "stop")
+        return withNotes(services, recorded(services, callID, await report(services, context, args.mode, () => stop(services, context, args.session))))
       const mode = args.mode
-      const checked = { ...(await report(services, context, mode, () => checkCall(services, args, mode, context))), callID }
+      // `message` with `session`: a follow-up to a session this caller started, to its agent unless `agent` says otherwise.
+      const named = mode === "message" ? args.session?.trim() : undefined
+      const target = named ? await report(services, context, mode, () => followUpTarget(services, context, named)) : undefined
+      const checked = { ...(await report(services, context, mode, () => checkCall(services, args, mode, context, target?.agent))), callID }
       await services.permissions.check(context, { mode, agent: checked.agent, text: checked.text })
-      const done = await report(services, context, mode, () => act(services, mode, checked))
+      const done = await report(services, context, mode, () => act(services, mode, checked, target))
       // Noted before the call returns: if OpenCode stops now, the next start does what was accepted.
       if (owesLater(done)) services.pending.mark(context.sessionID)
       const result = recorded(services, callID, done)
-      const ignored = args.report !== undefined && (mode === "message" || mode === "compact")
+      const ignored = args.report !== undefined && !target && (mode === "message" || mode === "compact")
       return withNotes(services, ignored ? `${result}${words.result.reportIgnored}` : result)
     },
   })
@@ -60,9 +67,9 @@ function recorded(services: Services, callID: string | undefined, done: Done): s
   return done.text
 }
 
-/** A hand-off to deliver, a start waiting for a place, a report to send: work the plugin owes the caller. */
+/** A hand-off or follow-up to deliver, a start waiting for a place, a report to send: work the plugin owes the caller. */
 function owesLater({ record }: Done): boolean {
-  return record?.kind === "handoff" || (record?.kind === "started" && (record.waiting || record.report !== "none"))
+  return record?.kind === "handoff" || record?.kind === "follow-up" || (record?.kind === "started" && (record.waiting || record.report !== "none"))
 }
 
 /** What this OpenCode cannot do, said in the first result after it was found (and as a toast). */
@@ -82,13 +89,13 @@ async function report<T>(services: Services, context: ToolContext, mode: string,
   }
 }
 
-async function act(services: Services, mode: SendingMode, call: Call): Promise<Done> {
+async function act(services: Services, mode: SendingMode, call: Call, target?: FollowUpTarget): Promise<Done> {
   // Checked right before acting, after the wait for permission, so parallel calls count each other.
   const admission = services.book.admit(call.sessionID)
   if (!admission.ok) throw new LoopGuardError(words.refusal.loopGuard(admission.limit))
   switch (mode) {
     case "message":
-      return message(services, call)
+      return target ? followUp(services, call, target) : message(services, call)
     case "compact":
       return compact(services, call)
     case "new":

@@ -1,7 +1,7 @@
 import { reportedIn } from "../../../core/lineage.js"
-import type { Stored } from "../../../core/protocol.js"
+import { reportKey, type Stored } from "../../../core/protocol.js"
 import { worktreeState } from "../../isolation/describe.js"
-import type { StartedView } from "../../started/lineage-store.js"
+import { mapLimited, READ_CONCURRENCY, type StartedView } from "../../started/lineage-store.js"
 import type { Services } from "../../services.js"
 import { words, type StatusRow } from "../words/index.js"
 
@@ -10,35 +10,33 @@ import { words, type StatusRow } from "../words/index.js"
  * across restarts), and what is still queued here. Read-only.
  */
 export async function status(
-  { opencode, book, lineage, places, worktrees }: Pick<Services, "opencode" | "book" | "lineage" | "places" | "worktrees">,
+  { opencode, book, lineage, places, worktrees, followUps }: Pick<Services, "opencode" | "book" | "lineage" | "places" | "worktrees" | "followUps">,
   sessionID: string,
 ): Promise<string> {
   const messages = (await opencode.messages(sessionID)) as unknown as Stored[]
   const views = await lineage.view(sessionID, messages, (id) => book.isBusy(id))
   const reported = reportedIn(messages)
   const pending = book.pending(sessionID)
-  const queuedReports = new Set(pending.flatMap((handoff) => (handoff.covers ?? []).map((sender) => sender.sessionID)))
+  const queuedReports = new Set(pending.flatMap((handoff) => (handoff.covers ?? []).map((sender) => sender.key ?? sender.sessionID)))
   const waiting = new Set(places.waitingFor(sessionID))
-  const rows: StatusRow[] = []
-  for (const view of views) {
-    const reportState = view.report === "none" ? undefined : reported.has(view.sessionID) ? "reported" : queuedReports.has(view.sessionID) ? "queued" : "due"
-    rows.push({
+  const sent = followUps.ofCaller(sessionID, messages)
+  const rows = await mapLimited(views, READ_CONCURRENCY, async (view): Promise<StatusRow> => {
+    const its = sent.filter((followUp) => followUp.sessionID === view.sessionID)
+    // Each answer it owes (its first turn's, each follow-up's) is sent, queued or due; the row says where the last of them stands.
+    const keys = [...(view.report === "none" ? [] : [view.sessionID]), ...its.filter((f) => f.report !== "none").map((f) => reportKey(view.sessionID, f.id))]
+    const reportState =
+      keys.length === 0 ? undefined : keys.every((key) => reported.has(key)) ? "reported" : keys.some((key) => queuedReports.has(key)) ? "queued" : "due"
+    return {
       ...view,
-      state: stateOf(view, waiting),
+      state: words.state(view.outcome, waiting.has(view.sessionID)),
       reportState,
       latest: latest(view),
       worktree: await worktreeState(worktrees, view.sessionID, view.isolation),
-    })
-  }
+      spent: view.outcome ? await lineage.spent(view.sessionID) : undefined,
+      followUps: its.length,
+    }
+  })
   return words.result.status(rows, pending)
-}
-
-function stateOf(view: StartedView, waiting: ReadonlySet<string>): string {
-  if (!view.outcome) return "deleted"
-  if (waiting.has(view.sessionID)) return "waiting to start"
-  if (view.outcome.state === "waiting") return "not started (OpenCode stopped before its turn: send it a message to run it)"
-  if (view.outcome.state === "stopped") return "stopped mid-turn (resume it to finish)"
-  return view.outcome.state
 }
 
 function latest({ outcome }: StartedView): string | undefined {

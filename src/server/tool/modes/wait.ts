@@ -1,6 +1,6 @@
 import { isFinished, unlessWaiting, type Answered } from "../../../core/gather.js"
 import { reportedIn } from "../../../core/lineage.js"
-import type { Isolation, Stored } from "../../../core/protocol.js"
+import { sessionOfKey, type Isolation, type Stored } from "../../../core/protocol.js"
 import { allFinished, MAX_WAIT_SECONDS, waitSeconds, waitTargets } from "../../../core/wait.js"
 import { SessionToolError } from "../../errors.js"
 import type { Services } from "../../services.js"
@@ -20,32 +20,29 @@ type Watched = Answered & { isolation?: Isolation }
  * answers it returns are not reported again.
  */
 export async function wait(
-  services: Pick<Services, "opencode" | "lineage" | "book" | "places" | "waits" | "reporter" | "options" | "worktrees">,
+  services: Pick<Services, "opencode" | "lineage" | "book" | "places" | "waits" | "reporter" | "options" | "worktrees" | "followUps">,
   call: WaitCall,
 ): Promise<Done> {
-  const { opencode, lineage, book, places, waits, reporter } = services
+  const { opencode, lineage, book, places, waits, reporter, followUps } = services
   const limit = waitSeconds(call.timeout, services.options.waitTimeout)
   if (!limit.ok) throw new SessionToolError(words.refusal.waitTimeout(call.timeout, MAX_WAIT_SECONDS))
   const callerID = call.sessionID
   const messages = (await opencode.messages(callerID)) as unknown as Stored[]
-  const started = lineage.childrenOf(callerID, messages)
-  const named = call.session?.trim() || undefined
-  const targets = waitTargets(callerID, started, reportedIn(messages), named)
-  if (!targets.ok) throw new SessionToolError(targets.refused === "self" ? words.refusal.waitSelf : words.refusal.waitNotStarted(named!, started))
-  if (targets.sessions.length === 0) return { text: words.result.nothingToWait(started.length) }
-
   const running = (id: string) => book.isBusy(id) || places.isRunning(id)
+  const owedTurns = () => lineage.owedTurns(callerID, messages, running, followUps.ofCaller(callerID, messages), (followUp) => followUps.onItsWay(followUp))
+  const named = call.session?.trim() || undefined
+  const targets = waitTargets(callerID, await owedTurns(), reportedIn(messages), named)
+  const started = lineage.childrenOf(callerID, messages)
+  if (!targets.ok) throw new SessionToolError(targets.refused === "self" ? words.refusal.waitSelf : words.refusal.waitNotStarted(named!, started))
+  if (targets.keys.length === 0) return { text: words.result.nothingToWait(started.length) }
+
   const known = new Map<string, Watched>()
   const look = async (): Promise<Watched[]> => {
-    const views = await lineage.view(callerID, messages, running)
+    const owed = await owedTurns()
     const waiting = places.waitingFor(callerID)
-    for (const view of views) {
-      if (targets.sessions.includes(view.sessionID)) known.set(view.sessionID, { ...view, outcome: unlessWaiting(view.sessionID, view.outcome, waiting) })
-    }
+    for (const turn of owed) if (targets.keys.includes(turn.key)) known.set(turn.key, { ...turn, outcome: unlessWaiting(turn, turn.outcome, waiting) })
     // A session deleted meanwhile drops out of the lineage: it is finished, without an answer.
-    return targets.sessions.map((id) =>
-      views.some((view) => view.sessionID === id) ? known.get(id)! : { ...(known.get(id) ?? deleted(id)), outcome: undefined },
-    )
+    return targets.keys.map((key) => (owed.some((turn) => turn.key === key) ? known.get(key)! : { ...(known.get(key) ?? deleted(key)), outcome: undefined }))
   }
 
   const deadline = Date.now() + limit.seconds * 1000
@@ -67,13 +64,17 @@ export async function wait(
       break
     }
   }
-  const collected = sessions.filter((session) => isFinished(session.outcome)).map((session) => session.sessionID)
+  const collected = sessions.filter((session) => isFinished(session.outcome)).map((session) => session.key)
   reporter.collected(callerID, collected)
-  // What the isolated ones changed is read once, for the result (each look would snapshot every worktree).
+  // What the isolated ones changed, and what each cost, is read once, for the result.
   const finished = await Promise.all(
     sessions
       .filter((session) => isFinished(session.outcome))
-      .map(async (session) => ({ ...session, worktree: await worktreeState(services.worktrees, session.sessionID, session.isolation) })),
+      .map(async (session) => ({
+        ...session,
+        worktree: await worktreeState(services.worktrees, session.sessionID, session.isolation),
+        spent: session.outcome ? await lineage.spent(session.sessionID) : undefined,
+      })),
   )
   return {
     text: words.result.wait(
@@ -85,8 +86,8 @@ export async function wait(
   }
 }
 
-function deleted(sessionID: string): Answered {
-  return { sessionID, title: "(deleted)", agent: "?", mode: "new", outcome: undefined }
+function deleted(key: string): Answered {
+  return { key, sessionID: sessionOfKey(key), title: "(deleted)", agent: "?", mode: "new", outcome: undefined }
 }
 
 function sleep(woken: Promise<void>, ms: number, abort: AbortSignal): Promise<"woken" | "timeout" | "aborted"> {

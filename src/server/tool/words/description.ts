@@ -3,7 +3,7 @@ import type { ReportStyle } from "../../../core/protocol.js"
 import type { AgentInfo } from "../../host/opencode.js"
 
 /** Of an agent's own description, this many words at most; longer ones are cut with "...". */
-export const AGENT_WORDS = 9
+export const AGENT_WORDS = 8
 
 /** What the tool defaults to, as the plugin options set it: the parameters say it. */
 export type Defaults = { report: ReportStyle; isolation: "none" | "worktree"; waitSeconds: number; maxWaitSeconds: number }
@@ -16,14 +16,16 @@ function shortDescription(text: string | undefined): string {
 
 const MODES = [
   "Hand work to other agents. mode:",
-  "- message: hand THIS conversation to `agent`: when your turn ends, it reads `text` here and continues.",
-  "- compact: like message, but the conversation is summarized first.",
-  "- new: a separate session WITHOUT this conversation: `agent` works on `text` in parallel while you go on.",
-  "- fork: like new, but with a copy of this conversation.",
-  "- status: your started sessions (state, answer) and hand-offs queued here.",
-  "- wait: block until your started sessions (or `session`) finish, and get their answers within your turn.",
+  "- message: hand THIS conversation to `agent`: when your turn ends, it reads `text` here and continues. " +
+    "With `session`: a follow-up, sent to that started session instead.",
+  "- compact: like message, after summarizing the conversation.",
+  "- new: a separate session WITHOUT this conversation: `agent` works on `text` in parallel.",
+  "- fork: like new, with a copy of this conversation.",
+  "- status: your started sessions and hand-offs queued here.",
+  "- wait: block until your started sessions (or `session`) finish: their answers, within your turn.",
+  "- stop: stop `session`, or all your running started sessions.",
   "- adopt, discard: apply to your files, or drop, an isolated session's changes.",
-  "Unlike task (a subagent answering inside your turn), new/fork run a primary agent in its own session; " +
+  "Unlike task (a subagent inside your turn), new/fork run a primary agent in its own session; " +
     "its answer reaches you only by `report` (after your turn ends) or wait.",
 ].join("\n")
 
@@ -43,12 +45,12 @@ export const description = {
     return {
       mode: "What to do.",
       text: "Message for the target agent.",
-      agent: "A primary agent from the description. Default: you.",
-      model: '"provider/model" for its turn. Default: the agent\'s.',
-      report: `new, fork: true: the answer comes after your turn ends, one message per turn; "each": one per session; false: none. Default: ${report}.`,
-      session: "wait, adopt, discard: a session id (ses_...) from a new/fork result or status.",
+      agent: "A primary agent named above. Default: you (follow-up: the session's).",
+      model: '"provider/model". Default: the agent\'s.',
+      report: `new, fork, follow-up: true: answers come after your turn, one message per turn; "each": one each; false: none. Default: ${report}.`,
+      session: "wait, stop, message, adopt, discard: a session id (ses_...) you started.",
       timeout: `wait: max seconds (1-${defaults.maxWaitSeconds}). Default: ${defaults.waitSeconds}.`,
-      isolation: `new, fork: "worktree": its own git worktree of your files (adopt/discard later); "none": your folder. Default: "${defaults.isolation}".`,
+      isolation: `new, fork: "worktree": a git worktree of your files (then adopt/discard); "none": your folder. Default: "${defaults.isolation}".`,
     }
   },
 }

@@ -13,7 +13,7 @@ import { refusals } from "./refusals.js"
 import { results, type StartedNow } from "./results.js"
 
 export { AGENT_WORDS, type Defaults } from "./description.js"
-export type { StartedNow, StatusRow } from "./results.js"
+export type { StartedNow, StatusRow, StoppedRow } from "./results.js"
 
 export const english = { ...description, ...results, ...refusals }
 
@@ -34,17 +34,21 @@ export function reworded<T>(value: T, change: (text: string) => string): T {
 export const words: Words = process.env.OPENCODE_SESSIONS_TEST_WORDING === "reversed" ? reworded(english, (text) => [...text].reverse().join("")) : english
 
 /** What a hand-off or a report delivers: its header (words), then its text (the sender's, as it is). */
-export function deliveredText(handoff: Pick<Handoff, "kind" | "from" | "text" | "covers">): string {
+export function deliveredText(handoff: Pick<Handoff, "kind" | "from" | "text" | "covers" | "followUp">): string {
   const covers = handoff.covers ?? [handoff.from]
   const { header } = words
-  const first =
-    handoff.kind === "message"
-      ? header.message(handoff.from)
-      : handoff.kind === "compact"
-        ? header.compact(handoff.from)
-        : covers.length > 1
-          ? header.reports(covers.length)
-          : header.report(handoff.from)
+  const first = (() => {
+    switch (handoff.kind) {
+      case "message":
+        return header.message(handoff.from)
+      case "compact":
+        return header.compact(handoff.from)
+      case "follow-up":
+        return header.followUp(handoff.from, handoff.followUp?.report ?? "none")
+      case "report":
+        return covers.length > 1 ? header.reports(covers.length) : header.report(handoff.from)
+    }
+  })()
   return `${first}\n\n${handoff.text}`
 }
 

@@ -1,12 +1,22 @@
 /** What the tool answers, and the headers of what it delivers: what happened, what happens next, and when. */
 import { excerpt } from "../../../core/format.js"
 import type { Answered } from "../../../core/gather.js"
-import type { Outcome } from "../../../core/lineage.js"
-import type { ReportStyle } from "../../../core/protocol.js"
+import { addSpent, NOTHING_SPENT, type Outcome, type Spent } from "../../../core/outcome.js"
+import type { ReportStyle, StopMarker } from "../../../core/protocol.js"
 import type { FileChange, Sender, WorktreeState } from "../../../core/types.js"
 
 export type StartedNow = { sessionID: string; title: string; agent: string; mode: "new" | "fork"; report: ReportStyle }
-export type StatusRow = StartedNow & { state: string; reportState?: "reported" | "queued" | "due"; latest?: string; worktree?: WorktreeState }
+export type StatusRow = StartedNow & {
+  state: string
+  reportState?: "reported" | "queued" | "due"
+  latest?: string
+  worktree?: WorktreeState
+  spent?: Spent
+  /** Follow-ups sent to it. */
+  followUps?: number
+}
+/** What a stop found for one session. */
+export type StoppedRow = { sessionID: string; title: string; agent: string; was: "running" | "waiting" | "finished"; droppedFollowUps: number }
 
 const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`
 const ascii = (text: string) => text.replace(/\u2026/g, "...")
@@ -23,6 +33,11 @@ export const results = {
       `[Report from session ${from.sessionID}${from.title ? ` "${ascii(from.title)}"` : ""} (agent "${from.agent}"): its final answer, sent back automatically; not typed by the person.]`,
     reports: (count: number) =>
       `[Reports from the ${count} sessions you started in one turn: their final answers, sent back together; not typed by the person.]`,
+    followUp: (from: Sender, report: ReportStyle) =>
+      `[Follow-up from agent "${from.agent}" (session ${from.sessionID}, which started this session), sent with the session tool; not typed by the person. ` +
+      `${report === "none" ? "Your final answer is not sent back by itself (it can read it with status or wait)." : "Your final answer is sent back to it when you finish."}]`,
+    stopped: (marker: Pick<StopMarker, "by" | "limit" | "used">) =>
+      `[Stopped by the session tool: ${stopReason(marker)}. Not typed by the person; nothing was undone, and a new message runs this session again.]`,
   },
   result: {
     message: (agent: string, position: number) =>
@@ -36,6 +51,28 @@ export const results = {
     isolated: (session: StartedNow, directory: string, branch: string) =>
       `Starting ${what(session)} in its own git worktree ${directory} (branch ${branch}), made from your files as they are now; it begins once this step of yours is over. ` +
       `Your files do not change unless you adopt its work (mode adopt) or discard it (mode discard).${comesBack(session)}`,
+    followUp: (session: Omit<StartedNow, "mode">, busy: boolean) =>
+      `Sent to session ${session.sessionID} "${ascii(session.title)}": agent ${session.agent} ${busy ? "takes it into its running turn" : "answers it now"}, in parallel with you.` +
+      comesBack({ ...session, mode: "new" }),
+    stopped(rows: readonly StoppedRow[]): string {
+      const lines = rows.map((row) => {
+        const name = `${row.sessionID} "${ascii(row.title)}" (agent ${row.agent})`
+        const dropped = row.droppedFollowUps ? `; ${plural(row.droppedFollowUps, "queued follow-up")} dropped` : ""
+        if (row.was === "running") return `- ${name}: stopped; its turn ends where it was${dropped}.`
+        if (row.was === "waiting") return `- ${name}: had not started; it will not start${dropped}.`
+        return `- ${name}: had finished already; nothing to stop${dropped}.`
+      })
+      const stopped = rows.filter((row) => row.was !== "finished").length
+      return [
+        `Stopped ${plural(stopped, "session")}:`,
+        ...lines,
+        "What they did stays (messages, files, an isolated one's worktree). Their reports and status say stopped; a follow-up (mode message with session) runs one again.",
+      ].join("\n")
+    },
+    nothingToStop: (started: number) =>
+      started
+        ? `Nothing to stop: none of the ${plural(started, "session")} you started runs or waits to start (see status).`
+        : "Nothing to stop: you have started no sessions (new and fork start them).",
     headless:
       " Note: this session runs headless (opencode run): the run ends with your turn, before a report can arrive. To have the answer, call session with mode wait before you finish.",
     reportIgnored: " (report applies to new and fork only: ignored.)",
@@ -44,19 +81,27 @@ export const results = {
       const lines = [rows.length ? `Sessions you started (${rows.length}):` : "Sessions you started: none."]
       for (const row of rows) {
         const report = row.reportState ? `, report ${row.reportState === "reported" ? "sent" : row.reportState}` : ""
+        const followUps = row.followUps ? `, ${plural(row.followUps, "follow-up")}` : ""
+        const spent = reported(row.spent) ? `, ${spentText(row.spent)}` : ""
         lines.push(
-          `- ${row.sessionID} "${ascii(row.title)}": ${row.mode}, agent ${row.agent}, ${row.state}${report}${row.latest ? `. Latest answer: ${excerpt(row.latest, 120, "...")}` : ""}`,
+          `- ${row.sessionID} "${ascii(row.title)}": ${row.mode}, agent ${row.agent}, ${row.state}${report}${followUps}${spent}${row.latest ? `. Latest answer: ${excerpt(row.latest, 120, "...")}` : ""}`,
         )
         if (row.worktree) lines.push(`  ${results.worktree(row.worktree)}`)
       }
+      const spentRows = rows.flatMap((row) => (reported(row.spent) ? [row.spent] : []))
+      if (spentRows.length > 1) lines.push(`Together: ${spentText(totalOf(spentRows))}.`)
       lines.push(queued.length ? `Queued here (${queued.length}), delivered in order when this turn ends:` : "Queued here: none.")
       for (const handoff of queued) lines.push(`- ${handoff.kind} to ${handoff.agent}: ${excerpt(handoff.text, 60, "...")}`)
       if (rows.length) lines.push("The person can open these from the session list. mode wait returns their answers within your turn.")
       return lines.join("\n")
     },
     wait(finished: readonly Answered[], running: readonly Answered[], timedOutAfter?: number): string {
-      const lines = [`Finished: ${finished.length} of ${finished.length + running.length} (${finished.map((session) => session.sessionID).join(", ")}).`]
+      const lines = [
+        `Finished: ${finished.length} of ${finished.length + running.length} (${[...new Set(finished.map((session) => session.sessionID))].join(", ")}).`,
+      ]
       for (const session of finished) lines.push("", results.report.block(session))
+      const spent = finished.flatMap((session) => (reported(session.spent) ? [session.spent] : []))
+      if (spent.length > 1) lines.push("", `Together: ${spentText(totalOf(spent))}.`)
       if (running.length) {
         const names = running.map((session) => `${session.sessionID} "${ascii(session.title)}" (agent ${session.agent})`).join(", ")
         lines.push(
@@ -86,9 +131,25 @@ export const results = {
       return session.worktree ? `${answer}\n[${results.worktree(session.worktree)}]` : answer
     },
     block: (session: Answered) =>
-      `${session.sessionID} "${ascii(session.title)}" (agent ${session.agent}, ${session.mode}):\n${results.report.answer(session)}`,
-    /** A report's text: one session's answer, or a turn's, each under its session. */
-    body: (sessions: readonly Answered[]) => (sessions.length === 1 ? results.report.answer(sessions[0]!) : sessions.map(results.report.block).join("\n\n")),
+      `${session.sessionID} "${ascii(session.title)}" (agent ${session.agent}, ${session.followUp ? "follow-up" : session.mode}${reported(session.spent) ? `; ${spentText(session.spent)}` : ""}):\n${results.report.answer(session)}`,
+    /** A report's text: one session's answer, or a turn's, each under its session, with what they cost together. */
+    body(sessions: readonly Answered[]): string {
+      if (sessions.length === 1) {
+        const [only] = sessions as [Answered]
+        return reported(only.spent) ? `${results.report.answer(only)}\n[${spentText(only.spent)}]` : results.report.answer(only)
+      }
+      const spent = sessions.flatMap((session) => (reported(session.spent) ? [session.spent] : []))
+      return [...sessions.map(results.report.block), ...(spent.length ? [`Together: ${spentText(totalOf(spent))}.`] : [])].join("\n\n")
+    },
+  },
+  /** How a started session stands, as status shows it; `waitingHere`: it waits for a place among its caller's. */
+  state(outcome: Outcome | undefined, waitingHere: boolean): string {
+    if (!outcome) return "deleted"
+    if (waitingHere) return "waiting to start"
+    if (outcome.state === "waiting") return "not started (OpenCode stopped before its turn: send it a message to run it)"
+    if (outcome.state === "cut-off") return "cut off mid-turn when OpenCode stopped (resume it to finish)"
+    if (outcome.state === "stopped") return `stopped (${stopReason(outcome)})`
+    return outcome.state
   },
   worktree(state: WorktreeState): string {
     switch (state.kind) {
@@ -132,9 +193,38 @@ function outcomeText(outcome: Outcome): string {
       return "(The person interrupted it before it answered.)"
     case "never-started":
       return "(It never started: it was waiting for a free place when the person interrupted, or when OpenCode stopped and it could not be resumed. Send it a message to run it.)"
+    case "stopped":
+      return `(Stopped before it answered: ${stopReason(outcome)}.)`
     case "working":
     case "waiting":
-    case "stopped":
+    case "cut-off":
       return "(It has not finished.)"
   }
+}
+
+function stopReason(stop: Pick<StopMarker, "by" | "limit" | "used">): string {
+  switch (stop.by) {
+    case "caller":
+      return "the agent that started it stopped it"
+    case "interrupt":
+      return "the person interrupted the turn that started it"
+    case "person":
+      return "the person stopped it"
+    case "max-tokens":
+      return `it used ${stop.used ?? "more"} tokens, over the limit of ${stop.limit ?? "?"} (option maxTokens)`
+  }
+}
+
+/** Whether the model reported any use at all: a provider that reports none shows no figures rather than zeros. */
+function reported(spent: Spent | undefined): spent is Spent {
+  return spent !== undefined && (spent.input > 0 || spent.output > 0 || spent.cost > 0)
+}
+
+/** Tokens as the model reported them, and the cost as OpenCode priced them. */
+function spentText(spent: Spent): string {
+  return `tokens ${spent.input} in, ${spent.output} out${spent.cost > 0 ? `, $${spent.cost.toFixed(4)}` : ""}`
+}
+
+function totalOf(spent: readonly Spent[]): Spent {
+  return spent.reduce(addSpent, NOTHING_SPENT)
 }

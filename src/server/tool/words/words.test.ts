@@ -44,7 +44,9 @@ describe("the description", () => {
     expect(line("adopt, discard")).toMatch(/apply to your files, or drop/)
     expect(line("message")).toMatch(/THIS conversation/)
     expect(line("message")).toMatch(/when your turn ends/)
-    expect(line("compact")).toMatch(/like message[\s\S]*summari[sz]ed/)
+    expect(line("compact")).toMatch(/like message[\s\S]*summari[sz]ing/)
+    expect(line("message")).toMatch(/With `session`[^\n]*follow-up[^\n]*started session instead/)
+    expect(line("stop")).toMatch(/stop `session`, or all your running started sessions/)
     expect(line("new")).toMatch(/WITHOUT this conversation/)
     expect(line("new")).toMatch(/in parallel/)
     expect(line("fork")).toMatch(/copy of this conversation/)
@@ -59,8 +61,10 @@ describe("the description", () => {
 
   it(`names every agent with its own description, whole up to ${AGENT_WORDS} words and cut with "..." beyond`, () => {
     const entry = (name: string) => new RegExp(`\\b${name} \\(([^)]*)\\)`).exec(description)?.[1]
-    expect(entry("build")).toBe("The default agent. Executes tools based on configured permissions.")
-    expect(entry("debug")).toBe("Investigates failures: reproduces them, bisects, and explains the root...")
+    expect(entry("review")).toBe("Reviews code changes for bugs, style problems and...")
+    expect(entry("plan")).toBe("Plan mode. Disallowed to edit files; reads code...")
+    expect(entry("debug")).toBe("Investigates failures: reproduces them, bisects, and explains the...")
+    expect(english.description([agent("short", "Writes the docs.")])).toMatch(/short \(Writes the docs\.\)/)
     expect(
       entry("debug")!
         .replace(/\.\.\.$/, "")
@@ -92,7 +96,9 @@ describe("the parameters", () => {
     expect(schema.properties.isolation!.enum).toEqual(["none", "worktree"])
     expect(schema.properties.model!.description).toMatch(/provider\/model/)
     expect(schema.properties.timeout!.description).toMatch(/seconds/)
-    expect(schema.properties.session!.description).toMatch(/session id \(ses_\.\.\.\) from a new\/fork result or status/)
+    expect(schema.properties.session!.description).toMatch(/wait, stop, message[^"]*session id \(ses_\.\.\.\) you started/)
+    expect(schema.properties.report!.description).toMatch(/new, fork, follow-up/)
+    expect(schema.properties.agent!.description).toMatch(/follow-up: the session's/)
   })
 
   it("states the defaults the options set", () => {
@@ -132,7 +138,7 @@ describe("results say what happens next", () => {
   })
 
   it("a refusal: what was wrong and the valid choices", () => {
-    expect(english.refusal.unknownMode("go", MODES)).toMatch(/"go"[\s\S]*message, new, compact, fork, status, wait, adopt, discard/)
+    expect(english.refusal.unknownMode("go", MODES)).toMatch(/"go"[\s\S]*message, new, compact, fork, status, wait, stop, adopt, discard/)
     expect(english.refusal.invalidAgent("ghost", "does not exist", ["build", "plan"])).toMatch(/ghost[\s\S]*build, plan/)
     expect(english.refusal.unknownIsolation("docker")).toMatch(/"docker"[\s\S]*"worktree"[\s\S]*"none"/)
     expect(english.refusal.waitNotStarted("ses_x", ["ses_a"])).toMatch(/ses_x[\s\S]*ses_a/)
@@ -149,6 +155,7 @@ describe("results say what happens next", () => {
 
   it("is plain ASCII throughout, whatever the titles and answers hold", () => {
     const session: Answered = {
+      key: "ses_a",
       sessionID: "ses_a",
       title: "Fork (plan): caf\u00e9\u2026",
       agent: "plan",
@@ -172,6 +179,7 @@ describe("results say what happens next", () => {
 
 describe("reports and waits", () => {
   const answered = (sessionID: string, outcome: Answered["outcome"]): Answered => ({
+    key: sessionID,
     sessionID,
     title: `Fork (plan): ${sessionID}`,
     agent: "plan",

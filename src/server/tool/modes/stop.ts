@@ -1,0 +1,41 @@
+import type { ToolContext } from "@opencode-ai/plugin"
+import { PROTOCOL, type Stored } from "../../../core/protocol.js"
+import { SessionToolError } from "../../errors.js"
+import type { StopResult } from "../../started/stopper.js"
+import type { Services } from "../../services.js"
+import type { Done } from "../done.js"
+import { words, type StoppedRow } from "../words/index.js"
+
+/**
+ * Stops the running turn of the session named (one this caller started), or of every session it
+ * started that runs or waits to start. What they did so far stays: their messages, their files,
+ * an isolated one's worktree.
+ */
+export async function stop(
+  { opencode, lineage, stopper, permissions, notifier }: Pick<Services, "opencode" | "lineage" | "stopper" | "permissions" | "notifier">,
+  context: ToolContext,
+  named: string | undefined,
+): Promise<Done> {
+  const callerID = context.sessionID
+  const messages = (await opencode.messages(callerID)) as unknown as Stored[]
+  const started = lineage.childrenOf(callerID, messages)
+  const sessionID = named?.trim() || undefined
+  if (sessionID === callerID) throw new SessionToolError(words.refusal.stopSelf)
+  if (sessionID && !started.includes(sessionID))
+    throw new SessionToolError(words.refusal.notStartedHere("stop", sessionID, words.refusal.startedValid(started)))
+  const targets = sessionID ? [sessionID] : await stopper.active(callerID, started)
+  if (targets.length === 0) return { text: words.result.nothingToStop(started.length) }
+  const markers = new Map(await Promise.all(targets.map(async (id) => [id, await lineage.markerOf(id)] as const)))
+  for (const agent of new Set([...markers.values()].map((marker) => marker?.agent ?? "?"))) {
+    await permissions.check(context, { mode: "stop", agent, text: targets.join(", ") })
+  }
+  const results = await stopper.stop(callerID, targets, { by: "caller" })
+  const rows: StoppedRow[] = results.map((result: StopResult) => ({
+    ...result,
+    title: markers.get(result.sessionID)?.title ?? result.sessionID,
+    agent: markers.get(result.sessionID)?.agent ?? "?",
+  }))
+  const stopped = rows.filter((row) => row.was !== "finished")
+  if (stopped.length) notifier.info(`${context.agent} stopped ${stopped.map((row) => row.title).join(", ")}`)
+  return { text: words.result.stopped(rows), record: { kind: "stopped", v: PROTOCOL, sessions: stopped.map((row) => row.sessionID) } }
+}
