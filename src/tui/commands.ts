@@ -1,8 +1,14 @@
-/** The TUI part's palette commands: jump to a session this one started, and back to the one that started it. */
+/**
+ * The TUI part's palette commands: jump to a session this one started, back to the one that
+ * started it, and stop what this one started.
+ */
 import type { TuiPluginApi } from "@opencode-ai/plugin/tui"
-import { TUI_PART_REGISTERED } from "../core/protocol.js"
+import { STOP_STARTED, stopStartedCommand, TUI_PART_REGISTERED } from "../core/protocol.js"
 import type { Report } from "./notice.js"
 import { currentSession, SessionView } from "./session-view.js"
+import { tokens, type StartedRow } from "./sidebar-model.js"
+
+const used = (row: StartedRow) => row.spent.input + row.spent.output
 
 type Api = TuiPluginApi
 
@@ -21,7 +27,7 @@ async function pickStarted(api: Api, report: Report): Promise<void> {
       options: model.started.map((row) => ({
         title: row.title,
         value: row.sessionID,
-        description: `${row.agent} · ${row.state}${row.report === "due" ? " · report due" : ""}${row.branch ? " · own worktree" : ""}`,
+        description: `${row.agent} · ${row.state}${row.report === "due" ? " · report due" : ""}${row.branch ? " · own worktree" : ""}${used(row) ? ` · ${tokens(used(row))}` : ""}`,
       })),
       onSelect: (option) => {
         api.ui.dialog.clear()
@@ -38,6 +44,23 @@ async function backToStarter(api: Api, report: Report): Promise<void> {
   api.route.navigate("session", { sessionID: model.startedBy.sessionID })
 }
 
+/**
+ * Asks the server part to stop what the session on screen started (it holds the sessions still
+ * waiting for a place, and notes why each stopped): the request goes as a command event the
+ * server part hears, and its toast says what stopped.
+ */
+async function stopStarted(api: Api, report: Report): Promise<void> {
+  const sessionID = currentSession(api)
+  if (!sessionID) return api.ui.toast({ variant: "info", title: "session", message: "Open a session first: this stops the sessions it started." })
+  const command = stopStartedCommand(sessionID, `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`)
+  try {
+    const result = await api.client.tui.publish({ body: { type: "tui.command.execute", properties: { command } } })
+    if (result.error) throw new Error(JSON.stringify(result.error))
+  } catch (error) {
+    report("could not ask the server part to stop the sessions started here", error)
+  }
+}
+
 export function registerCommands(api: Api, report: Report): void {
   api.keymap.registerLayer({
     commands: [
@@ -49,12 +72,14 @@ export function registerCommands(api: Api, report: Report): void {
         namespace: "palette",
         run: () => void backToStarter(api, report),
       },
+      { name: STOP_STARTED, title: "Stop the sessions started here", category: "Session", namespace: "palette", run: () => void stopStarted(api, report) },
       // Not in the palette: the TUI runs the command it hears when the TUI part announces itself (see index.tsx).
       { name: TUI_PART_REGISTERED, title: "opencode-sessions: TUI part registered", run: () => undefined },
     ],
     bindings: [
       { key: "<leader>o", cmd: STARTED_COMMAND, desc: "Sessions started here" },
       { key: "<leader>p", cmd: STARTER_COMMAND, desc: "Back to the starting session" },
+      { key: "<leader>k", cmd: STOP_STARTED, desc: "Stop the sessions started here" },
     ],
   })
 }

@@ -23,6 +23,8 @@ const start = (fromSession: string, report = "none", mode = "fork") => ({
   title: `Fork · plan: ${fromSession}`,
 })
 
+const nothing = { input: 0, output: 0, cost: 0 }
+
 describe("sidebarModel", () => {
   const caller = [user("u1", "build"), call("fork", 'Started session ses_A "…"'), call("new", "Waiting to start: session ses_B …"), answer("a2", "ok")]
   const children = new Map<string, ChildFacts | undefined>([
@@ -33,8 +35,8 @@ describe("sidebarModel", () => {
   it("lists the started sessions with agent, state and whether their report is due, from the same facts status reads", () => {
     const model = sidebarModel(caller, children)
     expect(model.started).toEqual([
-      { sessionID: "ses_A", title: "Fork · plan: ses_caller", agent: "plan", mode: "fork", state: "idle", report: "due" },
-      { sessionID: "ses_B", title: "New · plan: b", agent: "plan", mode: "new", state: "working", report: "none" },
+      { sessionID: "ses_A", title: "Fork · plan: ses_caller", agent: "plan", mode: "fork", state: "idle", report: "due", spent: nothing },
+      { sessionID: "ses_B", title: "New · plan: b", agent: "plan", mode: "new", state: "working", report: "none", spent: nothing },
     ])
     const reported = sidebarModel([...caller, user("u2", "build", { kind: "report", sessions: ["ses_A"] })], children)
     expect(reported.started[0]?.report).toBe("sent")
@@ -48,6 +50,24 @@ describe("sidebarModel", () => {
     const model = sidebarModel(caller, isolated)
     expect(model.started[0]?.branch).toBe("opencode-sessions/ses_C")
     expect(sidebarLines(model, 40)).toContain("  worktree opencode-sessions/ses_C")
+  })
+
+  it("shows a stopped session as stopped, and each session's tokens with their total", () => {
+    const spent = (id: string, input: number, output: number): Stored => ({ ...answer(id, "x"), info: { ...answer(id, "x").info, tokens: { input, output } } })
+    const stop = { kind: "stop", fromSession: "ses_caller", by: "caller" }
+    const costly = new Map<string, ChildFacts | undefined>([
+      ["ses_A", { messages: [user("c1", "plan", start("ses_caller")), spent("c2", 1200, 300), user("c3", "plan", stop)], running: false }],
+      ["ses_B", { messages: [user("d1", "plan", start("ses_caller")), spent("d2", 40, 10)], running: false }],
+    ])
+    const model = sidebarModel(caller, costly)
+    expect(model.started.map((row) => [row.state, row.spent.input, row.spent.output])).toEqual([
+      ["stopped", 1200, 300],
+      ["idle", 40, 10],
+    ])
+    const lines = sidebarLines(model, 40)
+    expect(lines[0]).toBe("Started here (2) · 1.6k tok")
+    expect(lines).toContain("  plan · stopped · 1.5k tok")
+    expect(lines).toContain("  plan · idle · 50 tok")
   })
 
   it("leaves out deleted sessions, and names who started a started session", () => {

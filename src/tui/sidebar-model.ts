@@ -3,7 +3,8 @@
  * facts `status` reads (core/lineage.ts) — so the two faces tell the same story. Pure.
  */
 import { excerpt } from "../core/format.js"
-import { outcomeOf, queuedIn, reportedIn, startedIn, startMarkerOf, type QueuedCall } from "../core/lineage.js"
+import { queuedIn, reportedIn, startedIn, startMarkerOf, type QueuedCall } from "../core/lineage.js"
+import { outcomeOf, spentIn, type Spent } from "../core/outcome.js"
 import { isPluginMessage, messageMarker, type StartMarker, type Stored } from "../core/protocol.js"
 
 export type ChildFacts = { messages: readonly Stored[]; running: boolean }
@@ -17,6 +18,8 @@ export type StartedRow = {
   report: "due" | "sent" | "none"
   /** For a session in its own worktree: its branch (the same worktree `status` names, with its changes). */
   branch?: string
+  /** Its own turns' tokens and cost, as the model reported them. */
+  spent: Spent
 }
 
 export type SidebarModel = {
@@ -48,6 +51,7 @@ export function sidebarModel(
       state: outcomeOf(facts.messages, facts.running).state,
       report: marker.report === "none" ? "none" : reported.has(sessionID) ? "sent" : "due",
       ...(marker.isolation ? { branch: marker.isolation.branch } : {}),
+      spent: spentIn(facts.messages),
     })
   }
   const own: StartMarker | undefined = startMarkerOf(messages)
@@ -62,10 +66,12 @@ export function sidebarLines(model: SidebarModel, maxTitle = 30): string[] {
   const lines: string[] = []
   if (model.startedBy) lines.push(`Started by ${model.startedBy.agent} (${model.startedBy.mode}) in`, `  ${cut(model.startedBy.title)}`)
   if (model.started.length) {
-    lines.push(`Started here (${model.started.length})`)
+    const total = model.started.reduce((sum, row) => sum + row.spent.input + row.spent.output, 0)
+    lines.push(`Started here (${model.started.length})${total ? ` · ${tokens(total)}` : ""}`)
     for (const row of model.started) {
       const report = row.report === "due" ? " · report due" : row.report === "sent" ? " · reported" : ""
-      lines.push(`• ${cut(row.title)}`, `  ${row.agent} · ${row.state}${report}`)
+      const used = row.spent.input + row.spent.output
+      lines.push(`• ${cut(row.title)}`, `  ${row.agent} · ${row.state}${report}${used ? ` · ${tokens(used)}` : ""}`)
       if (row.branch) lines.push(`  worktree ${cut(row.branch)}`)
     }
   }
@@ -74,6 +80,13 @@ export function sidebarLines(model: SidebarModel, maxTitle = 30): string[] {
     for (const call of model.queued) lines.push(`• ${call.mode} → ${call.agent}: ${excerpt(call.text, maxTitle - call.mode.length - call.agent.length - 3)}`)
   }
   return lines
+}
+
+/** A token count the narrow sidebar can hold: 950 tok, 12.3k tok, 1.2M tok. */
+export function tokens(count: number): string {
+  if (count < 1000) return `${count} tok`
+  if (count < 1_000_000) return `${(count / 1000).toFixed(count < 10_000 ? 1 : 0)}k tok`
+  return `${(count / 1_000_000).toFixed(1)}M tok`
 }
 
 /**

@@ -53,13 +53,14 @@ describe("the TUI part, installed by name", () => {
     expect(screen).toMatch(/Fork \(plan\): @say Fork ans[\s\S]*plan · idle · reported/)
   })
 
-  it("offers the jump commands in the palette, with their keys, and nothing else of its own", async () => {
+  it("offers the jump and stop commands in the palette, with their keys, and nothing else of its own", async () => {
     tui.keys("C-p")
     await tui.waitFor("Commands")
     tui.type("started")
     const palette = await tui.waitFor("Back to the session that started this one")
     expect(palette).toMatch(/Sessions started here\s+ctrl\+x o/)
     expect(palette).toMatch(/Back to the session that started this one\s+ctrl\+x p/)
+    expect(palette).toMatch(/Stop the sessions started here\s+ctrl\+x k/)
     expect(palette).not.toMatch(/TUI part registered/)
     tui.keys("Escape")
     await tui.waitGone("Commands")
@@ -88,8 +89,18 @@ describe("the TUI part, installed by name", () => {
 
   it("after a hand-off to plan, says beside the prompt that plan took it and where the next message goes", async () => {
     say(callSession({ mode: "message", agent: "plan", text: "@say Plan took it." }))
+    await tui.waitFor(/^\s*Plan took it\.\s*$/m) // plan's answer on its own line, not the call that holds the words
     const screen = await tui.waitFor("plan took the hand-off")
     expect(screen).toContain("the prompt stays on build: Tab to answer plan")
+  })
+
+  it("stops the sessions started here with its key: the running one stops, the sidebar and a toast say so", async () => {
+    say(callSession({ mode: "new", agent: "plan", text: "Long job\n@delay 60000" }))
+    await tui.waitFor(/New \(plan\): Long job[\s\S]*plan · working/)
+    tui.keys("C-x", "k")
+    const screen = await tui.waitFor(/Stopped 1 session started here: New \(plan\): Long job/)
+    expect(screen).not.toMatch(/Unknown command|not found/i)
+    await tui.waitFor(/New \(plan\): Long job[\s\S]*plan · stopped/)
   })
 
   it("said in OpenCode's log that it registered, and the server part never warned that it did not load", async () => {
