@@ -13,6 +13,7 @@ import { callSession, lines, sessionIdIn, sessionToolParts, shape, textOf, toolO
 import { answered, answeredBy, toasts } from "../e2e/waits.js"
 import { permissionRules } from "./permissions.js"
 import { opencodeRun } from "./run.js"
+import { steering } from "./steering.js"
 import { releaseFor } from "./releases.js"
 
 const version = execFileSync(OPENCODE_BIN, ["--version"], { encoding: "utf8" }).trim().split("\n").at(-1)!
@@ -147,6 +148,8 @@ describe(`OpenCode ${version}: the modes`, () => {
 })
 
 permissionRules({ harness: () => oc, release, version, sessionCount, firstCall })
+
+steering({ harness: () => oc, version })
 
 opencodeRun({ release, version })
 

@@ -75,7 +75,8 @@ export function supportTable(): string {
     const options = release.options ? "yes" : "no: name only"
     const run = release.headless ? "hand-offs, wait; report announced" : "hand-offs, wait; report not announced"
     const refused = release.isolationUntested ? "isolation refused, not tested" : "isolation refused"
-    const works = release.isolation ? "message, new, compact, fork, report, wait, isolation" : `message, new, compact, fork, report, wait (${refused})`
+    const modes = "message, new, compact, fork, report, wait, stop, follow-up"
+    const works = release.isolation ? `${modes}, isolation` : `${modes} (${refused})`
     return `| ${lineOf(release.version)} (${release.version}) | ${works} | ${run} | ${permissions} | ${options} | ${release.notes} |`
   })
   return [

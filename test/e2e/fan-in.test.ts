@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness, type StoredMessage } from "./harness.js"
 import { callSession, completedAt, lines, sessionIdIn, sessionToolParts, textOf, toolOutcome } from "./script.js"
-import { answered, answeredBy, isHandoff, isReport } from "./waits.js"
+import { answered, answeredBy, isHandoff, isReport, pluginMarker, toasts } from "./waits.js"
 
 const MAX_RUNNING = 2
 let oc: Harness
@@ -126,7 +126,7 @@ describe(`bounded fan-out (maxRunning: ${MAX_RUNNING})`, () => {
 })
 
 describe("interrupting the caller", () => {
-  it("drops its sessions still waiting for a place: they never start, and a toast says so", async () => {
+  it("drops its sessions still waiting for a place and stops the running ones: none answers, and toasts say so", async () => {
     const since = oc.events.length
     const id = await oc.startSession(
       lines(
@@ -147,9 +147,17 @@ describe("interrupting the caller", () => {
     await oc.waitFor("a toast naming the dropped session", () =>
       oc.events.slice(since).find((e) => e.type === "tui.toast.show" && (e.properties as { message: string }).message.includes(waiting)),
     )
-    // Both running forks finish; the waiting one never gets a turn.
+    // The running forks are stopped with the turn that started them (option stopWithCaller, on by default).
     const running = outcomes.map((o) => sessionIdIn(o.text)!).filter((fork) => fork !== waiting)
-    for (const fork of running) await answeredBy(oc, fork, "beta", 15_000)
+    await oc.waitFor("a toast naming the stopped forks", () =>
+      toasts(oc, since).find((t) => t.message.startsWith(`Interrupted: also stopped ${running.length} sessions this turn started`)),
+    )
+    for (const fork of running) {
+      await oc.waitIdle(fork)
+      const last = await oc.waitFor(`the stop noted in ${fork}`, async () => (await oc.messages(fork)).find((m) => pluginMarker(m)?.kind === "stop"))
+      expect(pluginMarker(last)).toMatchObject({ kind: "stop", by: "interrupt", fromSession: id })
+      expect((await oc.messages(fork)).some((m) => m.info.role === "assistant" && m.info.mode === "beta" && textOf(m).includes("done"))).toBe(false)
+    }
     await oc.waitIdle(id)
     // It holds the copied history only: no hand-off was sent to it, and beta never answered there.
     const kept = await oc.messages(waiting)

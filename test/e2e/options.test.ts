@@ -61,3 +61,40 @@ describe("invalid options", () => {
     await deliveredAndAnswered(oc(), id, "beta", "Still works.")
   })
 })
+
+describe("steering options: { maxTokens: 1000, stopWithCaller: false }", () => {
+  const oc = useOpencode({ maxTokens: 1000, stopWithCaller: false })
+
+  it("stops a started session at the step after it passes maxTokens, and its report says why", async () => {
+    const since = oc().events.length
+    const big = lines("Big job.", "@usage 4000 20", "@bash echo first step", "@after-tool @hang")
+    const id = await oc().startSession(callSession({ mode: "new", agent: "beta", report: true, text: big }), "alpha")
+    const child = sessionIdIn(toolOutcome(sessionToolParts(await answered(oc(), id, 1))[0]!).text)!
+    const report = await oc().waitFor("the report", async () => (await oc().messages(id)).find((m) => isHandoff(m) && textOf(m).includes(child)))
+    expect(textOf(report)).toContain("it used 4020 tokens, over the limit of 1000 (option maxTokens)")
+    const toast = await oc().waitFor("the warning toast", () => toasts(oc(), since).find((t) => t.message.includes("more than maxTokens")))
+    expect(toast.message).toContain("used 4020 tokens")
+    const statuses = (await oc().client.session.status()).data ?? {}
+    expect(statuses[child]?.type ?? "idle").toBe("idle")
+  })
+
+  it("keeps the sessions an interrupted turn started running", async () => {
+    const id = await oc().startSession("@say Ready.", "alpha")
+    await answered(oc(), id, 1)
+    const text = lines(callSession({ mode: "fork", agent: "beta", text: lines("Keep going.", "@delay 60000") }), "@after-tool @hang")
+    await oc().client.session.promptAsync({ path: { id }, body: { agent: "alpha", parts: [{ type: "text", text }] } })
+    const fork = await oc().waitFor("the fork", async () => {
+      const outcome = sessionToolParts(await oc().messages(id))
+        .map(toolOutcome)
+        .at(-1)
+      return outcome?.status === "completed" ? sessionIdIn(outcome.text) : undefined
+    })
+    const busy = async (sessionID: string) => ((await oc().client.session.status()).data ?? {})[sessionID]?.type === "busy"
+    await oc().waitFor("the fork to run", () => busy(fork))
+    await oc().client.session.abort({ path: { id } })
+    await oc().waitFor("the caller to stop", async () => !(await busy(id)))
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    expect(await busy(fork)).toBe(true)
+    await oc().client.session.abort({ path: { id: fork } })
+  })
+})

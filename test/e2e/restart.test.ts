@@ -4,7 +4,7 @@
  * that nothing could work by reading those words back. An accepted hand-off whose turn the stop
  * cut short is delivered once after it; a fork that waited for a place runs after it; status,
  * wait and reports read the same; a report owed is sent once, also when two OpenCode processes
- * start on the same data.
+ * start on the same data; a follow-up accepted and not yet delivered is delivered once.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness, type StoredMessage } from "./harness.js"
@@ -106,7 +106,7 @@ describe("across a stop of OpenCode", () => {
     const wait = sessionToolParts(after).find((part) => part.state.input.mode === "wait")!
     expect(recordOf(wait)).toMatchObject({ kind: "collected", sessions: [second] })
     const status = reverse(toolOutcome(sessionToolParts(after).find((part) => part.state.input.mode === "status")!).text)
-    expect(status).toMatch(new RegExp(`${first}[^\\n]*stopped mid-turn`))
+    expect(status).toMatch(new RegExp(`${first}[^\\n]*cut off mid-turn when OpenCode stopped`))
     expect(status).toMatch(new RegExp(`${second}[^\\n]*idle`))
     // The wait's record keeps which answer it returned: the next wait waits for the other only.
     await oc.say(id, callSession({ mode: "wait", timeout: 1 }), "alpha")
@@ -115,6 +115,32 @@ describe("across a stop of OpenCode", () => {
       .at(-1)!
     expect(recordOf(again)).toMatchObject({ kind: "collected", sessions: [] })
     expect(reverse(toolOutcome(again).text)).toMatch(new RegExp(`Still running after 1 s: ${first}`))
+  })
+
+  it("sends, once, a follow-up accepted for a running session when the stop came before it joined", async () => {
+    const id = await oc.startSession(callSession({ mode: "new", agent: "beta", text: lines("Long first turn.", "@delay 60000") }), "alpha")
+    await calls(id, 1)
+    const [child] = startedBy(await oc.messages(id))
+    await oc.waitFor(`${child} to run`, async () => ((await oc.client.session.status()).data ?? {})[child!]?.type === "busy")
+    const followUp = lines("A correction.", "@say Corrected after the restart.")
+    await oc.say(id, callSession({ mode: "message", session: child!, text: followUp }), "alpha")
+    const [, call] = await calls(id, 2)
+    expect(recordOf(call!)).toMatchObject({ kind: "follow-up", session: child, agent: "beta" })
+
+    await oc.restart()
+
+    const answered = await oc.waitFor(
+      "the follow-up's answer",
+      async () => {
+        const messages = await answeredBy(oc, child!, "beta", 30_000)
+        return textOf(messages.at(-1)!) === "Corrected after the restart." ? messages : undefined
+      },
+      30_000,
+    )
+    expect(answered.filter((message) => pluginMarker(message)?.kind === "follow-up")).toHaveLength(1)
+    await oc.restart()
+    await oc.say(id, "@say Still here.", "alpha")
+    expect((await oc.messages(child!)).filter((message) => pluginMarker(message)?.kind === "follow-up")).toHaveLength(1)
   })
 
   it("sends once a report owed when OpenCode stopped, with a second OpenCode process starting on the same data", async () => {

@@ -14,6 +14,7 @@
  *   @fail            answer with a non-retryable HTTP 400 error
  *   @hang            never answer (until the client hangs up)
  *   @say some text   answer with this text
+ *   @usage 1200 80   report this use (prompt, completion tokens) with the answer
  *   @after-tool @X   apply directive @X to the answer after the first tool results instead
  *                    (`@after-tool @hang`: the turn calls the tool, then hangs;
  *                    `@after-tool @session {...}`: a second, later tool call in the same turn)
@@ -58,6 +59,8 @@ type Directives = {
   fail: boolean
   hang: boolean
   say?: string
+  /** Tokens the answer reports (`@usage <prompt> <completion>`); a small fixed use otherwise. */
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number }
 }
 
 export function contentText(message: ChatMessage): string {
@@ -82,6 +85,10 @@ export function readDirectives(text: string, afterTool = false): Directives {
     else if (line === "@fail") directives.fail = true
     else if (line === "@hang") directives.hang = true
     else if (line.startsWith("@say ")) directives.say = line.slice("@say ".length)
+    else if (line.startsWith("@usage ")) {
+      const [prompt = 0, completion = 0] = line.slice("@usage ".length).trim().split(/\s+/).map(Number)
+      directives.usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
+    }
   }
   return directives
 }
@@ -172,10 +179,10 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
           }),
         )
       })
-      send(chunk(body.model, {}, "tool_calls", USAGE))
+      send(chunk(body.model, {}, "tool_calls", directives.usage ?? USAGE))
     } else {
       send(chunk(body.model, { content: textReply(body.model, body.messages, directives) }))
-      send(chunk(body.model, {}, "stop", USAGE))
+      send(chunk(body.model, {}, "stop", directives.usage ?? USAGE))
     }
     res.write("data: [DONE]\n\n")
     res.end()

@@ -7,7 +7,7 @@ function isFinalAnswer(message: StoredMessage): boolean {
 }
 
 /** The marker the plugin keeps on a message it sent (a hand-off, a report, a started session's first message). */
-export type PluginMarker = { kind?: string; sessions?: string[]; isolation?: { directory: string; prefix: string } }
+export type PluginMarker = { kind?: string; sessions?: string[]; by?: string; fromSession?: string; isolation?: { directory: string; prefix: string } }
 
 export function pluginMarker(message: StoredMessage): PluginMarker | undefined {
   for (const part of message.parts) {
