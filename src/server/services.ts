@@ -53,10 +53,11 @@ export type Services = {
   delivery: Delivery
   followUps: FollowUps
   stopper: Stopper
+  turns: FirstTurns
 }
 
 /** Everything one plugin instance holds: the services, and the parts only its hooks drive. */
-export type Parts = Services & { joiner: Joiner; turns: FirstTurns; recovery: Recovery; tuiPart: TuiPartWatch; tokenLimit: TokenLimit }
+export type Parts = Services & { joiner: Joiner; recovery: Recovery; tuiPart: TuiPartWatch; tokenLimit: TokenLimit }
 
 export type Where = Pick<PluginInput, "client"> & Partial<Pick<PluginInput, "directory" | "worktree">>
 
@@ -158,7 +159,8 @@ export function buildParts(input: Where, options: Options): Parts {
       delivery,
       followUps,
       stopper,
+      turns,
     },
-    ...{ joiner, turns, recovery, tuiPart, tokenLimit },
+    ...{ joiner, recovery, tuiPart, tokenLimit },
   }
 }

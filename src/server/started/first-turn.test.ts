@@ -123,6 +123,26 @@ describe("FirstTurns.begin", () => {
     await begun
   })
 
+  it("nextRequest (a follow-up's send): resolves at that session's next model request, or after 2 s without one", async () => {
+    vi.useFakeTimers()
+    const { turns } = setup()
+    let seen = false
+    void turns.nextRequest("ses_idle").then(() => (seen = true))
+    turns.requested("ses_other")
+    await vi.advanceTimersByTimeAsync(10)
+    expect(seen).toBe(false)
+    turns.requested("ses_idle")
+    await vi.advanceTimersByTimeAsync(0)
+    expect(seen).toBe(true)
+
+    let late = false
+    void turns.nextRequest("ses_quiet").then(() => (late = true))
+    await vi.advanceTimersByTimeAsync(1_900)
+    expect(late).toBe(false)
+    await vi.advanceTimersByTimeAsync(200)
+    expect(late).toBe(true)
+  })
+
   it("removes and forgets the session, and fails, when the first message fails before it is accepted", async () => {
     const { lineage, begin, deleted, toasts, settle } = setup()
     const { begun } = begin()

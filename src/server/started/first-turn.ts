@@ -57,6 +57,22 @@ export class FirstTurns {
   }
 
   /**
+   * Resolves once `sessionID`'s next model request is on its way, or after 2 s: set just before a
+   * message is sent to an idle session, it tells when that turn is under way (a follow-up).
+   */
+  nextRequest(sessionID: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        if (this.requesting.get(sessionID) === done) this.requesting.delete(sessionID)
+        resolve()
+      }
+      const timer = setTimeout(done, REQUEST_WAIT_MS)
+      this.requesting.set(sessionID, done)
+    })
+  }
+
+  /**
    * Resolves once the session has accepted its first message and its turn's first model request
    * is on its way (its turn runs on), with that turn's outcome to come. The caller's own next
    * step runs on the same OpenCode thread: resolving earlier would let it delay this start.

@@ -8,7 +8,7 @@ import { newSession } from "./modes/new.js"
 import { status } from "./modes/status.js"
 import { wait } from "./modes/wait.js"
 import { adopt, discard } from "./modes/adopt.js"
-import { followUp, followUpTarget, type FollowUpTarget } from "./modes/follow-up.js"
+import { followUp, followUpTarget, knownFollowUpTarget, type FollowUpTarget } from "./modes/follow-up.js"
 import { stop } from "./modes/stop.js"
 import type { Call } from "../../core/types.js"
 import type { Services } from "../services.js"
@@ -47,7 +47,9 @@ export function sessionTool(services: Services) {
       const mode = args.mode
       // `message` with `session`: a follow-up to a session this caller started, to its agent unless `agent` says otherwise.
       const named = mode === "message" ? args.session?.trim() : undefined
-      const target = named ? await report(services, context, mode, () => followUpTarget(services, context, named)) : undefined
+      const target = named
+        ? (knownFollowUpTarget(services, context, named) ?? (await report(services, context, mode, () => followUpTarget(services, context, named))))
+        : undefined
       const checked = { ...(await report(services, context, mode, () => checkCall(services, args, mode, context, target?.agent))), callID }
       await services.permissions.check(context, { mode, agent: checked.agent, text: checked.text })
       const done = await report(services, context, mode, () => act(services, mode, checked, target))

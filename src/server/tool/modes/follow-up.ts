@@ -11,6 +11,20 @@ import { words } from "../words/index.js"
 /** The session a follow-up goes to: one this caller started. */
 export type FollowUpTarget = { sessionID: string; agent: string; title: string }
 
+/**
+ * The target from memory, when this copy of the plugin saw the caller start it: no read, no wait.
+ * A follow-up is sent from a running turn, and OpenCode's thread is busy with that turn's step.
+ */
+export function knownFollowUpTarget(
+  { lineage }: Pick<Services, "lineage">,
+  context: Pick<ToolContext, "sessionID">,
+  named: string,
+): FollowUpTarget | undefined {
+  const known = lineage.known(named)
+  return known?.fromSession === context.sessionID ? { sessionID: named, agent: known.agent, title: known.title } : undefined
+}
+
+/** The target as the store tells it (after a restart, or from another copy of the plugin), or a refusal naming the sessions the caller started. */
 export async function followUpTarget(
   { opencode, lineage }: Pick<Services, "opencode" | "lineage">,
   context: Pick<ToolContext, "sessionID">,
@@ -28,11 +42,11 @@ export async function followUpTarget(
  * it is busy (it joins as that turn's answer text ends, as a hand-off joins the caller's own
  * turn; or, without one, once the turn ends). Its answer comes back as `report` says.
  */
-export function followUp(
-  { book, followUps, delivery, places, notifier }: Pick<Services, "book" | "followUps" | "delivery" | "places" | "notifier">,
+export async function followUp(
+  { book, followUps, delivery, places, turns, notifier }: Pick<Services, "book" | "followUps" | "delivery" | "places" | "turns" | "notifier">,
   call: Call,
   target: FollowUpTarget,
-): Done {
+): Promise<Done> {
   const id = followUpID()
   book.enqueue({
     kind: "follow-up",
@@ -47,8 +61,15 @@ export function followUp(
   })
   followUps.accept({ id, sessionID: target.sessionID, callerID: call.sessionID, agent: call.agent, report: call.report, call: call.messageID })
   const busy = book.isBusy(target.sessionID) || places.isRunning(target.sessionID)
-  // An idle session takes it now; a busy one as its turn goes on (joiner.ts), or once it ends.
-  if (!busy) delivery.kick(target.sessionID)
+  // An idle session takes it now, and the call returns once that turn's model request is on its
+  // way: the caller's next step runs on the same OpenCode thread and would delay it. A busy
+  // session takes it as its turn goes on (joiner.ts), or once it ends.
+  if (!busy) {
+    const underway = turns.nextRequest(target.sessionID)
+    delivery.kick(target.sessionID)
+    await underway
+  }
+  // After the send: a toast is a request OpenCode serves on the same thread.
   notifier.info(`${call.callerAgent} → ${call.agent} in ${target.title}: ${excerpt(call.text, 50)}`)
   return {
     text: words.result.followUp({ ...target, agent: call.agent, report: call.report }, busy),
