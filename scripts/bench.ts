@@ -18,6 +18,8 @@
  *   9. wait                                scripts/bench/wait-latency.ts
  *  10. hand-off under opencode run         scripts/bench/run-handoff.ts
  *  11. isolated forks (5,000-file repo)    scripts/bench/isolation.ts
+ *  12. stop                                scripts/bench/stop-latency.ts
+ *  13. follow-up                           scripts/bench/follow-up.ts
  */
 import { loadavg } from "node:os"
 import { callerTurn } from "./bench/caller-turn.js"
@@ -33,6 +35,8 @@ import { toolSize } from "./bench/tool-size.js"
 import { runHandoff } from "./bench/run-handoff.js"
 import { waitLatency } from "./bench/wait-latency.js"
 import { isolation, ISOLATION_SERVER } from "./bench/isolation.js"
+import { stopLatency } from "./bench/stop-latency.js"
+import { followUp } from "./bench/follow-up.js"
 
 const startedAt = Date.now()
 const loadAtStart = loadavg()
@@ -80,7 +84,7 @@ async function main(): Promise<void> {
 
   log("starting two OpenCode servers (figures 1–4; figure 6 with DEBUG logs)…")
   // Started together to save a start-up; the second one idles while the first is measured.
-  const mainWanted = ["1", "2", "3", "4", "7", "8", "9"].some(wanted)
+  const mainWanted = ["1", "2", "3", "4", "7", "8", "9", "12", "13"].some(wanted)
   const skipped = () => Promise.reject(new Error("not started: its figures were not asked for"))
   const [main, mem] = await Promise.allSettled([mainWanted ? startServer(MAIN_SERVER) : skipped(), wanted("6") ? startServer(MEMORY_SERVER) : skipped()])
   try {
@@ -94,6 +98,8 @@ async function main(): Promise<void> {
     await figure("4", "Fan-out", () => fanOut(need(main)))
     await figure("7", "Gathering", () => gathering(need(main)))
     await figure("9", "Wait", () => waitLatency(need(main)))
+    await figure("12", "Stop", () => stopLatency(need(main)))
+    await figure("13", "Follow-up", () => followUp(need(main)))
     // Last on this server: it restarts OpenCode, and leaves 200 sessions behind.
     await figure("8", "Status with 200 started sessions", () => statusMany(need(main)))
     await stopServer(main.status === "fulfilled" ? main.value : undefined)

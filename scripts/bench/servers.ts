@@ -20,7 +20,7 @@ export const EXTRA_AGENTS = {
 
 export const PRIMARY_AGENTS = ["build", "plan", ...Object.keys(EXTRA_AGENTS)]
 
-/** Figure 4's floor: a plugin whose one tool only forks and prompts (its name: "bare_fork"). */
+/** Figures 4 and 13's floors: a plugin whose tools only fork and prompt ("bare_fork"), or only prompt ("bare_prompt"). */
 export const BARE_FORK_TOOL = join(REPO_ROOT, "scripts", "bench", "bare-fork")
 
 /**

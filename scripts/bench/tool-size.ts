@@ -16,8 +16,8 @@ export async function toolSize({ oc }: Server): Promise<Measured> {
   const tool = request?.tools.find((candidate) => candidate.function.name === "session")
   if (!request || !tool) throw new Error("no model request has carried the session tool yet")
   const chars = JSON.stringify(tool).length
-  // The bench's own floor tool (figure 4) is no part of what a person's requests carry.
-  const tools = request.tools.filter((each) => each.function.name !== "bare_fork")
+  // The bench's own floor tools (figures 4, 13) are no part of what a person's requests carry.
+  const tools = request.tools.filter((each) => !each.function.name.startsWith("bare_"))
   const allChars = tools.reduce((sum, each) => sum + JSON.stringify(each).length, 0)
   const share = chars / allChars
   const description = tool.function.description ?? ""
