@@ -38,7 +38,8 @@ export async function statusMany(server: Server): Promise<Measured> {
   if (state.status !== "completed") throw new Error(`status failed: ${toolOutcome(part).text}`)
   const value = state.time.end - state.time.start
   const named = started.filter((child) => state.output.includes(child)).length
-  const answered = state.output.split("\n").filter((line) => / idle: Job \d+ done\./.test(line)).length
+  // A row: `- <id> "<title>": new, agent plan, idle, <tokens>. Latest answer: Job 7 done.`
+  const answered = state.output.split("\n").filter((line) => /, idle\b.*\. Latest answer: Job \d+ done\./.test(line)).length
 
   const before = Date.now()
   await mapLimited(started, 8, (child) => oc.messages(child))
