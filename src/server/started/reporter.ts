@@ -155,10 +155,14 @@ export class Reporter {
     const before = (turn: string) => (parentMessages.find((message) => message.info.id === turn)?.info.time?.created ?? Infinity) < resumedAt
     const over = (turn: string) => turnOver(parentMessages, turn, this.book.isBusy(parentID)) || before(turn)
     for (const report of dueReports(members, reported, over)) {
-      for (const member of report.members) {
-        member.worktree = await this.worktreeOf(member.sessionID, member.isolation)
-        member.spent = await this.lineage.spent(member.sessionID)
-      }
+      // Read side by side: a report waits for the slowest read, not for their sum.
+      await Promise.all(
+        report.members.map(async (member) => {
+          const [worktree, spent] = await Promise.all([this.worktreeOf(member.sessionID, member.isolation), this.lineage.spent(member.sessionID)])
+          member.worktree = worktree
+          member.spent = spent
+        }),
+      )
       this.send(parentID, report)
     }
   }
