@@ -86,19 +86,18 @@ describe("wait", () => {
     expect(textOf(reported)).not.toContain("Quick done")
   })
 
-  it("ends at once when the person interrupts the caller, and the started session runs on", async () => {
+  it("ends at once when the person interrupts the caller, and a session started in an earlier turn runs on", async () => {
+    // Started in an earlier turn: the interrupt stops only what the interrupted turn started (steer.test.ts).
     const id = await oc.startSession(
-      lines(
-        "Start one and wait.",
-        callSession({ mode: "fork", agent: "beta", text: lines("Long", "@delay 3000", "@say Long done") }),
-        `@after-tool ${callSession({ mode: "wait" })}`,
-      ),
+      lines("Start one.", callSession({ mode: "fork", agent: "beta", text: lines("Long", "@delay 5000", "@say Long done") })),
       "alpha",
     )
-    const started = await oc.waitFor("the wait call running", async () => {
-      const messages = await oc.messages(id)
-      return waitCalls(messages).some((part) => part.state.status === "running") ? messages : undefined
+    const [child] = startedBy(await answered(oc, id, 1))
+    await oc.client.session.promptAsync({
+      path: { id },
+      body: { agent: "alpha", parts: [{ type: "text", text: lines("Now wait.", callSession({ mode: "wait" })) }] },
     })
+    await oc.waitFor("the wait call running", async () => waitCalls(await oc.messages(id)).some((part) => part.state.status === "running"))
     const abortedAt = Date.now()
     await oc.client.session.abort({ path: { id } })
     await oc.waitIdle(id)
@@ -106,7 +105,6 @@ describe("wait", () => {
       waitCalls(await oc.messages(id)).find((p) => p.state.status === "error" || p.state.status === "completed"),
     )
     expect(endOf(part)).toBeLessThan(abortedAt + 1000)
-    const [child] = startedBy(started)
     const childMessages = await answeredBy(oc, child!, "beta", 15_000)
     expect(textOf(childMessages.at(-1)!)).toContain("Long done")
   })

@@ -44,11 +44,7 @@ const callerTurn = (turn: string, call: string, ...sessions: string[]): Stored[]
 ]
 /** A follow-up or a report queued in `sessionID`. */
 const queued = (kind: "follow-up" | "report", sessionID: string, followUpID = "fu_1"): HandoffRequest => ({
-  kind,
-  sessionID,
-  agent: "plan",
-  text: "x",
-  from: { agent: "build", sessionID: CALLER },
+  ...{ kind, sessionID, agent: "plan", text: "x", from: { agent: "build", sessionID: CALLER } },
   ...(kind === "follow-up" ? { followUp: { id: followUpID, report: "each" as const } } : {}),
 })
 const waitingTurn = (sessionID: string) => ({ call: { sessionID: CALLER }, session: { id: sessionID } }) as unknown as FirstTurn

@@ -28,7 +28,7 @@ export async function status(
       keys.length === 0 ? undefined : keys.every((key) => reported.has(key)) ? "reported" : keys.some((key) => queuedReports.has(key)) ? "queued" : "due"
     return {
       ...view,
-      state: words.state(view.outcome, waiting.has(view.sessionID)),
+      waitingHere: waiting.has(view.sessionID),
       reportState,
       latest: latest(view),
       worktree: await worktreeState(worktrees, view.sessionID, view.isolation),

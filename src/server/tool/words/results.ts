@@ -7,7 +7,9 @@ import type { FileChange, Sender, WorktreeState } from "../../../core/types.js"
 
 export type StartedNow = { sessionID: string; title: string; agent: string; mode: "new" | "fork"; report: ReportStyle }
 export type StatusRow = StartedNow & {
-  state: string
+  /** What became of it; undefined once it is deleted. `waitingHere`: it waits for a place among its caller's. */
+  outcome: Outcome | undefined
+  waitingHere: boolean
   reportState?: "reported" | "queued" | "due"
   latest?: string
   worktree?: WorktreeState
@@ -84,7 +86,7 @@ export const results = {
         const followUps = row.followUps ? `, ${plural(row.followUps, "follow-up")}` : ""
         const spent = reported(row.spent) ? `, ${spentText(row.spent)}` : ""
         lines.push(
-          `- ${row.sessionID} "${ascii(row.title)}": ${row.mode}, agent ${row.agent}, ${row.state}${report}${followUps}${spent}${row.latest ? `. Latest answer: ${excerpt(row.latest, 120, "...")}` : ""}`,
+          `- ${row.sessionID} "${ascii(row.title)}": ${row.mode}, agent ${row.agent}, ${results.state(row.outcome, row.waitingHere)}${report}${followUps}${spent}${row.latest ? `. Latest answer: ${excerpt(row.latest, 120, "...")}` : ""}`,
         )
         if (row.worktree) lines.push(`  ${results.worktree(row.worktree)}`)
       }

@@ -164,7 +164,10 @@ describe("results say what happens next", () => {
     }
     const worktree = { kind: "changed" as const, directory: "/wt", branch: "b", files: [{ path: "a.ts", additions: 3, deletions: 1 }] }
     const samples = [
-      english.result.status([{ ...fork, state: "idle", reportState: "due", latest: "Works.", worktree }], [{ kind: "message", agent: "plan", text: "Go on." }]),
+      english.result.status(
+        [{ ...fork, outcome: { state: "idle", answer: "Works." }, waitingHere: false, reportState: "due", latest: "Works.", worktree }],
+        [{ kind: "message", agent: "plan", text: "Go on." }],
+      ),
       english.result.wait([session], [], undefined),
       deliveredText({ kind: "report", from: { agent: "plan", sessionID: "ses_a", title: "Fork (plan): x" }, text: "A." }),
       deliveredText({ kind: "message", from: { agent: "build", sessionID: "ses_c" }, text: "B." }),
