@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { OPENCODE_BIN, startOpencode, type Harness } from "../e2e/harness.js"
 import { callSession, lines, sessionIdIn, sessionToolParts, shape, textOf, toolOutcome } from "../e2e/script.js"
-import { answered, answeredBy, toasts } from "../e2e/waits.js"
+import { answered, answeredBy, isHandoff, toasts } from "../e2e/waits.js"
 import { permissionRules } from "./permissions.js"
 import { opencodeRun } from "./run.js"
 import { steering } from "./steering.js"
@@ -81,13 +81,22 @@ describe(`OpenCode ${version}: the modes`, () => {
     expect(textOf(child[1]!)).toBe("Started clean.")
   })
 
-  it("compact: one summary after the caller's turn, then the chosen agent continues", async () => {
+  it(`compact: ${release.compactRerun ? "a summary (two at most, as the release notes say)" : "one summary"} after the caller's turn, then the chosen agent continues`, async () => {
     const id = await oc.startSession("@say Some history.", "alpha")
     await answered(oc, id, 1)
     await oc.say(id, callSession({ mode: "compact", agent: "beta", text: "@say Continued after the summary." }), "alpha")
     const messages = await answeredBy(oc, id, "beta")
     const kinds = shape(messages)
-    expect(kinds.filter((kind) => kind.endsWith(":summary"))).toHaveLength(1)
+    const summaries = kinds.filter((kind) => kind.endsWith(":summary")).length
+    if (release.compactRerun) {
+      // This release may run the compaction and the turn again (its notes say so): still one hand-off, answered after a summary.
+      expect(summaries === 1 || summaries === 2).toBe(true)
+      const after = messages.slice(kinds.lastIndexOf("assistant:compaction:summary"))
+      expect(after.filter(isHandoff)).toHaveLength(1)
+      expect(after.some((message) => shape([message])[0] === "assistant:beta" && textOf(message) === "Continued after the summary.")).toBe(true)
+      return
+    }
+    expect(summaries).toBe(1)
     expect(kinds.slice(kinds.indexOf("assistant:compaction:summary"))).toEqual(["assistant:compaction:summary", "user:beta", "assistant:beta"])
     expect(textOf(messages.at(-1)!)).toBe("Continued after the summary.")
   })

@@ -18,6 +18,8 @@ export type Release = {
   isolation: boolean
   /** Why the isolation test cannot run on this release here, if it cannot. */
   isolationUntested?: string
+  /** Asked to compact during a turn, OpenCode now and then runs the compaction, and the turn, a second time. */
+  compactRerun?: boolean
   /** What works differently there, in a few words, for the README. */
   notes: string
 }
@@ -30,10 +32,11 @@ export const RELEASES: readonly Release[] = [
     options: false,
     headless: false,
     isolation: false,
+    compactRerun: true,
     isolationUntested:
       'in a scratch git repository this release answers session.create with a server error ("No such file or directory"; its log: storage "failed to run migration")',
     notes:
-      "No permission prompt for plugins and `permission.session` is dropped from the config: the plugin reads the rules from your config files. No `tool.definition` hook: the description is refreshed in the background.",
+      "No permission prompt for plugins and `permission.session` is dropped from the config: the plugin reads the rules from your config files. No `tool.definition` hook: the description is refreshed in the background. A `compact` hand-off is now and then summarized twice, and the caller answers once more: this release, asked to compact during a turn, can run the compaction and the turn again.",
   },
   { version: "1.1.65", permissions: "opencode", definitionHook: true, options: false, headless: true, isolation: false, notes: "–" },
   { version: "1.2.27", permissions: "opencode", definitionHook: true, options: false, headless: true, isolation: false, notes: "–" },
