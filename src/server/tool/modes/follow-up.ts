@@ -6,6 +6,7 @@ import { SessionToolError } from "../../errors.js"
 import { followUpID } from "../../started/follow-ups.js"
 import type { Services } from "../../services.js"
 import type { Done } from "../done.js"
+import { handoffRequest } from "../handoff-request.js"
 import { words } from "../words/index.js"
 
 /** The session a follow-up goes to: one this caller started. */
@@ -48,17 +49,7 @@ export async function followUp(
   target: FollowUpTarget,
 ): Promise<Done> {
   const id = followUpID()
-  book.enqueue({
-    kind: "follow-up",
-    sessionID: target.sessionID,
-    agent: call.agent,
-    text: call.text,
-    model: call.model,
-    from: { agent: call.callerAgent, sessionID: call.sessionID },
-    call: call.messageID,
-    callID: call.callID,
-    followUp: { id, report: call.report },
-  })
+  book.enqueue({ ...handoffRequest(call, "follow-up", target.sessionID), followUp: { id, report: call.report } })
   followUps.accept({ id, sessionID: target.sessionID, callerID: call.sessionID, agent: call.agent, report: call.report, call: call.messageID })
   const busy = book.isBusy(target.sessionID) || places.isRunning(target.sessionID)
   // An idle session takes it now, and the call returns once that turn's model request is on its

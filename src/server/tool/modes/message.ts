@@ -3,20 +3,12 @@ import { PROTOCOL } from "../../../core/protocol.js"
 import type { Call } from "../../../core/types.js"
 import type { Services } from "../../services.js"
 import type { Done } from "../done.js"
+import { handoffRequest } from "../handoff-request.js"
 import { words } from "../words/index.js"
 
 /** Queues `text` for `agent` in this session: it joins the caller's turn as its answer ends, or comes when the turn has ended. */
 export function message({ book, notifier }: Pick<Services, "book" | "notifier">, call: Call): Done {
-  book.enqueue({
-    kind: "message",
-    sessionID: call.sessionID,
-    agent: call.agent,
-    text: call.text,
-    model: call.model,
-    from: { agent: call.callerAgent, sessionID: call.sessionID },
-    call: call.messageID,
-    callID: call.callID,
-  })
+  book.enqueue(handoffRequest(call, "message"))
   notifier.info(`${call.callerAgent} → ${call.agent}: ${excerpt(call.text, 60)}`)
   const position = book.pending(call.sessionID).length
   return {
