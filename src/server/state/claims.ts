@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { currentOwner, isAlive, type Owner } from "./files.js"
+import { currentOwner, isAlive, readOwner, type Owner } from "./files.js"
 
 /** Claims older than this are removed: by then the store shows what they guarded. */
 const KEPT_MS = 24 * 60 * 60 * 1000
@@ -21,7 +21,7 @@ export class FileClaims {
     const path = join(this.folder, safe(key))
     const owner = currentOwner()
     if (this.create(path, owner)) return true
-    const holder = read(path)
+    const holder = readOwner(path)
     if (holder && holder.pid === owner.pid && holder.boot === owner.boot) return true
     if (holder ? isAlive(holder) : justMade(path)) return false
     // Its holder has ended: take it over. Only one process's rename of the old claim succeeds.
@@ -38,7 +38,7 @@ export class FileClaims {
   /** Gives up a claim this process holds (what it guarded was not sent after all). */
   release(key: string): void {
     const path = join(this.folder, safe(key))
-    const holder = read(path)
+    const holder = readOwner(path)
     if (holder && holder.pid === process.pid) rmSync(path, { force: true })
   }
 
@@ -59,16 +59,6 @@ export class FileClaims {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") return false
       throw error
     }
-  }
-}
-
-function read(path: string): Owner | undefined {
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as Owner
-  } catch (error) {
-    // Gone meanwhile, or caught between its creation and its first write: held by nobody known.
-    if ((error as NodeJS.ErrnoException).code === "ENOENT" || error instanceof SyntaxError) return undefined
-    throw error
   }
 }
 

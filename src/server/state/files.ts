@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto"
-import { mkdirSync, renameSync, writeFileSync } from "node:fs"
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { homedir, uptime } from "node:os"
 import { dirname, join } from "node:path"
 
@@ -25,6 +25,19 @@ export type Owner = { pid: number; boot: number }
 /** When this machine booted, to the minute: a process id seen before a reboot names no living process. */
 function bootMinute(): number {
   return Math.round((Date.now() - uptime() * 1000) / 60_000)
+}
+
+/**
+ * The owner a file of ours names; undefined if it is gone meanwhile, or caught between its
+ * creation and its first write: held (or owed) by nobody known.
+ */
+export function readOwner(path: string): Owner | undefined {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Owner
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" || error instanceof SyntaxError) return undefined
+    throw error
+  }
 }
 
 export function currentOwner(): Owner {

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto"
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, readdirSync, rmSync } from "node:fs"
 import { join, resolve } from "node:path"
 import type { FileClaims } from "./claims.js"
-import { currentOwner, isAlive, writeAtomically, type Owner } from "./files.js"
+import { currentOwner, isAlive, readOwner, writeAtomically } from "./files.js"
 
 /**
  * Which sessions the plugin owes work (a hand-off to deliver, a start waiting for a place, a
@@ -59,15 +59,5 @@ export class PendingCallers {
 
   private path(sessionID: string): string {
     return join(this.folder, `${sessionID.replace(/[^A-Za-z0-9_-]/g, "_")}.json`)
-  }
-}
-
-function readOwner(path: string): Owner | undefined {
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as Owner
-  } catch (error) {
-    // Gone meanwhile, or not ours to read: owed by nobody known, so taken over.
-    if ((error as NodeJS.ErrnoException).code === "ENOENT" || error instanceof SyntaxError) return undefined
-    throw error
   }
 }
