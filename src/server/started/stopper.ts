@@ -47,16 +47,20 @@ export class Stopper {
 
   /** Of these sessions `callerID` started, those that run or wait to start now. */
   async active(callerID: string, sessionIDs: readonly string[]): Promise<string[]> {
-    const running = await this.runningNow()
-    const waiting = this.deps.places.waitingFor(callerID)
-    return sessionIDs.filter((id) => running.has(id) || waiting.includes(id) || this.deps.book.isBusy(id) || this.deps.places.isRunning(id))
+    return this.activeAmong(callerID, sessionIDs, await this.runningNow())
   }
 
   /** Every session `callerID` started that runs or waits to start now; those that have finished stay as they are. */
   async stopAll(callerID: string, reason: StopReason): Promise<StopResult[]> {
     const messages = (await this.deps.opencode.messages(callerID)) as unknown as Stored[]
-    const active = await this.active(callerID, this.deps.lineage.childrenOf(callerID, messages))
-    return (await this.stop(callerID, active, reason)).filter((result) => result.was !== "finished")
+    const running = await this.runningNow()
+    const active = this.activeAmong(callerID, this.deps.lineage.childrenOf(callerID, messages), running)
+    return (await Promise.all(active.map((sessionID) => this.stopOne(callerID, sessionID, reason, running)))).filter((result) => result.was !== "finished")
+  }
+
+  private activeAmong(callerID: string, sessionIDs: readonly string[], running: ReadonlySet<string>): string[] {
+    const waiting = this.deps.places.waitingFor(callerID)
+    return sessionIDs.filter((id) => running.has(id) || waiting.includes(id) || this.deps.book.isBusy(id) || this.deps.places.isRunning(id))
   }
 
   /**
