@@ -15,10 +15,10 @@
  * call repeats (OpenCode asks the person after three identical calls in a row).
  */
 import type { StoredMessage } from "../../test/e2e/harness.js"
-import { callSession, lines, sessionIdIn, sessionToolParts, textOf, toolOutcome } from "../../test/e2e/script.js"
+import { callSession, lines, sessionToolParts, startedSessionsIn, textOf, toolOutcome } from "../../test/e2e/script.js"
 import { ratioOf, type Measured } from "./report.js"
 import { createSession, send, type Server } from "./servers.js"
-import { median, p95, round } from "./stats.js"
+import { median, p95, round, spread } from "./stats.js"
 
 const ROUNDS = 15
 const MAX_RATIO = 1.1
@@ -109,7 +109,7 @@ export async function followUp(server: Server): Promise<Measured> {
     details: {
       unit: "ms",
       turnBegun: "the started session's first assistant message after the follow-up (or prompt) created",
-      followUp: { median: value, p95: p95(viaTool), min: Math.min(...viaTool), max: Math.max(...viaTool), samples: viaTool },
+      followUp: spread(viaTool),
       promptAsync: { median: baseline, p95: p95(direct), samples: direct },
       bareTool: { median: median(bare), samples: bare },
       followUpStored: { median: median(viaToolStored), samples: viaToolStored },
@@ -122,11 +122,7 @@ export async function followUp(server: Server): Promise<Measured> {
 
 /** The one session the caller's first turn started. */
 function startedIn(messages: StoredMessage[]): string {
-  const started = sessionToolParts(messages)
-    .map(toolOutcome)
-    .filter((outcome) => outcome.status === "completed")
-    .map((outcome) => sessionIdIn(outcome.text))
-    .filter((id): id is string => id !== undefined)
+  const started = startedSessionsIn(messages)
   if (started.length !== 1) throw new Error(`expected one started session, found ${started.length}`)
   return started[0]!
 }

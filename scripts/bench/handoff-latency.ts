@@ -17,7 +17,7 @@ import { callSession, lines } from "../../test/e2e/script.js"
 import { isHandoff } from "../../test/e2e/waits.js"
 import { ratioOf, type Measured } from "./report.js"
 import { createSession, send, type Server } from "./servers.js"
-import { median, p95, round } from "./stats.js"
+import { median, p95, round, spread } from "./stats.js"
 
 const SESSIONS = 6
 const ROUNDS = 6 // per session: 36 hand-offs and 36 direct prompts
@@ -70,7 +70,7 @@ export async function handoffLatency({ oc, tracker }: Server): Promise<Measured>
     ],
     details: {
       unit: "ms",
-      handoff: { median: value, p95: p95(handoff), min: Math.min(...handoff), max: Math.max(...handoff), samples: handoff },
+      handoff: spread(handoff),
       idleSignal: { median: median(toIdle), p95: p95(toIdle), samples: toIdle },
       promptAsync: { median: median(prompt), p95: p95(prompt), samples: prompt },
       storedBeforeTurnEnd: { median: median(storedBeforeEnd), samples: storedBeforeEnd },

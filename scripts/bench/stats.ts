@@ -11,6 +11,11 @@ export function quantile(values: readonly number[], q: number): number {
 export const median = (values: readonly number[]) => quantile(values, 0.5)
 export const p95 = (values: readonly number[]) => quantile(values, 0.95)
 
+/** A figure's samples as bench-results.json keeps them: median, p95, range, and every sample. */
+export function spread(values: readonly number[]) {
+  return { median: median(values), p95: p95(values), min: Math.min(...values), max: Math.max(...values), samples: values }
+}
+
 export function round(value: number, digits = 0): number {
   const factor = 10 ** digits
   return Math.round(value * factor) / factor

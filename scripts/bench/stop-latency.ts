@@ -13,11 +13,11 @@
  * repeat (OpenCode asks the person after three identical tool calls in a row).
  */
 import type { Harness, StoredMessage } from "../../test/e2e/harness.js"
-import { callSession, lines, sessionIdIn, sessionToolParts, toolOutcome } from "../../test/e2e/script.js"
+import { callSession, lines, sessionToolParts, startedSessionsIn, toolOutcome } from "../../test/e2e/script.js"
 import { contentText } from "../../test/e2e/scripted-model.js"
 import { ratioOf, type Measured } from "./report.js"
 import { createSession, send, type Server } from "./servers.js"
-import { median, p95, round } from "./stats.js"
+import { median, p95, round, spread } from "./stats.js"
 
 const ROUNDS = 9
 const MAX_MS = 300
@@ -82,7 +82,7 @@ export async function stopLatency(server: Server): Promise<Measured> {
     ],
     details: {
       unit: "ms",
-      stop: { median: value, p95: p95(stopped), min: Math.min(...stopped), max: Math.max(...stopped), samples: stopped },
+      stop: spread(stopped),
       abort: { median: baseline, p95: p95(aborted), samples: aborted },
       stopCallDuration: { median: median(result), samples: result },
       ratio: round(ratioOf(value, baseline), 3),
@@ -92,11 +92,7 @@ export async function stopLatency(server: Server): Promise<Measured> {
 
 /** The two sessions the caller's first turn started, in call order. */
 function startedIn(messages: StoredMessage[]): [string, string] {
-  const started = sessionToolParts(messages)
-    .map(toolOutcome)
-    .filter((outcome) => outcome.status === "completed")
-    .map((outcome) => sessionIdIn(outcome.text))
-    .filter((id): id is string => id !== undefined)
+  const started = startedSessionsIn(messages)
   if (started.length !== 2) throw new Error(`expected two started sessions, found ${started.length}`)
   return [started[0]!, started[1]!]
 }

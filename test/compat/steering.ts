@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest"
 import type { Harness } from "../e2e/harness.js"
-import { callSession, lines, sessionIdIn, sessionToolParts, textOf, toolOutcome } from "../e2e/script.js"
+import { callSession, lines, sessionToolParts, startedSessionsIn, textOf, toolOutcome } from "../e2e/script.js"
 import { contentText } from "../e2e/scripted-model.js"
 import { answered, answeredBy, isReport, pluginMarker } from "../e2e/waits.js"
 
@@ -15,10 +15,7 @@ export function steering({ harness, version }: Suite): void {
   describe(`OpenCode ${version}: steering what the agents started`, () => {
     /** The sessions the caller's turns started, in call order. */
     async function startedBy(callerID: string): Promise<string[]> {
-      return sessionToolParts(await harness().messages(callerID))
-        .map(toolOutcome)
-        .filter((outcome) => outcome.status === "completed" && /^(Started|Starting) session/.test(outcome.text))
-        .map((outcome) => sessionIdIn(outcome.text)!)
+      return startedSessionsIn(await harness().messages(callerID))
     }
 
     /** The caller's `nth` session call, once it has finished. */

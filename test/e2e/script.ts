@@ -62,3 +62,11 @@ export function completedAt(message: StoredMessage): number {
 export function sessionIdIn(text: string): string | undefined {
   return /\b(ses_[A-Za-z0-9]+)/.exec(text)?.[1]
 }
+
+/** The sessions the caller's completed `session` calls started (or queued to start), in call order. */
+export function startedSessionsIn(messages: StoredMessage[]): string[] {
+  return sessionToolParts(messages)
+    .map(toolOutcome)
+    .filter((outcome) => outcome.status === "completed" && /^(Started|Queued|Starting) session/.test(outcome.text))
+    .map((outcome) => sessionIdIn(outcome.text)!)
+}

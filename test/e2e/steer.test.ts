@@ -4,8 +4,8 @@
  * interrupt stopping what the interrupted turn started, and what each session cost.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { startOpencode, type Harness, type StoredMessage } from "./harness.js"
-import { callSession, lines, sessionIdIn, sessionToolParts, textOf, toolOutcome } from "./script.js"
+import { startOpencode, type Harness } from "./harness.js"
+import { callSession, lines, sessionToolParts, startedSessionsIn, textOf, toolOutcome } from "./script.js"
 import { answered, answeredBy, isReport, pluginMarker, toasts } from "./waits.js"
 
 let oc: Harness
@@ -28,14 +28,6 @@ afterEach(async (context) => {
 afterAll(async () => {
   await oc?.stop()
 })
-
-/** The sessions the caller's completed `session` calls started, in call order. */
-function startedIn(messages: StoredMessage[]): string[] {
-  return sessionToolParts(messages)
-    .map(toolOutcome)
-    .filter((outcome) => outcome.status === "completed" && /^(Started|Queued|Starting) session/.test(outcome.text))
-    .map((outcome) => sessionIdIn(outcome.text)!)
-}
 
 /** The result of the caller's latest `session` call, once it has completed. */
 async function lastResult(callerID: string): Promise<{ status: string; text: string }> {
@@ -72,7 +64,7 @@ describe("stop", () => {
   it("stops one session by id while the other runs on, then the rest; status, reports and the sessions say stopped", async () => {
     const long = (name: string) => callSession({ mode: "new", agent: "beta", report: true, text: lines(`${name} is long.`, "@delay 60000") })
     const id = await oc.startSession(lines("Start two long ones.", long("One"), long("Two")), "alpha")
-    const [one, two] = startedIn(await answered(oc, id, 1))
+    const [one, two] = startedSessionsIn(await answered(oc, id, 1))
     await oc.waitFor("both to run", async () => (await isBusy(one!)) && (await isBusy(two!)))
 
     const stopOne = await callerSays(id, callSession({ mode: "stop", session: one! }))
@@ -110,7 +102,7 @@ describe("stop", () => {
 
   it("applies permission.session as stop:<agent>: a denied stop is refused and the session runs on", async () => {
     const id = await oc.startSession(callSession({ mode: "new", agent: "gamma", text: lines("Keep at it.", "@delay 60000") }), "alpha")
-    const [kept] = startedIn(await answered(oc, id, 1))
+    const [kept] = startedSessionsIn(await answered(oc, id, 1))
     await oc.waitFor("it to run", () => isBusy(kept!))
     const refused = await callerSays(id, callSession({ mode: "stop", session: kept! }))
     expect(refused.status).toBe("error")
@@ -123,7 +115,7 @@ describe("stop", () => {
 describe("follow-up", () => {
   it("is answered in the started session by its agent, and its answer is reported back", async () => {
     const id = await oc.startSession(callSession({ mode: "new", agent: "beta", text: lines("First question.", "@say First answer.") }), "alpha")
-    const [child] = startedIn(await answered(oc, id, 1))
+    const [child] = startedSessionsIn(await answered(oc, id, 1))
     await answeredBy(oc, child!, "beta")
 
     const sent = await callerSays(id, callSession({ mode: "message", session: child!, report: true, text: lines("Second question.", "@say Second answer.") }))
@@ -147,7 +139,7 @@ describe("follow-up", () => {
       lines("Start, correct it, then wait.", callSession({ mode: "new", agent: "beta", text: lines("Slow start.", "@delay 2500", "@say Started slowly.") })),
       "alpha",
     )
-    const [child] = startedIn(await answered(oc, id, 1))
+    const [child] = startedSessionsIn(await answered(oc, id, 1))
     await oc.say(
       id,
       lines(
@@ -187,12 +179,12 @@ describe("follow-up", () => {
 describe("the person's interrupt", () => {
   it("stops the fork the interrupted turn started, names it in a toast, and leaves one started in an earlier turn running", async () => {
     const id = await oc.startSession(callSession({ mode: "fork", agent: "beta", text: lines("Earlier work.", "@delay 60000") }), "alpha")
-    const [earlier] = startedIn(await answered(oc, id, 1))
+    const [earlier] = startedSessionsIn(await answered(oc, id, 1))
     const since = oc.events.length
     // The person's next message, whose turn starts a fork and then goes on (it hangs) until the person interrupts it.
     const text = lines(callSession({ mode: "fork", agent: "beta", text: lines("This turn's work.", "@delay 60000") }), "@after-tool @hang")
     await oc.client.session.promptAsync({ path: { id }, body: { agent: "alpha", parts: [{ type: "text", text }] } })
-    const fork = await oc.waitFor("this turn's fork", async () => startedIn(await oc.messages(id))[1])
+    const fork = await oc.waitFor("this turn's fork", async () => startedSessionsIn(await oc.messages(id))[1])
     await oc.waitFor("both forks to run", async () => (await isBusy(fork)) && (await isBusy(earlier!)))
 
     await oc.client.session.abort({ path: { id } })
@@ -215,7 +207,7 @@ describe("what it cost", () => {
       ),
       "alpha",
     )
-    const [costly, cheaper] = startedIn(await answered(oc, id, 1))
+    const [costly, cheaper] = startedSessionsIn(await answered(oc, id, 1))
     const waited = toolOutcome(sessionToolParts(await oc.messages(id)).at(-1)!).text
     expect(waited).toMatch(new RegExp(`${costly}[^\\n]*tokens 1234 in, 56 out`))
     const status = (await callerSays(id, callSession({ mode: "status" }))).text.split("\n")
