@@ -49,8 +49,9 @@ describe("the TUI part, installed by name", () => {
     say(callSession({ mode: "fork", agent: "plan", report: true, text: "@say Fork answered." }))
     await tui.waitFor("Started here (1)")
     say(callSession({ mode: "new", agent: "plan", text: "@say New answered." }))
-    const screen = await tui.waitFor(/Started here \(2\)[\s\S]*New \(plan\): @say New answe[\s\S]*plan · idle/)
-    expect(screen).toMatch(/Fork \(plan\): @say Fork ans[\s\S]*plan · idle · reported/)
+    await tui.waitFor(/Started here \(2\)[\s\S]*New \(plan\): @say New answe[\s\S]*plan · idle/)
+    // The fork's report goes in once the caller's turn (the one that started New) has ended.
+    await tui.waitFor(/Fork \(plan\): @say Fork ans[\s\S]*plan · idle · reported/)
   })
 
   it("offers the jump and stop commands in the palette, with their keys, and nothing else of its own", async () => {
