@@ -6,20 +6,15 @@
  * lines in a message into real calls of the tool, and `@say ...` into its answer, so what
  * you see is OpenCode's real agents, sessions and messages.
  */
-import { startOpencode, type Harness } from "../test/e2e/harness.js"
-import { callSession, lines, sessionIdIn, sessionToolParts, textOf, toolOutcome } from "../test/e2e/script.js"
-import { answered, answeredBy, deliveredAndAnswered } from "../test/e2e/waits.js"
+import { startOpencode } from "../test/e2e/harness.js"
+import { callSession, lines, reportedSessions, sessionToolParts, startedSessionsIn, toolOutcome } from "../test/e2e/script.js"
+import { answered, answeredBy, deliveredAndAnswered, isReport } from "../test/e2e/waits.js"
 import { printTranscript } from "./transcript.js"
 
 const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text)
 
 function chapter(title: string, explanation: string) {
   console.log(`\n${bold(`■ ${title}`)}\n  ${explanation}\n`)
-}
-
-async function startedSessions(oc: Harness, sessionID: string): Promise<string[]> {
-  const outcomes = sessionToolParts(await oc.messages(sessionID)).map(toolOutcome)
-  return outcomes.map((outcome) => sessionIdIn(outcome.text)).filter((id): id is string => Boolean(id))
 }
 
 async function main() {
@@ -59,7 +54,7 @@ async function main() {
       "Coding",
     )
     await answered(oc, spawner, 1)
-    const [notes] = await startedSessions(oc, spawner)
+    const [notes] = startedSessionsIn(await oc.messages(spawner))
     await answeredBy(oc, notes!, "plan")
     await printTranscript(oc, [spawner, notes!])
 
@@ -103,10 +98,10 @@ async function main() {
       ),
       "build",
     )
-    const forks = await startedSessions(oc, explorer)
+    const forks = startedSessionsIn(await oc.messages(explorer))
     await oc.waitFor("the gathered report to be answered", async () => {
       const messages = await oc.messages(explorer)
-      const reports = messages.filter((m) => m.info.role === "user" && textOf(m).startsWith("[Reports from the 2 sessions"))
+      const reports = messages.filter((m) => isReport(m) && reportedSessions(m).length === 2)
       const last = messages.at(-1)
       return reports.length === 1 && last?.info.role === "assistant" && last.info.time.completed
     })

@@ -1,8 +1,7 @@
 /** A transcript for people: who said what in each session, without the scripted model's directives. */
 import type { Harness, StoredMessage } from "../test/e2e/harness.js"
-import { toolOutcome, type ToolPart } from "../test/e2e/script.js"
+import { pluginMarker, toolOutcome, type ToolPart } from "../test/e2e/script.js"
 import { plainWords } from "../test/e2e/scripted-model.js"
-import { pluginMarker } from "../test/e2e/waits.js"
 
 function firstLine(text: string, max = 110): string {
   const line = plainWords(text.split("\n")[0] ?? "")

@@ -14,7 +14,7 @@
  * to answer within GUARD_MS, so no child's answer is processed during a caller's turn. That is
  * checked afterwards against OpenCode's timestamps, and any overlap is reported in the details.
  */
-import { callSession, lines, sessionIdIn, sessionToolParts, toolOutcome } from "../../test/e2e/script.js"
+import { callSession, lines, sessionToolParts, startedBy, toolOutcome } from "../../test/e2e/script.js"
 import { ratioOf, type Measured, type Row } from "./report.js"
 import { send, sessionWithHistory, type Server } from "./servers.js"
 import { median } from "./stats.js"
@@ -115,8 +115,9 @@ async function startChild(server: Server, mode: Mode, delay: number): Promise<Pe
     ),
   )
   const caller = await tracker.settled(id, 2)
-  const outcome = toolOutcome(sessionToolParts(await oc.messages(id))[0]!)
-  const childID = sessionIdIn(outcome.text)
+  const [part] = sessionToolParts(await oc.messages(id))
+  const outcome = toolOutcome(part!)
+  const childID = startedBy(part!)
   if (outcome.status !== "completed" || !childID) throw new Error(`${mode} did not start a session: ${outcome.status} ${outcome.text}`)
   // The child's model request follows its first message, so it cannot answer before that
   // message's time + delay (the person's message is an earlier bound, should it be unseen yet).

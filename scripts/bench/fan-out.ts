@@ -14,7 +14,7 @@
  * machine clock, see handoff-latency.ts). Each baseline forks the plugin run's conversation
  * just before the calling turn's assistant message: exactly the history the plugin's forks copy.
  */
-import { callSession, lines, sessionIdIn, toolOutcome, toolParts, type ToolPart } from "../../test/e2e/script.js"
+import { callSession, lines, startedBy, toolOutcome, toolParts, type ToolPart } from "../../test/e2e/script.js"
 import { ratioOf, type Measured, type Row } from "./report.js"
 import { send, sessionWithHistory, type Server } from "./servers.js"
 import { median } from "./stats.js"
@@ -103,6 +103,11 @@ function endedAt(part: ToolPart): number {
   return state.time.end
 }
 
+/** The session the floor's bare_fork made: it is no part of the plugin and keeps no record, so its own result names it. */
+function bareForked(text: string): string | undefined {
+  return /^Forked session (\S+)\.$/.exec(text)?.[1]
+}
+
 /** N forks from one model turn, by the session tool or by the bare fork tool. */
 async function fromTurn(server: Server, n: number, by: "session" | "bare_fork"): Promise<PluginRun> {
   const { oc, tracker } = server
@@ -117,7 +122,7 @@ async function fromTurn(server: Server, n: number, by: "session" | "bare_fork"):
   const parts = toolParts(await oc.messages(id)).filter((part) => part.tool === by)
   const childIDs = parts.map((part) => {
     const outcome = toolOutcome(part)
-    const childID = sessionIdIn(outcome.text)
+    const childID = by === "session" ? startedBy(part) : bareForked(outcome.text)
     if (outcome.status !== "completed" || !childID) throw new Error(`fork did not start a session: ${outcome.status} ${outcome.text}`)
     return childID
   })

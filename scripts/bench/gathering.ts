@@ -4,8 +4,8 @@
  * (both OpenCode timestamps). Baseline, interleaved: a client's `promptAsync` on the idle
  * caller, request → message stored (as in figure 1): what delivering anything costs at best.
  */
-import { callSession, lines, sessionIdIn, sessionToolParts, textOf, toolOutcome } from "../../test/e2e/script.js"
-import { isHandoff } from "../../test/e2e/waits.js"
+import { callSession, lines, reportedSessions, startedSessionsIn } from "../../test/e2e/script.js"
+import { isReport } from "../../test/e2e/waits.js"
 import { ratioOf, type Measured } from "./report.js"
 import { send, sessionWithHistory, type Server } from "./servers.js"
 import { median } from "./stats.js"
@@ -26,9 +26,9 @@ export async function gathering(server: Server): Promise<Measured> {
     // The person's message, the gathered report: two user messages after the history's one.
     await tracker.settled(id, 3, 60_000)
     const messages = await oc.messages(id)
-    const reports = messages.filter((message) => isHandoff(message) && textOf(message).startsWith("[Reports from the 3"))
+    const reports = messages.filter((message) => isReport(message) && reportedSessions(message).length === 3)
     if (reports.length !== 1) throw new Error(`expected one gathered report, found ${reports.length}`)
-    const children = sessionToolParts(messages).map((part) => sessionIdIn(toolOutcome(part).text)!)
+    const children = startedSessionsIn(messages)
     const lastAnswer = Math.max(
       ...(await Promise.all(children.map(async (child) => (await oc.messages(child)).at(-1)!))).map((message) =>
         message.info.role === "assistant" ? (message.info.time.completed ?? Infinity) : Infinity,

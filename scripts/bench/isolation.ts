@@ -13,12 +13,21 @@ import { execFileSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { HarnessOptions } from "../../test/e2e/harness.js"
-import { callSession, lines, sessionIdIn, sessionToolParts, toolOutcome, type ToolPart } from "../../test/e2e/script.js"
+import {
+  callRecord,
+  callSession,
+  lines,
+  pluginMarker,
+  sessionToolParts,
+  startedBy,
+  startedSessionsIn,
+  toolOutcome,
+  type ToolPart,
+} from "../../test/e2e/script.js"
 import { ratioOf, type Measured } from "./report.js"
 import { EXTRA_AGENTS, send, sessionWithHistory, type Server } from "./servers.js"
 import { median } from "./stats.js"
 import { untilQuiet } from "./quiet.js"
-import { isHandoff } from "../../test/e2e/waits.js"
 
 const FILES = 5_000
 const ROUNDS = 5
@@ -71,10 +80,7 @@ export async function isolation(server: Server): Promise<Measured> {
     const turn = await tracker.settled(id, 2, 60_000).catch((error: unknown) => {
       throw new Error(`${label}: ${String(error)}`)
     })
-    for (const child of sessionToolParts(await oc.messages(id))
-      .map((part) => sessionIdIn(toolOutcome(part).text))
-      .filter((child): child is string => Boolean(child)))
-      await answeredIn(child)
+    for (const child of startedSessionsIn(await oc.messages(id))) await answeredIn(child)
     return turn.answer.time.completed! - turn.user.time.created
   }
   const plainTurns: number[] = []
@@ -101,16 +107,14 @@ export async function isolation(server: Server): Promise<Measured> {
     )
     await tracker.settled(id, 2, 60_000)
     const [part] = sessionToolParts(await oc.messages(id))
-    const child = sessionIdIn(toolOutcome(part!).text)
+    const child = startedBy(part!)
     if (!child) throw new Error(`the fork did not start: ${toolOutcome(part!).text}`)
     const first = await oc.waitFor(
       `${child}'s answer`,
       async () => {
         const messages = await oc.messages(child)
         const answered = messages.some((message) => message.info.role === "assistant" && message.info.time.completed)
-        return answered
-          ? messages.find((message) => isHandoff(message) && message.parts.some((p) => p.type === "text" && p.text.includes(`Tried ${round}.`)))
-          : undefined
+        return answered ? messages.find((message) => pluginMarker(message)?.kind === "start" && pluginMarker(message)?.fromSession === id) : undefined
       },
       60_000,
     )
@@ -141,7 +145,7 @@ export async function isolation(server: Server): Promise<Measured> {
     const parts = sessionToolParts(await oc.messages(id))
     toolTimes.push(parts.map((part) => endOf(part) - startOf(part)))
     // Their worktrees made and their turns over (the next round also waits for OpenCode to be idle).
-    for (const child of parts.map((part) => sessionIdIn(toolOutcome(part).text)!)) await answeredIn(child)
+    for (const child of parts.map((part) => startedBy(part)!)) await answeredIn(child)
   }
 
   const caller = await sessionWithHistory(server, "bench adopt", "A hundred files to change.")
@@ -158,9 +162,9 @@ export async function isolation(server: Server): Promise<Measured> {
   )
   await tracker.settled(caller, 2, 120_000)
   const waited = sessionToolParts(await oc.messages(caller)).find((part) => part.state.input.mode === "wait")
-  if (!waited || !toolOutcome(waited).text.startsWith("Finished: 1 of 1"))
+  if (!waited || callRecord(waited)?.sessions?.length !== 1)
     throw new Error(`the fork changing 100 files did not finish: ${waited && toolOutcome(waited).text}`)
-  const child = sessionIdIn(toolOutcome(sessionToolParts(await oc.messages(caller))[0]!).text)!
+  const child = startedSessionsIn(await oc.messages(caller))[0]!
   await untilQuiet(oc.pid())
   await send(oc, caller, "build", callSession({ mode: "adopt", session: child }))
   await tracker.settled(caller, 3, 120_000)

@@ -4,8 +4,8 @@
  * store. Measured: the status call's own time (its tool part's start → end), and that it
  * names all 200. For scale: a client reading those 200 sessions' messages itself, 8 at a time.
  */
-import { callSession, lines, sessionIdIn, sessionToolParts, toolOutcome } from "../../test/e2e/script.js"
-import { mapLimited } from "../../src/server/started/lineage-store.js"
+import { callSession, lines, sessionToolParts, startedSessionsIn, toolOutcome } from "../../test/e2e/script.js"
+import { mapLimited } from "../../src/server/lifecycle/from-store.js"
 import type { Measured } from "./report.js"
 import { send, sessionWithHistory, type Server } from "./servers.js"
 
@@ -22,9 +22,7 @@ export async function statusMany(server: Server): Promise<Measured> {
     await send(oc, id, "build", lines(`Start ${PER_TURN} jobs.`, ...calls))
     await tracker.settled(id, users + 1, 120_000)
   }
-  const started = sessionToolParts(await oc.messages(id))
-    .map((part) => sessionIdIn(toolOutcome(part).text))
-    .filter((child): child is string => Boolean(child))
+  const started = startedSessionsIn(await oc.messages(id))
   if (started.length !== STARTED) throw new Error(`expected ${STARTED} started sessions, found ${started.length}`)
   await Promise.all(started.map((child) => tracker.answeredBy(child, "plan", 180_000)))
 

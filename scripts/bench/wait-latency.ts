@@ -3,7 +3,7 @@
  * same turn. Measured: the last awaited session's answer completed → the wait's tool call
  * ended (both OpenCode timestamps): how soon the caller has the answers once they exist.
  */
-import { callSession, lines, sessionIdIn, sessionToolParts, toolOutcome } from "../../test/e2e/script.js"
+import { callRecord, callSession, lines, sessionToolParts, startedSessionsIn, toolOutcome } from "../../test/e2e/script.js"
 import type { Measured } from "./report.js"
 import { send, sessionWithHistory, type Server } from "./servers.js"
 import { median, p95 } from "./stats.js"
@@ -28,11 +28,11 @@ export async function waitLatency(server: Server): Promise<Measured> {
       ),
     )
     await tracker.settled(id, 2, 60_000)
-    const parts = sessionToolParts(await oc.messages(id))
-    const waited = parts.find((part) => part.state.input.mode === "wait")
-    if (waited?.state.status !== "completed" || !waited.state.output.startsWith("Finished: 2 of 2"))
+    const messages = await oc.messages(id)
+    const waited = sessionToolParts(messages).find((part) => part.state.input.mode === "wait")
+    const children = startedSessionsIn(messages)
+    if (waited?.state.status !== "completed" || callRecord(waited)?.sessions?.length !== children.length || children.length !== 2)
       throw new Error(`the wait did not return both answers: ${waited && toolOutcome(waited).text}`)
-    const children = parts.filter((part) => part !== waited).map((part) => sessionIdIn(toolOutcome(part).text)!)
     const lastAnswer = Math.max(
       ...(await Promise.all(children.map(async (child) => (await oc.messages(child)).at(-1)!))).map((message) =>
         message.info.role === "assistant" ? (message.info.time.completed ?? Infinity) : Infinity,

@@ -48,7 +48,7 @@ describe("HandoffBook hand-offs joining the running turn", () => {
     expect(book.takeJoinable("S", "msg_next")).toBeUndefined()
     const other = new HandoffBook(8)
     other.enqueue(call("first"))
-    expect(other.claim("S")).toBe(true)
+    expect(other.claim("S", false)).toBe(true)
     expect(other.takeJoinable("S", "msg_next")).toBeUndefined()
   })
 

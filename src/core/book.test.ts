@@ -9,8 +9,8 @@ function request(sessionID: string, text: string, agent = "build"): HandoffReque
 /** Runs a whole delivery chain the way Delivery does: claim, then take until the queue is empty. */
 function deliverAll(book: HandoffBook, sessionID: string): string[] {
   const texts: string[] = []
-  if (!book.claim(sessionID)) return texts
-  for (let next = book.takeNext(sessionID); next; next = book.takeNext(sessionID)) texts.push(next.text)
+  if (!book.claim(sessionID, false)) return texts
+  for (let next = book.takeNext(sessionID, false); next; next = book.takeNext(sessionID, false)) texts.push(next.text)
   return texts
 }
 
@@ -34,38 +34,37 @@ describe("HandoffBook queues", () => {
 
   it("claims a session with a queue only once until its chain ends, however many idle signals arrive", () => {
     const book = new HandoffBook(8)
-    expect(book.claim("A")).toBe(false) // nothing queued: nothing to claim
+    expect(book.claim("A", false)).toBe(false) // nothing queued: nothing to claim
     book.enqueue(request("A", "a1"))
     book.enqueue(request("A", "a2"))
 
-    expect(book.claim("A")).toBe(true)
-    expect(book.claim("A")).toBe(false) // duplicate idle
-    expect(book.takeNext("A")?.text).toBe("a1")
-    expect(book.claim("A")).toBe(false) // still mid-chain
-    expect(book.takeNext("A")?.text).toBe("a2")
-    expect(book.takeNext("A")).toBeUndefined() // ends the chain
+    expect(book.claim("A", false)).toBe(true)
+    expect(book.claim("A", false)).toBe(false) // duplicate idle
+    expect(book.takeNext("A", false)?.text).toBe("a1")
+    expect(book.claim("A", false)).toBe(false) // still mid-chain
+    expect(book.takeNext("A", false)?.text).toBe("a2")
+    expect(book.takeNext("A", false)).toBeUndefined() // ends the chain
 
     book.enqueue(request("A", "a3"))
-    expect(book.claim("A")).toBe(true) // a new chain may start
+    expect(book.claim("A", false)).toBe(true) // a new chain may start
   })
 
   it("lets a later claim succeed after release (the session turned out to be busy)", () => {
     const book = new HandoffBook(8)
     book.enqueue(request("A", "a1"))
-    expect(book.claim("A")).toBe(true)
+    expect(book.claim("A", false)).toBe(true)
     book.release("A")
     expect(book.pending("A")).toHaveLength(1) // release keeps the queue
-    expect(book.claim("A")).toBe(true)
-    expect(book.takeNext("A")?.text).toBe("a1")
+    expect(book.claim("A", false)).toBe(true)
+    expect(book.takeNext("A", false)?.text).toBe("a1")
   })
 })
 
 describe("HandoffBook deleted sessions", () => {
   it("keeps nothing for a deleted session that events or calls mention afterwards", () => {
     const book = new HandoffBook(8)
-    book.markBusy("A")
+    book.enqueue(request("A", "early"))
     book.forget("A")
-    book.markBusy("A") // its turn's status, published after the deletion
     book.enqueue(request("A", "late")) // a tool call that was still running
     book.inheritCount("A", "child")
     expect(book.pending("A")).toEqual([])
@@ -73,13 +72,11 @@ describe("HandoffBook deleted sessions", () => {
   })
 })
 
-describe("HandoffBook busy sessions", () => {
+describe("HandoffBook and running turns (the lifecycle says which)", () => {
   it("claims nothing while a turn runs, and claims once the session is idle again", () => {
     const book = new HandoffBook(8)
-    book.markBusy("A")
     book.enqueue(request("A", "a1"))
-    expect(book.claim("A")).toBe(false)
-    book.markIdle("A")
+    expect(book.claim("A", true)).toBe(false)
     expect(deliverAll(book, "A")).toEqual(["a1"])
   })
 
@@ -87,21 +84,12 @@ describe("HandoffBook busy sessions", () => {
     const book = new HandoffBook(8)
     book.enqueue(request("A", "a1"))
     book.enqueue(request("A", "a2"))
-    expect(book.claim("A")).toBe(true)
-    expect(book.takeNext("A")?.text).toBe("a1")
-    book.markBusy("A") // the person wrote meanwhile: their turn runs
-    expect(book.takeNext("A")).toBeUndefined()
+    expect(book.claim("A", false)).toBe(true)
+    expect(book.takeNext("A", false)?.text).toBe("a1")
+    // The person wrote meanwhile: their turn runs.
+    expect(book.takeNext("A", true)).toBeUndefined()
     expect(book.pending("A").map((h) => h.text)).toEqual(["a2"])
-    book.markIdle("A")
     expect(deliverAll(book, "A")).toEqual(["a2"])
-  })
-
-  it("holds nothing for a session that was only busy", () => {
-    const book = new HandoffBook(8)
-    book.markBusy("A")
-    expect(book.size().sessions).toBe(1)
-    book.markIdle("A")
-    expect(book.size()).toEqual(EMPTY)
   })
 })
 
@@ -155,7 +143,7 @@ describe("HandoffBook abort and forget", () => {
 
     expect(book.abort("A").map((h) => h.text)).toEqual(["a1", "a2"])
     expect(book.pending("A")).toEqual([])
-    expect(book.claim("A")).toBe(false)
+    expect(book.claim("A", false)).toBe(false)
     expect(book.pending("B").map((h) => h.text)).toEqual(["b1"])
     expect(book.abort("A")).toEqual([])
     expect(book.abort("unknown")).toEqual([])
@@ -193,9 +181,9 @@ describe("HandoffBook abort and forget", () => {
   it("releases a session whose chain ends after its queue was aborted mid-chain", () => {
     const book = new HandoffBook(8)
     book.enqueue(request("A", "a1"))
-    expect(book.claim("A")).toBe(true)
+    expect(book.claim("A", false)).toBe(true)
     book.abort("A")
-    expect(book.takeNext("A")).toBeUndefined()
+    expect(book.takeNext("A", false)).toBeUndefined()
     expect(book.size()).toEqual(EMPTY)
   })
 

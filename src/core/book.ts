@@ -1,11 +1,11 @@
-import type { Handoff, HandoffRequest } from "./types.js"
+import { BoundedSet } from "./bounded.js"
+import type { MessageMarker } from "./protocol.js"
+import type { Call, Handoff, HandoffRequest } from "./types.js"
 
 type SessionEntry = {
   queue: Handoff[]
   /** A delivery chain is running for this session: only it may take from the queue. */
   delivering: boolean
-  /** A turn is running, as the last status event said: nothing may be delivered now. */
-  busy: boolean
   /** Automatic turns delivered since the person last wrote in this session. */
   automaticTurns: number
 }
@@ -14,11 +14,12 @@ export type Admission = { ok: true } | { ok: false; limit: number }
 
 /**
  * The pure core of the plugin: which hand-offs wait in which session, when one may be
- * delivered, what an abort cancels, and the loop bound. No I/O, no timers, no clock.
+ * delivered, what an abort cancels, and the loop bound. No I/O, no timers, no clock. Whether a
+ * turn runs in a session is the lifecycle's to say (server/lifecycle): the book is told.
  *
- * A session has an entry only while something is going on in it (a queue, a chain, a running
- * turn, a count of automatic turns); an entry that holds nothing is released at once, so the
- * book does not grow over a long-running OpenCode.
+ * A session has an entry only while something is going on in it (a queue, a chain, a count of
+ * automatic turns); an entry that holds nothing is released at once, so the book does not grow
+ * over a long-running OpenCode.
  */
 /** How many deleted sessions are remembered, so that late events cannot bring them back. */
 const REMEMBERED_DELETIONS = 1000
@@ -26,7 +27,7 @@ const REMEMBERED_DELETIONS = 1000
 export class HandoffBook {
   private readonly sessions = new Map<string, SessionEntry>()
   /** Recently deleted sessions (bounded): a status event or tool call that arrives after the deletion must not leave state behind. */
-  private readonly deleted = new Set<string>()
+  private readonly deleted = new BoundedSet<string>(REMEMBERED_DELETIONS)
   private nextID = 1
 
   constructor(private readonly maxAutomaticTurns: number) {}
@@ -58,32 +59,14 @@ export class HandoffBook {
     return this.sessions.get(sessionID)?.queue ?? []
   }
 
-  /** A turn is running in this session, as the last status event said. */
-  isBusy(sessionID: string): boolean {
-    return this.sessions.get(sessionID)?.busy ?? false
-  }
-
-  /** A turn started in this session (OpenCode published status busy). */
-  markBusy(sessionID: string): void {
-    this.entry(sessionID).busy = true
-  }
-
-  /** The session's turn ended (status idle). Then `claim` decides whether to deliver. */
-  markIdle(sessionID: string): void {
-    const entry = this.sessions.get(sessionID)
-    if (!entry) return
-    entry.busy = false
-    this.dropIfEmpty(sessionID)
-  }
-
   /**
    * Claims the right to deliver, when the session has gone idle or a report arrived: true at
    * most once until the chain ends, however many idle signals arrive (OpenCode can publish
-   * idle twice), and never while a turn runs.
+   * idle twice), and never while a turn runs (`running`).
    */
-  claim(sessionID: string): boolean {
+  claim(sessionID: string, running: boolean): boolean {
     const entry = this.sessions.get(sessionID)
-    if (!entry || entry.delivering || entry.busy || entry.queue.length === 0) return false
+    if (!entry || entry.delivering || running || entry.queue.length === 0) return false
     entry.delivering = true
     return true
   }
@@ -93,10 +76,10 @@ export class HandoffBook {
    * chain: when the queue is empty, or when a turn is running (someone else prompted the
    * session meanwhile); its idle signal resumes delivery.
    */
-  takeNext(sessionID: string): Handoff | undefined {
+  takeNext(sessionID: string, running: boolean): Handoff | undefined {
     const entry = this.sessions.get(sessionID)
     if (!entry) return undefined
-    const next = entry.busy ? undefined : entry.queue.shift()
+    const next = running ? undefined : entry.queue.shift()
     if (next) entry.automaticTurns += 1
     else this.release(sessionID)
     return next
@@ -165,7 +148,6 @@ export class HandoffBook {
     const dropped = this.sessions.get(sessionID)?.queue ?? []
     this.sessions.delete(sessionID)
     this.deleted.add(sessionID)
-    if (this.deleted.size > REMEMBERED_DELETIONS) this.deleted.delete(this.deleted.values().next().value!)
     return dropped
   }
 
@@ -185,7 +167,7 @@ export class HandoffBook {
   private entry(sessionID: string): SessionEntry {
     let entry = this.sessions.get(sessionID)
     if (!entry) {
-      entry = { queue: [], delivering: false, busy: false, automaticTurns: 0 }
+      entry = { queue: [], delivering: false, automaticTurns: 0 }
       if (!this.deleted.has(sessionID)) this.sessions.set(sessionID, entry)
     }
     return entry
@@ -194,7 +176,34 @@ export class HandoffBook {
   private dropIfEmpty(sessionID: string): void {
     const entry = this.sessions.get(sessionID)
     if (!entry) return
-    const holdsNothing = entry.queue.length === 0 && !entry.delivering && !entry.busy && entry.automaticTurns === 0
+    const holdsNothing = entry.queue.length === 0 && !entry.delivering && entry.automaticTurns === 0
     if (holdsNothing) this.sessions.delete(sessionID)
+  }
+}
+
+/** The marker a delivered hand-off, follow-up or report carries: who sent it, and the call it delivers or the answers it holds. */
+export function deliveredMarker(handoff: Pick<Handoff, "kind" | "from" | "covers" | "callID" | "followUp">): MessageMarker {
+  const from = { fromAgent: handoff.from.agent, fromSession: handoff.from.sessionID }
+  if (handoff.kind === "report")
+    return { kind: "report", ...from, sessions: (handoff.covers ?? [handoff.from]).map((sender) => sender.key ?? sender.sessionID) }
+  if (handoff.kind === "follow-up") return { kind: "follow-up", ...from, id: handoff.followUp?.id ?? "" }
+  return { kind: handoff.kind, ...from, ...(handoff.callID ? { callID: handoff.callID } : {}) }
+}
+
+/**
+ * What a checked call queues: `text` for `call.agent` in `sessionID` (the caller's own session,
+ * or for a follow-up the started session it goes to), from the caller, naming the call. Also how
+ * a call read back from its record after a restart is queued again (server/state/recovery.ts).
+ */
+export function handoffRequest(call: Call, kind: Handoff["kind"], sessionID = call.sessionID): HandoffRequest {
+  return {
+    kind,
+    sessionID,
+    agent: call.agent,
+    text: call.text,
+    model: call.model,
+    from: { agent: call.callerAgent, sessionID: call.sessionID },
+    call: call.messageID,
+    callID: call.callID,
   }
 }

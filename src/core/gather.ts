@@ -2,55 +2,24 @@
  * Which reports are due, decided from facts alone (what each started session's outcome is,
  * which answers already reached the caller, whether the caller's turn is over). Pure.
  */
-import type { Outcome, Spent } from "./outcome.js"
-import type { Isolation, ReportStyle } from "./protocol.js"
+import { isFinished, type OwedTurn } from "./life.js"
+import type { Spent } from "./outcome.js"
 import type { WorktreeState } from "./types.js"
 
-export type Member = {
-  /** Which answer this is (core/protocol.ts reportKey): the session's first turn, or the turn a follow-up began. */
-  key: string
-  sessionID: string
-  /** Set for the turn a follow-up began: the follow-up's id. */
-  followUp?: string
-  title: string
-  agent: string
-  mode: "new" | "fork"
-  report: ReportStyle
-  /** The caller's turn that started it: `together` sessions of one turn report as one. */
+/** One answer a caller is owed (core/life.ts), as a report carries it. */
+export type Member = OwedTurn & {
+  /** The caller's turn that made the call: `together` sessions of one turn report as one. */
   turn: string
-  /** Undefined: the session was deleted before it reported. */
-  outcome: Outcome | undefined
+  /** Its answer's text, read from the store once it answered. */
+  answer?: string
   /** For a session in its own worktree: where its work stands. */
   worktree?: WorktreeState
-  isolation?: Isolation
   /** What the session's own turns cost so far, read when its answer is given. */
   spent?: Spent
 }
 
 /** One report to deliver: one started session's answer, or a whole turn's, in call order. */
 export type DueReport = { members: Member[] }
-
-export function isFinished(outcome: Outcome | undefined): boolean {
-  if (outcome === undefined) return true
-  return (
-    outcome.state === "idle" ||
-    outcome.state === "failed" ||
-    outcome.state === "interrupted" ||
-    outcome.state === "stopped" ||
-    outcome.state === "never-started"
-  )
-}
-
-/**
- * A session with no turn at all that is not waiting for a place here was left so when OpenCode
- * stopped or the person interrupted: it will not start by itself, so it must not hold its
- * turn's report or a wait. (A follow-up's turn waits for its delivery, not for a place: see
- * server/started/follow-ups.ts.)
- */
-export function unlessWaiting(item: { sessionID: string; followUp?: string }, outcome: Outcome | undefined, waiting: readonly string[]): Outcome | undefined {
-  if (item.followUp) return outcome
-  return outcome?.state === "waiting" && !waiting.includes(item.sessionID) ? { state: "never-started" } : outcome
-}
 
 /**
  * `each` sessions report once finished. A turn's `together` sessions report in one message
@@ -65,16 +34,32 @@ export function dueReports(members: readonly Member[], reported: ReadonlySet<str
   for (const member of members) {
     if (member.report === "none" || reported.has(member.key)) continue
     if (member.report === "each") {
-      if (isFinished(member.outcome)) due.push({ members: [member] })
+      if (isFinished(member.state)) due.push({ members: [member] })
       continue
     }
     turns.set(member.turn, [...(turns.get(member.turn) ?? []), member])
   }
   for (const [turn, together] of turns) {
-    if (turnOver(turn) && together.every((member) => isFinished(member.outcome))) due.push({ members: together })
+    if (turnOver(turn) && together.every((member) => isFinished(member.state))) due.push({ members: together })
   }
   return due
 }
 
 /** What a report or a wait shows of one started session. */
-export type Answered = Pick<Member, "key" | "sessionID" | "followUp" | "title" | "agent" | "mode" | "outcome" | "worktree" | "spent">
+export type Answered = Pick<Member, "key" | "sessionID" | "followUp" | "title" | "agent" | "mode" | "state" | "answer" | "worktree" | "spent">
+
+/**
+ * Where a started session's answers stand with its caller, the last of them deciding: all sent
+ * (a report or a wait), one queued to be delivered, or one still due; undefined when it owes none.
+ * Status and the TUI both say this, so they say the same.
+ */
+export function reportStanding(
+  turns: ReadonlyArray<Pick<Member, "key" | "report">>,
+  reported: ReadonlySet<string>,
+  queued: ReadonlySet<string> = new Set(),
+): "reported" | "queued" | "due" | undefined {
+  const keys = turns.filter((turn) => turn.report !== "none").map((turn) => turn.key)
+  if (keys.length === 0) return undefined
+  if (keys.every((key) => reported.has(key))) return "reported"
+  return keys.some((key) => queued.has(key)) ? "queued" : "due"
+}

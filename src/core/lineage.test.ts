@@ -1,43 +1,16 @@
 import { describe, expect, it } from "vitest"
+import { assistant as answer, calls, sessionCall as recorded, startedRecord, startMarker, stored, user as said } from "../../test/fixtures/stored.js"
 import { followUpsIn, followUpsNotStopped, pendingHandoffs, reportedIn, startedIn, startMarkerOf, stoppedIn, turnOf, waitingStarts } from "./lineage.js"
-import { callMetadata, markerMetadata, type CallRecord, type Stored } from "./protocol.js"
+import type { CallRecord, MessageMarker } from "./protocol.js"
+import type { Stored } from "./stored.js"
 
-function user(id: string, text: string, marker?: Record<string, unknown>): Stored {
-  return { info: { id, role: "user" }, parts: [{ type: "text", text, metadata: marker ? { "opencode-sessions": marker } : undefined }] }
-}
-function assistant(id: string, parts: Stored["parts"], info: Partial<Stored["info"]> = {}): Stored {
-  return { info: { id, role: "assistant", parentID: "u1", time: { created: 1, completed: 2 }, finish: "stop", ...info }, parts }
-}
-/** A completed session call as this version stores it: its record in the tool part's metadata, whatever its words say. */
-function recorded(callID: string, input: Record<string, unknown>, record: CallRecord, output = "words for the model, never read") {
-  return { type: "tool", tool: "session", callID, state: { status: "completed", input, output, metadata: callMetadata(record) } }
-}
-/** A completed session call as 0.1.0 stored it: no record, only its words. */
-function legacy(mode: string, output: string, status = "completed") {
-  return { type: "tool", tool: "session", state: { status, input: { mode }, output } }
-}
-const started = (session: string, waiting = false): CallRecord => ({
-  kind: "started",
-  v: 1,
-  fromAgent: "build",
-  session,
-  mode: "fork",
-  agent: "plan",
-  report: "together",
-  waiting,
-  isolated: false,
-})
+const user = (id: string, text: string, marker?: MessageMarker): Stored => stored(said(id, text, marker))[0]!
+const assistant = (id: string, parts: Array<Record<string, unknown>>, info: Record<string, unknown> = {}): Stored =>
+  stored(parts.length ? calls(id, parts, info) : answer(id, "", info))[0]!
+const started = (session: string, waiting = false): CallRecord => startedRecord(session, { waiting })
 const handoff = (agent: string): CallRecord => ({ kind: "handoff", v: 1, fromAgent: "build", mode: "message", agent })
-const start = (fromSession: string, call = "a1") => ({
-  kind: "start",
-  fromAgent: "build",
-  fromSession,
-  mode: "fork",
-  agent: "plan",
-  report: "together",
-  call,
-  title: "Fork (plan): x",
-})
+const start = (fromSession: string) => startMarker(fromSession)
+const report = (...sessions: string[]): MessageMarker => ({ kind: "report", fromAgent: "plan", fromSession: "ses_child", sessions })
 
 describe("lineage from the records", () => {
   it("names the sessions the caller started, in call order, from its records alone", () => {
@@ -52,7 +25,7 @@ describe("lineage from the records", () => {
     const caller = [
       user("u1", "go"),
       assistant("a1", [recorded("c1", { mode: "wait" }, { kind: "collected", v: 1, sessions: ["ses_W"] }, "Finished: 1 of 1 (ses_NOT_THIS).")]),
-      user("u2", "[Reports...]", { kind: "report", sessions: ["ses_B", "ses_C"] }),
+      user("u2", "[Reports...]", report("ses_B", "ses_C")),
     ]
     expect([...reportedIn(caller)]).toEqual(["ses_W", "ses_B", "ses_C"])
     expect(turnOf(caller, "a1")).toBe("u1")
@@ -63,10 +36,7 @@ describe("lineage from the records", () => {
       recorded("c1", { mode: "message", text: " First. " }, handoff("plan")),
       recorded("c2", { mode: "message", text: "Second." }, handoff("docs")),
     ])
-    const deliveredSecond = {
-      info: { id: "u2", role: "user" },
-      parts: [{ type: "text", text: "x", metadata: markerMetadata({ kind: "message", fromAgent: "build", fromSession: "s", callID: "c2" }) }],
-    }
+    const deliveredSecond = user("u2", "x", { kind: "message", fromAgent: "build", fromSession: "s", callID: "c2" })
     expect(pendingHandoffs([user("u1", "go"), calls]).map((h) => [h.callID, h.agent, h.text, h.messageID])).toEqual([
       ["c1", "plan", "First.", "a1"],
       ["c2", "docs", "Second.", "a1"],
@@ -112,35 +82,20 @@ describe("lineage from the records", () => {
   })
 })
 
-describe("sessions 0.1.0 wrote still read", () => {
-  it("names the sessions its new/fork calls started, from their words", () => {
-    const caller = [
-      user("u1", "go"),
-      assistant("a1", [
-        legacy("fork", 'Started session ses_B "Fork · plan: b" (agent plan)'),
-        legacy("new", "Waiting to start: session ses_C …"),
-        legacy("message", "Queued for agent plan"),
-        legacy("status", "Sessions you started (1):\n- ses_B …"),
-        legacy("fork", "session: agent x does not exist", "error"),
-      ]),
-    ]
-    expect(startedIn(caller)).toEqual(["ses_B", "ses_C"])
-  })
-
-  it("knows the answers its waits returned, from their first line, and its reports by their markers", () => {
-    const caller = [
-      user("u1", "go"),
-      assistant("a1", [legacy("wait", "Finished: 1 of 2 (ses_A).\n\nses_A …"), legacy("wait", "Finished: 1 of 1 (ses_X).", "error")]),
-      user("u2", "[Report…]", { kind: "report", sessions: ["ses_B"] }),
-    ]
-    expect([...reportedIn(caller)]).toEqual(["ses_A", "ses_B"])
-  })
-
-  it("counts its delivered hand-offs in order (its markers name no call)", () => {
-    const calls = assistant("a1", [
+describe("delivered hand-offs", () => {
+  it("counts delivered hand-offs whose markers name no call in order", () => {
+    const both = assistant("a1", [
       recorded("c1", { mode: "message", text: "1" }, handoff("plan")),
       recorded("c2", { mode: "message", text: "2" }, handoff("docs")),
     ])
-    expect(pendingHandoffs([calls, user("u2", "x", { kind: "message", fromAgent: "build", fromSession: "s" })]).map((h) => h.callID)).toEqual(["c2"])
+    expect(pendingHandoffs([both, user("u2", "x", { kind: "message", fromAgent: "build", fromSession: "s" })]).map((h) => h.callID)).toEqual(["c2"])
+  })
+
+  it("reads nothing from words: a call without a record started nothing, a wait without one returned nothing", () => {
+    const words = { type: "tool", tool: "session", callID: "c1", state: { status: "completed", input: { mode: "fork" }, output: 'Started session ses_B "x"' } }
+    const wait = { type: "tool", tool: "session", callID: "c2", state: { status: "completed", input: { mode: "wait" }, output: "Finished: 1 of 1 (ses_A)." } }
+    const caller = [user("u1", "go"), assistant("a1", [words, wait])]
+    expect(startedIn(caller)).toEqual([])
+    expect([...reportedIn(caller)]).toEqual([])
   })
 })

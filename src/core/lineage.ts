@@ -4,8 +4,8 @@
  * started session's first message carries a start marker; each delivered hand-off and report
  * a marker (core/protocol.ts). Pure: stored messages in, facts out.
  */
-import { legacyCollected, legacyStarted } from "./legacy.js"
-import { callRecordOf, messageMarker, type CallRecord, type ModelRef, type StartMarker, type Stored } from "./protocol.js"
+import type { CallRecord, ModelRef, StartMarker } from "./protocol.js"
+import { messageMarker, type Stored } from "./stored.js"
 
 type RecordOf<K extends CallRecord["kind"]> = Extract<CallRecord, { kind: K }>
 
@@ -19,12 +19,12 @@ function isAborted(message: Stored): boolean {
 /** Every recorded call of one kind, in call order; `afterAbort` tells whether the person interrupted a turn later on. */
 function recorded<K extends CallRecord["kind"]>(messages: readonly Stored[], kind: K): Array<RecordedCall<K> & { abortedLater: boolean }> {
   const calls: Array<RecordedCall<K> & { abortedLater: boolean }> = []
+  const ofKind = (record: CallRecord | undefined): record is RecordOf<K> => record?.kind === kind
   for (const message of messages) {
     if (message.info.role !== "assistant") continue
     for (const part of message.parts) {
-      const record = callRecordOf(part)
-      if (record?.kind === kind)
-        calls.push({ record: record as RecordOf<K>, callID: part.callID ?? "", messageID: message.info.id, input: part.state?.input, abortedLater: false })
+      if (ofKind(part.record))
+        calls.push({ record: part.record, callID: part.callID ?? "", messageID: message.info.id, input: part.state?.input, abortedLater: false })
     }
     // An interruption drops what was queued or waiting, the calls of the interrupted step included.
     if (isAborted(message)) for (const call of calls) call.abortedLater = true
@@ -37,12 +37,16 @@ export function startedIn(callerMessages: readonly Stored[]): string[] {
   const ids: string[] = []
   for (const message of callerMessages) {
     for (const part of message.parts) {
-      const record = callRecordOf(part)
-      const id = record ? (record.kind === "started" ? record.session : undefined) : legacyStarted(part)
+      const id = part.record?.kind === "started" ? part.record.session : undefined
       if (id && !ids.includes(id)) ids.push(id)
     }
   }
   return ids
+}
+
+/** The caller's call that started `sessionID`, as its record says. */
+export function startedCall(callerMessages: readonly Stored[], sessionID: string): RecordedCall<"started"> | undefined {
+  return recorded(callerMessages, "started").find((call) => call.record.session === sessionID)
 }
 
 /** The caller's `new`/`fork` calls that left a session waiting for a free place, not dropped by an interruption or a stop since. */
@@ -90,11 +94,7 @@ export function reportedIn(callerMessages: readonly Stored[]): Set<string> {
   for (const message of callerMessages) {
     const marker = message.info.role === "user" ? messageMarker(message) : undefined
     if (marker?.kind === "report") for (const id of marker.sessions) reported.add(String(id))
-    for (const part of message.parts) {
-      const record = callRecordOf(part)
-      const collected = record ? (record.kind === "collected" ? record.sessions : []) : legacyCollected(part)
-      for (const id of collected) reported.add(id)
-    }
+    for (const part of message.parts) if (part.record?.kind === "collected") for (const id of part.record.sessions) reported.add(id)
   }
   return reported
 }
@@ -122,7 +122,7 @@ export function pendingHandoffs(messages: readonly Stored[]): PendingHandoff[] {
   for (const message of messages) {
     if (message.info.role === "assistant") {
       for (const part of message.parts) {
-        const record = callRecordOf(part)
+        const record = part.record
         if (record?.kind !== "handoff") continue
         const text = typeof part.state?.input?.text === "string" ? part.state.input.text.trim() : ""
         pending.push({
@@ -158,4 +158,24 @@ export function queuedIn(messages: readonly Stored[], running: boolean): QueuedC
 /** The caller's turn that holds assistant message `call`: the user message it answers. */
 export function turnOf(callerMessages: readonly Stored[], call: string): string {
   return callerMessages.find((message) => message.info.id === call)?.info.parentID ?? call
+}
+
+/**
+ * A caller's turn is over once it has a final answer (not one that only called tools), or a
+ * later message; until then it may still start sessions that report with the others. (Whether
+ * the caller is busy is no sign: 1.0 publishes no busy status.)
+ */
+export function turnOver(callerMessages: readonly Stored[], turn: string, callerRunning: boolean): boolean {
+  const at = callerMessages.findIndex((message) => message.info.id === turn)
+  if (at < 0) return !callerRunning
+  return callerMessages
+    .slice(at + 1)
+    .some(
+      (message) =>
+        (message.info.role === "user" && message.info.id !== turn) ||
+        (message.info.role === "assistant" &&
+          message.info.parentID === turn &&
+          Boolean(message.info.time?.completed) &&
+          (message.info.finish !== "tool-calls" || Boolean(message.info.error))),
+    )
 }

@@ -1,7 +1,8 @@
 /**
- * The records the plugin keeps in OpenCode's store and reads back, and what its two faces (the
- * server part and the TUI part) say to each other through OpenCode. Structured and versioned:
- * the plugin never reads back the words it wrote for a model (server/tool/words.ts) or a person.
+ * The records the plugin keeps in OpenCode's store and reads back, each a zod schema beside its
+ * type: what is read is parsed, never cast, and a record that does not parse is skipped (the
+ * reader says so in its log). The plugin never reads back the words it wrote for a model
+ * (server/words) or a person.
  *
  * - On the first message of a session the tool started: a start marker (who, how, from which call).
  * - On each hand-off, follow-up and report it delivers: a marker naming the call it delivers, or
@@ -10,15 +11,15 @@
  *   started, and whether it waits for a place; a hand-off or follow-up accepted; the answers a wait
  *   returned; the sessions a stop stopped).
  *
- * Writers and readers sit side by side here, and round-trip tests hold them together
- * (protocol.test.ts). Pure: no I/O.
+ * Round-trip tests hold writers and readers together (protocol.test.ts). Pure: no I/O.
  */
+import { z, type Infer } from "./schema.js"
 
 /** The package's name: how OpenCode's configuration lists it, and the key of its metadata. */
 export const PACKAGE_NAME = "opencode-sessions"
 /** Key of the metadata the plugin puts on what it writes: how it knows its own. */
 export const MARKER = PACKAGE_NAME
-/** The version of the records written now; records without one were written by 0.1.0. */
+/** The version of the records written now. */
 export const PROTOCOL = 1
 
 /**
@@ -45,63 +46,85 @@ export function stopStartedOf(command: string): string | undefined {
   return name === STOP_STARTED && sessionID?.startsWith("ses") && nonce ? sessionID : undefined
 }
 
-export type ModelRef = { providerID: string; modelID: string }
+export const ModelRef = z.object({ providerID: z.string(), modelID: z.string() })
+export type ModelRef = Infer<typeof ModelRef>
 
 /** How a started session's answer goes back: not at all, on its own, or with its turn's others. */
-export type ReportStyle = "none" | "each" | "together"
+export const ReportStyle = z.enum(["none", "each", "together"])
+export type ReportStyle = Infer<typeof ReportStyle>
 
 /**
  * Where an isolated session works: a git worktree of the caller's checkout `root`, on `branch`,
  * made from `base` (a commit of what the caller saw at the call). `prefix` is the caller's
  * folder inside the checkout, so the session works in the same folder of its worktree.
  */
-export type Isolation = { kind: "worktree"; root: string; prefix: string; directory: string; branch: string; base: string }
+export const Isolation = z.object({
+  kind: z.literal("worktree"),
+  root: z.string(),
+  prefix: z.string(),
+  directory: z.string(),
+  branch: z.string(),
+  base: z.string(),
+})
+export type Isolation = Infer<typeof Isolation>
 
-/** On the first message of a session the tool started. */
-export type StartMarker = {
-  kind: "start"
-  v?: number
-  fromAgent: string
-  fromSession: string
-  mode: "new" | "fork"
-  agent: string
-  report: ReportStyle
-  /** The caller's assistant message that made the call: calls of one turn report together. */
-  call: string
-  title: string
+const from = { v: z.number().optional(), fromAgent: z.string(), fromSession: z.string() }
+
+/** On the first message of a session the tool started. `call`: the caller's assistant message that made the call (calls of one turn report together). */
+export const StartMarker = z.object({
+  kind: z.literal("start"),
+  ...from,
+  mode: z.enum(["new", "fork"]),
+  agent: z.string(),
+  report: ReportStyle,
+  call: z.string(),
+  title: z.string(),
   /** Set when the session works in a worktree of its own. */
-  isolation?: Isolation
-}
+  isolation: Isolation.optional(),
+})
+export type StartMarker = Infer<typeof StartMarker>
 
-/** On a hand-off the plugin delivered; `callID` names the accepted call it delivers (0.1.0 wrote none). */
-export type HandoffMarker = { kind: "message" | "compact"; v?: number; fromAgent: string; fromSession: string; callID?: string }
+/** On a hand-off the plugin delivered; `callID` names the accepted call it delivers. */
+export const HandoffMarker = z.object({ kind: z.enum(["message", "compact"]), ...from, callID: z.string().optional() })
+export type HandoffMarker = Infer<typeof HandoffMarker>
 
 /**
  * On a report the plugin delivered: the answers it holds, by report key (see `reportKey`: a
- * started session's id for its first turn, as 0.1.0 wrote them, and `<id>/<follow-up id>` for
- * the turn a follow-up began).
+ * started session's id for its first turn, and `<id>/<follow-up id>` for the turn a follow-up began).
  */
-export type ReportMarker = { kind: "report"; v?: number; fromAgent: string; fromSession: string; sessions: string[] }
+export const ReportMarker = z.object({ kind: z.literal("report"), ...from, sessions: z.array(z.string()) })
+export type ReportMarker = Infer<typeof ReportMarker>
 
 /** On a follow-up the plugin delivered into a session its caller started (`message` with `session`). */
-export type FollowUpMarker = { kind: "follow-up"; v?: number; fromAgent: string; fromSession: string; id: string }
+export const FollowUpMarker = z.object({ kind: z.literal("follow-up"), ...from, id: z.string() })
+export type FollowUpMarker = Infer<typeof FollowUpMarker>
 
-/** Who or what stopped a started session. */
-export type StopCause =
-  /** Its caller, with mode stop. */
-  | "caller"
-  /** The person interrupted the caller's turn that started it (option `stopWithCaller`). */
-  | "interrupt"
-  /** The person, with the TUI's command. */
-  | "person"
-  /** It used more tokens than the `maxTokens` option allows. */
-  | "max-tokens"
+/**
+ * Who or what stopped a started session: its caller (mode stop), the person's interrupt of the
+ * caller's turn that started it (option `stopWithCaller`), the person (the TUI's command), or the
+ * `maxTokens` limit.
+ */
+export const StopCause = z.enum(["caller", "interrupt", "person", "max-tokens"])
+export type StopCause = Infer<typeof StopCause>
 
-/** Stored in a started session once the plugin has stopped it: why, so that every reader says "stopped", and the session's own history shows it. */
-/** `dropped`: the follow-ups queued for the session that the stop dropped, so that no restart sends them after all. */
-export type StopMarker = { kind: "stop"; v?: number; fromSession: string; by: StopCause; limit?: number; used?: number; dropped?: string[] }
+/**
+ * Stored in a started session once the plugin has stopped it: why, so that every reader says
+ * "stopped", and the session's own history shows it. `dropped`: the follow-ups queued for the
+ * session that the stop dropped, so that no restart sends them after all.
+ */
+export const StopMarker = z.object({
+  kind: z.literal("stop"),
+  v: z.number().optional(),
+  fromSession: z.string(),
+  by: StopCause,
+  limit: z.number().optional(),
+  used: z.number().optional(),
+  dropped: z.array(z.string()).optional(),
+})
+export type StopMarker = Infer<typeof StopMarker>
 
-export type MessageMarker = StartMarker | HandoffMarker | ReportMarker | FollowUpMarker | StopMarker
+export const MessageMarker = z.discriminatedUnion("kind", [StartMarker, HandoffMarker, ReportMarker, FollowUpMarker, StopMarker])
+export type MessageMarker = Infer<typeof MessageMarker>
 
 /** The key of one answer a caller may be owed: a started session's first turn, or a turn a follow-up began there. */
 export function reportKey(sessionID: string, followUp?: string): string {
@@ -115,54 +138,48 @@ export function sessionOfKey(key: string): string {
 }
 
 /** On the caller's `session` tool call: what the call did, for the plugin to know again after a restart. */
-export type CallRecord =
-  | {
-      kind: "started"
-      v: number
-      /** The calling agent. */
-      fromAgent: string
-      session: string
-      mode: "new" | "fork"
-      agent: string
-      report: ReportStyle
-      model?: ModelRef
-      /** It waited for a free place (`maxRunning`) when the call returned. */
-      waiting: boolean
-      /** It was to work in a worktree of its own. */
-      isolated: boolean
-    }
-  | { kind: "handoff"; v: number; fromAgent: string; mode: "message" | "compact"; agent: string; model?: ModelRef; summaryModel?: ModelRef }
+export const CallRecord = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("started"),
+    v: z.number(),
+    /** The calling agent. */
+    fromAgent: z.string(),
+    session: z.string(),
+    mode: z.enum(["new", "fork"]),
+    agent: z.string(),
+    report: ReportStyle,
+    model: ModelRef.optional(),
+    /** It waited for a free place (`maxRunning`) when the call returned. */
+    waiting: z.boolean(),
+    /** It was to work in a worktree of its own. */
+    isolated: z.boolean(),
+  }),
+  z.object({
+    kind: z.literal("handoff"),
+    v: z.number(),
+    fromAgent: z.string(),
+    mode: z.enum(["message", "compact"]),
+    agent: z.string(),
+    model: ModelRef.optional(),
+    summaryModel: ModelRef.optional(),
+  }),
   /** The report keys (see `reportKey`) whose answers a wait returned. */
-  | { kind: "collected"; v: number; sessions: string[] }
+  z.object({ kind: z.literal("collected"), v: z.number(), sessions: z.array(z.string()) }),
   /** A follow-up sent to a session the caller started; `id` is on the delivered message's marker too. */
-  | { kind: "follow-up"; v: number; fromAgent: string; session: string; agent: string; report: ReportStyle; id: string; model?: ModelRef }
+  z.object({
+    kind: z.literal("follow-up"),
+    v: z.number(),
+    fromAgent: z.string(),
+    session: z.string(),
+    agent: z.string(),
+    report: ReportStyle,
+    id: z.string(),
+    model: ModelRef.optional(),
+  }),
   /** Sessions the caller stopped (mode stop), waiting ones included: those never start. */
-  | { kind: "stopped"; v: number; sessions: string[] }
-
-/** The least of a stored message that the readers look at (OpenCode's message and parts). */
-export type StoredPart = {
-  type: string
-  text?: string
-  synthetic?: boolean
-  metadata?: Record<string, unknown>
-  tool?: string
-  callID?: string
-  state?: { status: string; input?: Record<string, unknown>; output?: string; metadata?: Record<string, unknown> }
-}
-export type StoredInfo = {
-  id: string
-  role: string
-  parentID?: string
-  agent?: string
-  mode?: string
-  error?: { name?: string; data?: { message?: unknown } } | null
-  time?: { created?: number; completed?: number }
-  finish?: string
-  /** What the model reported for this answer, as OpenCode stored it. */
-  tokens?: { input?: number; output?: number; reasoning?: number }
-  cost?: number
-}
-export type Stored = { info: StoredInfo; parts: StoredPart[] }
+  z.object({ kind: z.literal("stopped"), v: z.number(), sessions: z.array(z.string()) }),
+])
+export type CallRecord = Infer<typeof CallRecord>
 
 // Writers: what goes into the `metadata` of a part the plugin sends or completes.
 
@@ -172,34 +189,4 @@ export function markerMetadata(marker: MessageMarker): Record<string, unknown> {
 
 export function callMetadata(record: CallRecord): Record<string, unknown> {
   return { [MARKER]: record }
-}
-
-// Readers.
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-}
-
-const MARKER_KINDS = new Set(["start", "message", "compact", "report", "follow-up", "stop"])
-
-/** The plugin's marker on a message it sent (a hand-off, a report, a started session's first message). */
-export function messageMarker(message: Stored): MessageMarker | undefined {
-  for (const part of message.parts) {
-    const marker = part.type === "text" ? part.metadata?.[MARKER] : undefined
-    if (isObject(marker) && MARKER_KINDS.has(String(marker.kind))) return marker as MessageMarker
-  }
-  return undefined
-}
-
-export function isPluginMessage(parts: readonly StoredPart[]): boolean {
-  return parts.some((part) => part.type === "text" && part.metadata?.[MARKER] !== undefined)
-}
-
-const CALL_KINDS = new Set(["started", "handoff", "collected", "follow-up", "stopped"])
-
-/** The record on a completed `session` tool call; undefined for other parts and for calls 0.1.0 made. */
-export function callRecordOf(part: StoredPart): CallRecord | undefined {
-  if (part.type !== "tool" || part.tool !== "session" || part.state?.status !== "completed") return undefined
-  const record = part.state.metadata?.[MARKER]
-  return isObject(record) && typeof record.v === "number" && CALL_KINDS.has(String(record.kind)) ? (record as CallRecord) : undefined
 }

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest"
 import type { Answered } from "./gather.js"
 import { allFinished, MAX_WAIT_SECONDS, waitSeconds, waitTargets } from "./wait.js"
 
-function session(sessionID: string, outcome: Answered["outcome"]): Answered {
-  return { key: sessionID, sessionID, title: `Fork (plan): ${sessionID}`, agent: "plan", mode: "fork", outcome }
+function session(sessionID: string, state: Answered["state"]): Answered {
+  return { key: sessionID, sessionID, title: `Fork (plan): ${sessionID}`, agent: "plan", mode: "fork", state }
 }
 
 /** Each session's first turn, as a wait sees the answers owed. */
@@ -46,9 +46,9 @@ describe("waitSeconds", () => {
 describe("allFinished", () => {
   it("is true once every session has an answer, failed, or is gone", () => {
     expect(
-      allFinished([session("ses_a", { state: "idle", answer: "A" }), session("ses_b", { state: "failed", error: "x" }), session("ses_c", undefined)]),
+      allFinished([session("ses_a", { state: "answered" }), session("ses_b", { state: "failed", error: "x" }), session("ses_c", { state: "deleted" })]),
     ).toBe(true)
-    expect(allFinished([session("ses_a", { state: "idle", answer: "A" }), session("ses_b", { state: "working" })])).toBe(false)
+    expect(allFinished([session("ses_a", { state: "answered" }), session("ses_b", { state: "running" })])).toBe(false)
     expect(allFinished([session("ses_a", { state: "stopped", by: "caller" })])).toBe(true)
     expect(allFinished([session("ses_a", { state: "cut-off" })])).toBe(false)
   })

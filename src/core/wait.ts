@@ -2,7 +2,8 @@
  * `mode: "wait"`, the pure part: which started sessions a wait covers, how long it waits, and
  * when it is over. No I/O, no clock.
  */
-import { isFinished, type Answered } from "./gather.js"
+import type { Answered } from "./gather.js"
+import { isFinished } from "./life.js"
 
 export const DEFAULT_WAIT_SECONDS = 600
 export const MAX_WAIT_SECONDS = 7200
@@ -37,5 +38,5 @@ export function waitSeconds(asked: unknown, fallback: number): { ok: true; secon
 }
 
 export function allFinished(sessions: readonly Answered[]): boolean {
-  return sessions.every((session) => isFinished(session.outcome))
+  return sessions.every((session) => isFinished(session.state))
 }

@@ -1,5 +1,5 @@
 import type { Hooks, PluginInput } from "@opencode-ai/plugin"
-import { describeError } from "./errors.js"
+import { describeError } from "./host/errors.js"
 import { createSessionsPlugin } from "./plugin.js"
 
 /**

@@ -1,32 +1,32 @@
 import type { Hooks } from "@opencode-ai/plugin"
-import { messageMarker } from "../core/protocol.js"
-import { describeError } from "./errors.js"
-import { handleEvent } from "./events.js"
+import { describeError } from "./host/errors.js"
 import { handoffTargets } from "./host/agents.js"
-import { readOptions } from "./options.js"
-import { buildParts, type Where } from "./services.js"
+import { readOptions } from "./host/options.js"
+import { shared } from "./host/process.js"
+import { buildParts, worktreeOfDeleted, type Parts, type Where } from "./services.js"
 import { sessionTool } from "./tool/session-tool.js"
-import { words } from "./tool/words/index.js"
+import { words } from "./words/index.js"
 
 /** How long after OpenCode has loaded the plugin it resumes what it owed: by then it serves. */
 const RECOVERY_DELAY_MS = 500
 
 /**
  * One plugin instance per OpenCode project instance; all of its state lives in its parts
- * (services.ts). Nothing in this factory calls the server: OpenCode is not serving yet.
+ * (services.ts). The hooks hand OpenCode's signals to the lifecycle's translation, once. Nothing
+ * in this factory calls the server: OpenCode is not serving yet.
  */
 export function createSessionsPlugin(input: Where, rawOptions?: unknown): Hooks {
   const { options, problem } = readOptions(rawOptions)
   const parts = buildParts(input, options)
-  const { book, catalog, notifier, host, records, joiner, turns, launcher, delivery, reporter, recovery, tuiPart, lineage, tokenLimit } = parts
+  const { catalog, notifier, host, records, joiner, delivery, launcher, book, reporter, events, wording } = parts
   let optionsProblem = problem
-  let recovered = false
+  let serving = false
   // What was owed when OpenCode last stopped is done once it serves: soon after it has loaded the
   // plugin (its config hook), or at its first event, whichever comes first. Never in the factory.
-  const recover = () => {
-    if (recovered) return
-    recovered = true
-    recovery.run().catch((error: unknown) => notifier.error(`Could not resume what was owed when OpenCode stopped: ${describeError(error)}`))
+  const served = () => {
+    if (serving) return
+    serving = true
+    whenServing(parts)
   }
 
   return {
@@ -45,7 +45,7 @@ export function createSessionsPlugin(input: Where, rawOptions?: unknown): Hooks 
       if (toolID !== "session") return
       host.offers("live-description")
       try {
-        output.description = words.description(handoffTargets(await catalog.recent()))
+        output.description = wording(words.description(handoffTargets(await catalog.recent())))
       } catch (error) {
         notifier.error(`Could not list agents for the session tool's description: ${describeError(error)}`)
       }
@@ -60,20 +60,11 @@ export function createSessionsPlugin(input: Where, rawOptions?: unknown): Hooks 
       // Releases without the tool.definition hook read the description from the last known
       // agent list: ask for it now, before this message's model request is built.
       if (!host.used("live-description")) catalog.known()
-      const marker = messageMarker({ info: { id: "", role: "user" }, parts: output.parts })
-      // A new turn begins there: a session stopped before is not any more (its stop's own marker aside).
-      if (marker?.kind !== "stop") lineage.resumed(sessionID)
-      if (marker) turns.accepted(sessionID)
-      else {
-        book.personWrote(sessionID)
-        tuiPart.personWrote(sessionID)
-      }
+      events.message(sessionID, output.parts)
     },
 
     async "chat.params"({ sessionID }) {
-      turns.requested(sessionID)
-      launcher.stepOver(sessionID)
-      tokenLimit.stepBegins(sessionID)
+      events.step(sessionID)
     },
 
     // Awaited by OpenCode inside the turn, at the end of each text part of an answer.
@@ -96,17 +87,34 @@ export function createSessionsPlugin(input: Where, rawOptions?: unknown): Hooks 
     },
 
     async config() {
-      setTimeout(recover, RECOVERY_DELAY_MS).unref()
+      setTimeout(served, RECOVERY_DELAY_MS).unref()
     },
 
     async event({ event }) {
-      recover()
+      served()
       try {
-        tuiPart.event(event)
-        handleEvent(event, parts)
+        events.event(event)
       } catch (error) {
         notifier.error(`opencode-sessions: handling ${event.type} failed: ${describeError(error)}`)
       }
     },
   }
+}
+
+/**
+ * Once OpenCode serves: what was owed when it last stopped is resumed, and (once per process)
+ * worktrees whose session was deleted while no copy of the plugin watched are handled as a deletion.
+ */
+function whenServing(parts: Parts): void {
+  const { recovery, worktrees, notifier } = parts
+  recovery.run().catch((error: unknown) => notifier.error(`Could not resume what was owed when OpenCode stopped: ${describeError(error)}`))
+  const process = shared()
+  if (process.worktreesSwept) return
+  process.worktreesSwept = true
+  worktrees.orphans().then(
+    (orphans) => {
+      for (const sessionID of orphans) worktreeOfDeleted(sessionID, parts)
+    },
+    (error: unknown) => notifier.warn(`Could not look for worktrees left by deleted sessions: ${describeError(error)}`),
+  )
 }

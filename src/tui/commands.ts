@@ -12,13 +12,17 @@ const used = (row: StartedRow) => row.spent.input + row.spent.output
 
 type Api = TuiPluginApi
 
+const skipped = (report: Report) => (why: string) => report("a record of this plugin's was skipped", why)
+
 const STARTED_COMMAND = "opencode-sessions.started"
 const STARTER_COMMAND = "opencode-sessions.starter"
 
 async function pickStarted(api: Api, report: Report): Promise<void> {
   const sessionID = currentSession(api)
   if (!sessionID) return api.ui.toast({ variant: "info", title: "session", message: "Open a session first: this lists the sessions it started." })
-  const model = await new SessionView(api, sessionID).load().catch((error: unknown) => report("could not read the sessions started here", error))
+  const model = await new SessionView(api, sessionID, skipped(report))
+    .load()
+    .catch((error: unknown) => report("could not read the sessions started here", error))
   if (!model) return
   if (model.started.length === 0) return api.ui.toast({ variant: "info", title: "session", message: "This session started no sessions with the session tool." })
   api.ui.dialog.replace(() =>
@@ -39,7 +43,9 @@ async function pickStarted(api: Api, report: Report): Promise<void> {
 
 async function backToStarter(api: Api, report: Report): Promise<void> {
   const sessionID = currentSession(api)
-  const model = sessionID ? await new SessionView(api, sessionID).load().catch((error: unknown) => report("could not read this session", error)) : undefined
+  const model = sessionID
+    ? await new SessionView(api, sessionID, skipped(report)).load().catch((error: unknown) => report("could not read this session", error))
+    : undefined
   if (!model?.startedBy) return api.ui.toast({ variant: "info", title: "session", message: "This session was not started by the session tool." })
   api.route.navigate("session", { sessionID: model.startedBy.sessionID })
 }

@@ -19,7 +19,7 @@ function registerViews(api: TuiPluginApi, report: Report): void {
         return <SidebarSection api={api} sessionID={props.session_id} report={report} />
       },
       session_prompt_right(_context: unknown, props: { session_id: string }) {
-        return <PromptHint api={api} sessionID={props.session_id} />
+        return <PromptHint api={api} sessionID={props.session_id} report={report} />
       },
     },
   })

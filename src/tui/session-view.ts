@@ -1,18 +1,22 @@
 import type { TuiPluginApi } from "@opencode-ai/plugin/tui"
 import { startedIn, startMarkerOf } from "../core/lineage.js"
-import type { Stored } from "../core/protocol.js"
+import { readMessages, type Stored } from "../core/stored.js"
+import { z } from "../core/schema.js"
 import { sidebarModel, type ChildFacts, type SidebarModel } from "./sidebar-model.js"
 
 type Api = TuiPluginApi
 
-async function messagesOf(api: Api, sessionID: string): Promise<Stored[] | undefined> {
+/** A session's messages, read as the server part reads them: a record of ours that does not parse is left out, and `skipped` hears of it. */
+async function messagesOf(api: Api, sessionID: string, skipped: Skipped): Promise<Stored[] | undefined> {
   const result = await api.client.session.messages({ sessionID })
   if (result.error) {
     if (result.response?.status === 404) return undefined
     throw new Error(`reading session ${sessionID}: ${JSON.stringify(result.error)}`)
   }
-  return result.data ?? []
+  return readMessages(result.data ?? [], skipped)
 }
+
+export type Skipped = (why: string) => void
 
 export function isRunning(api: Api, sessionID: string): boolean {
   const status = api.state.session.status(sessionID)?.type
@@ -32,6 +36,7 @@ export class SessionView {
   constructor(
     private readonly api: Api,
     readonly sessionID: string,
+    private readonly skipped: Skipped,
   ) {}
 
   /** The sessions whose events matter here: this one, the ones it started, the one that started it. */
@@ -44,24 +49,26 @@ export class SessionView {
   }
 
   async load(): Promise<SidebarModel> {
-    const messages = (await messagesOf(this.api, this.sessionID)) ?? []
+    const messages = (await messagesOf(this.api, this.sessionID, this.skipped)) ?? []
     const ids = startedIn(messages).filter((id) => !this.children.has(id) || this.stale.has(id))
     await Promise.all(
       ids.map(async (id) => {
         this.stale.delete(id)
-        const childMessages = await messagesOf(this.api, id)
+        const childMessages = await messagesOf(this.api, id, this.skipped)
         this.children.set(id, childMessages && { messages: childMessages, running: isRunning(this.api, id) })
       }),
     )
     for (const [id, facts] of this.children) if (facts) facts.running = isRunning(this.api, id)
     this.parentID = startMarkerOf(messages)?.fromSession
     const parentTitle = this.parentID ? this.api.state.session.get(this.parentID)?.title : undefined
-    return sidebarModel(messages, this.children, parentTitle, isRunning(this.api, this.sessionID))
+    return sidebarModel(this.sessionID, messages, this.children, parentTitle, isRunning(this.api, this.sessionID))
   }
 }
+
+const SessionRoute = z.object({ sessionID: z.string() })
 
 /** The session on screen, if a session is. */
 export function currentSession(api: Api): string | undefined {
   const route = api.route.current
-  return route.name === "session" ? (route.params as { sessionID?: string } | undefined)?.sessionID : undefined
+  return route.name === "session" ? SessionRoute.safeParse(route.params).data?.sessionID : undefined
 }

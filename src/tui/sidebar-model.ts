@@ -1,11 +1,15 @@
 /**
- * What the TUI shows for the session on screen, decided from what OpenCode stores — the same
- * facts `status` reads (core/lineage.ts) — so the two faces tell the same story. Pure.
+ * What the TUI shows for the session on screen, decided from what OpenCode stores by the same
+ * core as the server part's lifecycle (core/life.ts, core/outcome.ts lifeFromStore), so the two
+ * faces tell the same story. Pure.
  */
 import { excerpt } from "../core/format.js"
+import { reportStanding } from "../core/gather.js"
+import { owedTurns, type State } from "../core/life.js"
 import { queuedIn, reportedIn, startedIn, startMarkerOf, type QueuedCall } from "../core/lineage.js"
-import { outcomeOf, spentIn, type Spent } from "../core/outcome.js"
-import { isPluginMessage, messageMarker, type StartMarker, type Stored } from "../core/protocol.js"
+import { lifeFromStore, totalSpent, type Spent } from "../core/outcome.js"
+import type { StartMarker } from "../core/protocol.js"
+import { isPluginMessage, messageMarker, type Stored } from "../core/stored.js"
 
 export type ChildFacts = { messages: readonly Stored[]; running: boolean }
 
@@ -32,6 +36,7 @@ export type SidebarModel = {
 
 /** The model for one session: its own messages, and each started session's (undefined: deleted). */
 export function sidebarModel(
+  sessionID: string,
   messages: readonly Stored[],
   children: ReadonlyMap<string, ChildFacts | undefined>,
   parentTitle?: string,
@@ -39,25 +44,35 @@ export function sidebarModel(
 ): SidebarModel {
   const reported = reportedIn(messages)
   const started: StartedRow[] = []
-  for (const sessionID of startedIn(messages)) {
-    const facts = children.get(sessionID)
-    const marker = facts && startMarkerOf(facts.messages)
-    if (!facts || !marker) continue
+  for (const childID of startedIn(messages)) {
+    const facts = children.get(childID)
+    const stored = facts && lifeFromStore(childID, facts.messages, { id: sessionID, messages }, facts.running)
+    if (!stored) continue
+    const { marker } = stored.life
+    const standing = reportStanding(owedTurns(stored.life), reported)
     started.push({
-      sessionID,
+      sessionID: childID,
       title: marker.title,
       agent: marker.agent,
       mode: marker.mode,
-      state: outcomeOf(facts.messages, facts.running).state,
-      report: marker.report === "none" ? "none" : reported.has(sessionID) ? "sent" : "due",
+      state: stateLabel(stored.life.state),
+      report: standing === undefined ? "none" : standing === "reported" ? "sent" : "due",
       ...(marker.isolation ? { branch: marker.isolation.branch } : {}),
-      spent: spentIn(facts.messages),
+      spent: totalSpent(stored.usage.values()),
     })
   }
   const own: StartMarker | undefined = startMarkerOf(messages)
   const startedBy = own && { sessionID: own.fromSession, title: parentTitle ?? own.fromSession, agent: own.fromAgent, mode: own.mode }
   const queued = queuedIn(messages, running)
   return startedBy ? { startedBy, started, queued } : { started, queued }
+}
+
+/** How a started session stands, in a word the narrow sidebar can hold. */
+export function stateLabel(state: State): string {
+  if (state.state === "running") return "working"
+  if (state.state === "answered") return "idle"
+  if (state.state === "waiting") return "waiting"
+  return state.state
 }
 
 /** The sidebar's text, a line each (the sidebar is narrow); nothing when there is nothing to show. */

@@ -1,7 +1,8 @@
 /** The TUI part's views: the Sessions section of the sidebar, and the hint beside the prompt after a hand-off. */
 import type { TuiPluginApi } from "@opencode-ai/plugin/tui"
 import { createEffect, createSignal, For, onCleanup, Show } from "solid-js"
-import type { Stored } from "../core/protocol.js"
+import { z } from "../core/schema.js"
+import { readMessages } from "../core/stored.js"
 import type { Report } from "./notice.js"
 import { SessionView } from "./session-view.js"
 import { handoffHint, sidebarLines, type SidebarModel } from "./sidebar-model.js"
@@ -11,10 +12,17 @@ type Api = TuiPluginApi
 /** Events after which what the sidebar shows may have changed. */
 const CHANGES = ["message.updated", "session.status", "session.idle", "session.deleted", "session.updated"] as const
 
+const AboutSession = z.object({ sessionID: z.string(), info: z.object({ sessionID: z.string(), id: z.string() }).partial() }).partial()
+
 /** The session an event is about, whatever its shape. */
 function sessionOf(event: { properties?: unknown }): string | undefined {
-  const properties = event.properties as { sessionID?: string; info?: { sessionID?: string; id?: string } } | undefined
+  const properties = AboutSession.safeParse(event.properties).data
   return properties?.sessionID ?? properties?.info?.sessionID ?? properties?.info?.id
+}
+
+/** A record of ours that does not parse is said once (toast and log), not on every refresh. */
+function skippedBy(report: Report): (why: string) => void {
+  return (why) => report("a record of this plugin's was skipped", why)
 }
 
 export function SidebarSection(props: { api: Api; sessionID: string; report: Report }) {
@@ -24,7 +32,7 @@ export function SidebarSection(props: { api: Api; sessionID: string; report: Rep
   const refresh = () => {
     clearTimeout(timer)
     const sessionID = props.sessionID
-    if (view?.sessionID !== sessionID) view = new SessionView(props.api, sessionID)
+    if (view?.sessionID !== sessionID) view = new SessionView(props.api, sessionID, skippedBy(props.report))
     const current = view
     timer = setTimeout(() => {
       current.load().then(setModel, (error: unknown) => props.report("could not read the sessions started here", error))
@@ -58,10 +66,10 @@ export function SidebarSection(props: { api: Api; sessionID: string; report: Rep
   )
 }
 
-export function PromptHint(props: { api: Api; sessionID: string }) {
+export function PromptHint(props: { api: Api; sessionID: string; report: Report }) {
   const hint = () => {
-    const messages = props.api.state.session.messages(props.sessionID).map((info) => ({ info, parts: props.api.state.part(info.id) }))
-    return handoffHint(messages as unknown as Stored[])
+    const raw = props.api.state.session.messages(props.sessionID).map((info) => ({ info, parts: props.api.state.part(info.id) }))
+    return handoffHint(readMessages(raw, skippedBy(props.report)))
   }
   return (
     <box>

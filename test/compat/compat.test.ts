@@ -9,8 +9,8 @@ import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { OPENCODE_BIN, startOpencode, type Harness } from "../e2e/harness.js"
-import { callSession, lines, sessionIdIn, sessionToolParts, shape, textOf, toolOutcome } from "../e2e/script.js"
-import { answered, answeredBy, isHandoff, toasts } from "../e2e/waits.js"
+import { callSession, lines, reportedSessions, sessionToolParts, shape, startedBy, startedSessionsIn, textOf, toolOutcome } from "../e2e/script.js"
+import { answered, answeredBy, isHandoff, isReport, toasts } from "../e2e/waits.js"
 import { permissionRules } from "./permissions.js"
 import { opencodeRun } from "./run.js"
 import { steering } from "./steering.js"
@@ -49,12 +49,12 @@ async function sessionCount(): Promise<number> {
   return (await oc.client.session.list()).data!.length
 }
 
-/** The outcome of the first `session` call in the session, once it has one. */
+/** The outcome of the first `session` call in the session, once it has one, and the session it started (from its record). */
 async function firstCall(sessionID: string) {
   return oc.waitFor(`a finished session call in ${sessionID}`, async () => {
     const part = sessionToolParts(await oc.messages(sessionID))[0]
     const outcome = part && toolOutcome(part)
-    return outcome && (outcome.status === "completed" || outcome.status === "error") ? outcome : undefined
+    return outcome && (outcome.status === "completed" || outcome.status === "error") ? { ...outcome, started: startedBy(part) } : undefined
   })
 }
 
@@ -75,7 +75,7 @@ describe(`OpenCode ${version}: the modes`, () => {
     const id = await oc.startSession(lines("Private context.", callSession({ mode: "new", agent: "alpha", text: "@say Started clean." })), "beta")
     const outcome = await firstCall(id)
     expect(outcome.status).toBe("completed")
-    const child = await answeredBy(oc, sessionIdIn(outcome.text)!, "alpha")
+    const child = await answeredBy(oc, outcome.started!, "alpha")
     expect(shape(child)).toEqual(["user:alpha", "assistant:alpha"])
     expect(textOf(child[0]!)).not.toContain("Private context.")
     expect(textOf(child[1]!)).toBe("Started clean.")
@@ -107,7 +107,7 @@ describe(`OpenCode ${version}: the modes`, () => {
     await oc.say(id, callSession({ mode: "fork", agent: "alpha", text: "@say Forked." }), "alpha")
     const outcome = await firstCall(id)
     expect(outcome.status).toBe("completed")
-    const fork = await answeredBy(oc, sessionIdIn(outcome.text)!, "alpha")
+    const fork = await answeredBy(oc, outcome.started!, "alpha")
     expect(fork.map(textOf)).toContain("Earlier answer.")
     expect(sessionToolParts(fork)).toEqual([])
     expect(textOf(fork.at(-1)!)).toBe("Forked.")
@@ -125,16 +125,18 @@ describe(`OpenCode ${version}: the modes`, () => {
     const messages = await oc.waitFor("the gathered report, answered", async () => {
       const all = await oc.messages(id)
       const last = all.at(-1)
-      const reports = all.filter((message) => message.info.role === "user" && textOf(message).startsWith("[Reports from the 2 sessions"))
+      const reports = all.filter((message) => isReport(message) && reportedSessions(message).length === 2)
       return reports.length === 1 && last?.info.role === "assistant" && last.info.time.completed ? all : undefined
     })
-    const report = messages.find((message) => message.info.role === "user" && textOf(message).startsWith("[Reports from"))!
+    const report = messages.find(isReport)!
+    expect([...reportedSessions(report)].sort()).toEqual(startedSessionsIn(messages).sort())
+    expect(textOf(report)).toMatch(/^\[Reports from the 2 sessions/)
     expect(textOf(report)).toContain("Way one works.")
     expect(textOf(report)).toContain("Way two works.")
     const answer = messages.at(-1)!.info
     expect(answer.role === "assistant" && answer.mode).toBe("alpha")
     // Once: a single report message, whichever plugin instance sent it.
-    expect(messages.filter((message) => message.info.role === "user" && textOf(message).startsWith("[Report")).length).toBe(1)
+    expect(messages.filter(isReport)).toHaveLength(1)
   })
 
   it("an unknown agent is refused with the valid ones, and nothing is created", async () => {
@@ -196,14 +198,15 @@ describe.skipIf(Boolean(release.isolationUntested))(`OpenCode ${version}: isolat
         "alpha",
       )
       const messages = await answered(repo, id, 1, 60_000)
-      const [fork] = sessionToolParts(messages).map(toolOutcome)
+      const [call] = sessionToolParts(messages)
+      const fork = call && toolOutcome(call)
       if (!release.isolation) {
         expect(fork!.status).toBe("error")
         expect(fork!.text).toContain('isolation "worktree" needs OpenCode 1.17 or later')
         expect((await repo.client.session.list()).data!.length).toBe(before + 1)
         return
       }
-      const child = sessionIdIn(fork!.text)!
+      const child = startedBy(call!)!
       expect(readFileSync(join(repo.projectDir, "shared.txt"), "utf8")).toBe("base\n")
       await repo.say(id, callSession({ mode: "adopt", session: child }), "alpha")
       const adopted = sessionToolParts(await answered(repo, id, 2, 60_000))

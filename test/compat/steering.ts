@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from "vitest"
 import type { Harness } from "../e2e/harness.js"
-import { callSession, lines, sessionToolParts, startedSessionsIn, textOf, toolOutcome } from "../e2e/script.js"
+import { callRecord, callSession, lines, pluginMarker, reportedSessions, sessionToolParts, startedSessionsIn, textOf, toolOutcome } from "../e2e/script.js"
 import { contentText } from "../e2e/scripted-model.js"
-import { answered, answeredBy, isReport, pluginMarker } from "../e2e/waits.js"
+import { answered, answeredBy, isReport } from "../e2e/waits.js"
 
 type Suite = { harness: () => Harness; version: string }
 
@@ -18,11 +18,12 @@ export function steering({ harness, version }: Suite): void {
       return startedSessionsIn(await harness().messages(callerID))
     }
 
-    /** The caller's `nth` session call, once it has finished. */
-    async function call(callerID: string, nth: number): Promise<{ status: string; text: string }> {
+    /** The caller's `nth` session call (its words and its record), once it has finished. */
+    async function call(callerID: string, nth: number) {
       return harness().waitFor(`session call ${nth} in ${callerID}`, async () => {
-        const outcome = sessionToolParts(await harness().messages(callerID)).map(toolOutcome)[nth - 1]
-        return outcome && (outcome.status === "completed" || outcome.status === "error") ? outcome : undefined
+        const part = sessionToolParts(await harness().messages(callerID))[nth - 1]
+        const outcome = part && toolOutcome(part)
+        return outcome && (outcome.status === "completed" || outcome.status === "error") ? { ...outcome, record: callRecord(part) } : undefined
       })
     }
 
@@ -37,6 +38,7 @@ export function steering({ harness, version }: Suite): void {
       )
       await oc.say(id, callSession({ mode: "stop", session: child! }), "alpha")
       const stopped = await call(id, 2)
+      expect(stopped.record).toMatchObject({ kind: "stopped", sessions: [child] })
       expect(stopped.text).toMatch(new RegExp(`^Stopped 1 session:\\n- ${child}`))
       const marker = await oc.waitFor("the stop noted in the session", async () => {
         const last = (await oc.messages(child!)).at(-1)
@@ -58,16 +60,20 @@ export function steering({ harness, version }: Suite): void {
       await answeredBy(oc, child!, "alpha")
       const followUp = lines("Compat second question.", "@say Compat second answer.")
       await oc.say(id, callSession({ mode: "message", session: child!, report: true, text: followUp }), "alpha")
-      expect((await call(id, 2)).status).toBe("completed")
+      const sent = await call(id, 2)
+      expect(sent.status).toBe("completed")
+      expect(sent.record).toMatchObject({ kind: "follow-up", session: child })
       const answer = await oc.waitFor("alpha's second answer", async () => {
         const last = (await answeredBy(oc, child!, "alpha")).at(-1)!
         return textOf(last) === "Compat second answer." ? last : undefined
       })
       expect(answer.info.role === "assistant" && answer.info.mode).toBe("alpha")
+      const key = `${child}/${sent.record!.id}`
       const report = await oc.waitFor("the follow-up's report", async () =>
-        (await oc.messages(id)).find((message) => isReport(message) && textOf(message).includes("Compat second answer.")),
+        (await oc.messages(id)).find((message) => isReport(message) && reportedSessions(message).includes(key)),
       )
       expect(textOf(report)).toContain(child!)
+      expect(textOf(report)).toContain("Compat second answer.")
     })
   })
 }

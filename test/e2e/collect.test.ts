@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness, type StoredMessage } from "./harness.js"
-import { callSession, completedAt, lines, sessionIdIn, sessionToolParts, shape, textOf, toolOutcome } from "./script.js"
+import { callSession, completedAt, lines, reportedSessions, sessionToolParts, shape, startedSessionsIn, textOf, toolOutcome } from "./script.js"
 import { answered, answeredBy, isReport, toasts } from "./waits.js"
 
 let oc: Harness
@@ -24,11 +24,6 @@ afterAll(async () => {
   await oc?.stop()
 })
 
-const started = (messages: StoredMessage[]) =>
-  sessionToolParts(messages)
-    .map(toolOutcome)
-    .filter((o) => o.status === "completed" && sessionIdIn(o.text))
-    .map((o) => sessionIdIn(o.text)!)
 const reportsIn = (messages: StoredMessage[]) => messages.filter(isReport)
 
 describe("status", () => {
@@ -42,7 +37,7 @@ describe("status", () => {
       ),
       "alpha",
     )
-    const [quick, slow, doomed] = started(await answered(oc, id, 1))
+    const [quick, slow, doomed] = startedSessionsIn(await answered(oc, id, 1))
     await answeredBy(oc, quick!, "beta")
     await oc.waitFor("the doomed session to fail", async () => (await oc.messages(doomed!)).some((m) => m.info.role === "assistant" && m.info.error))
 
@@ -78,12 +73,13 @@ describe("report", () => {
       lines("Delegate.", callSession({ mode: "new", agent: "beta", report: true, text: lines("Count the files.", "@delay 1000", "@say There are 42 files.") })),
       "alpha",
     )
-    const child = started(await answered(oc, id, 1))[0]!
+    const child = startedSessionsIn(await answered(oc, id, 1))[0]!
     const messages = await oc.waitFor("the report to be answered", async () => {
       const all = await oc.messages(id)
       return reportsIn(all).length === 1 && all.at(-1)?.info.role === "assistant" && completedAt(all.at(-1)!) < Infinity ? all : undefined
     })
     const [delivered] = reportsIn(messages)
+    expect(reportedSessions(delivered!)).toEqual([child])
     expect(delivered!.info.role === "user" && delivered!.info.agent).toBe("alpha")
     expect(textOf(delivered!)).toContain(`[Report from session ${child} "New (beta): Count the files."`)
     expect(textOf(delivered!)).toContain('(agent "beta")')
@@ -101,7 +97,7 @@ describe("report", () => {
       ),
       "alpha",
     )
-    const forks = started(await answered(oc, id, 1))
+    const forks = startedSessionsIn(await answered(oc, id, 1))
     expect(forks).toHaveLength(3)
     const messages = await oc.waitFor("three reports, answered", async () => {
       const all = await oc.messages(id)
@@ -120,7 +116,7 @@ describe("report", () => {
       .map((f) => f.fork)
     const reports = reportsIn(messages)
     expect(reports).toHaveLength(3)
-    expect(reports.map((m) => sessionIdIn(textOf(m)))).toEqual(arrival)
+    expect(reports.map(reportedSessions)).toEqual(arrival.map((fork) => [fork]))
     // Each report is its own turn, answered by the caller's agent.
     for (const report of reports) {
       const next = messages[messages.indexOf(report) + 1]!
@@ -143,8 +139,8 @@ describe("model", () => {
     expect(last.info.role === "assistant" && `${last.info.providerID}/${last.info.modelID}`).toBe("scripted/beta")
     const caller = messages[1]!
     expect(caller.info.role === "assistant" && caller.info.modelID).toBe("alpha")
-    expect(started(messages)).toHaveLength(1)
-    const child = await answeredBy(oc, started(messages)[0]!, "beta")
+    expect(startedSessionsIn(messages)).toHaveLength(1)
+    const child = await answeredBy(oc, startedSessionsIn(messages)[0]!, "beta")
     expect(child.at(-1)!.info.role === "assistant" && (child.at(-1)!.info as { modelID: string }).modelID).toBe("beta")
   })
 
@@ -194,6 +190,6 @@ describe("toasts", () => {
     expect(shown).toContainEqual(expect.stringMatching(/^alpha forked alpha: Fork \(alpha\): Fork toast\.$/))
     expect(shown).toContainEqual(expect.stringMatching(/^Report: beta \(New \(beta\): Spawn toast\.\) → alpha$/))
     expect(shown).toContainEqual(expect.stringMatching(/^alpha → compact → beta: Compaction toast\.$/))
-    expect(shown).toContainEqual(expect.stringMatching(/^Compacted ses_\w+; beta continues\.$/))
+    expect(shown).toContain(`Compacted ${id}; beta continues.`)
   })
 })

@@ -5,8 +5,21 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness, type StoredMessage } from "./harness.js"
-import { callSession, completedAt, lines, sessionIdIn, sessionToolParts, textOf, toolOutcome } from "./script.js"
-import { answered, answeredBy, isHandoff, isReport, pluginMarker, toasts } from "./waits.js"
+import {
+  callRecord,
+  callSession,
+  completedAt,
+  lines,
+  pluginMarker,
+  reportedSessions,
+  sessionToolParts,
+  startedBy,
+  startedSessionsIn,
+  textOf,
+  toolOutcome,
+  type CallRecord,
+} from "./script.js"
+import { answered, answeredBy, isHandoff, isReport, toasts } from "./waits.js"
 
 const MAX_RUNNING = 2
 let oc: Harness
@@ -27,11 +40,6 @@ afterAll(async () => {
 })
 
 const reportsIn = (messages: StoredMessage[]) => messages.filter(isReport)
-const startedBy = (messages: StoredMessage[]) =>
-  sessionToolParts(messages)
-    .map(toolOutcome)
-    .map((outcome) => sessionIdIn(outcome.text))
-    .filter((id): id is string => Boolean(id))
 
 /** The caller's messages once it holds `count` reports and has answered the last one. */
 function reportsAnswered(sessionID: string, count: number, timeoutMs?: number) {
@@ -58,7 +66,7 @@ describe("gathered reports", () => {
       ),
       "alpha",
     )
-    const children = startedBy(await answered(oc, id, 1))
+    const children = startedSessionsIn(await answered(oc, id, 1))
     expect(children).toHaveLength(3)
     const messages = await reportsAnswered(id, 1, 60_000)
     // Let any stray second report arrive before counting: the person writes and is answered.
@@ -68,6 +76,7 @@ describe("gathered reports", () => {
     expect(reports).toHaveLength(1)
     const report = textOf(reports[0]!)
     expect(report).toMatch(/^\[Reports from the 3 sessions you started in one turn/)
+    expect([...reportedSessions(reports[0]!)].sort()).toEqual([...children].sort())
     for (const child of children) expect(report).toContain(child)
     expect(report).toContain("Result A")
     expect(report).toContain("Result B")
@@ -93,12 +102,14 @@ describe(`bounded fan-out (maxRunning: ${MAX_RUNNING})`, () => {
       "alpha",
     )
     const messages = await answered(oc, id, 1)
-    const outcomes = sessionToolParts(messages).map(toolOutcome)
-    // The first two run now; the others say they wait for a free place, and why.
+    const calls = sessionToolParts(messages)
+    const outcomes = calls.map(toolOutcome)
+    // The first two run now; the others wait for a free place, and say so, and why.
+    expect(calls.slice(0, 4).map((call) => callRecord(call)?.waiting)).toEqual([false, false, true, true])
     const waits = (text: string) => /already run 2 sessions[^.]*\. It starts by itself when one of them finishes/.test(text)
     expect(outcomes.slice(0, 4).map((o) => waits(o.text))).toEqual([false, false, true, true])
     expect(outcomes.slice(0, 2).every((o) => /runs now/.test(o.text))).toBe(true)
-    const forks = outcomes.slice(0, 4).map((outcome) => sessionIdIn(outcome.text)!)
+    const forks = calls.slice(0, 4).map((call) => startedBy(call)!)
     expect(new Set(forks).size).toBe(4)
     const status = outcomes[4]!.text
     expect(status.split("\n").filter((line) => line.includes("waiting to start"))).toHaveLength(2)
@@ -136,19 +147,19 @@ describe("interrupting the caller", () => {
       ),
       "alpha",
     )
-    const outcomes = await oc.waitFor("the three calls answered", async () => {
+    const records = await oc.waitFor("the three calls answered", async () => {
       const done = sessionToolParts(await oc.messages(id))
-        .map(toolOutcome)
-        .filter((o) => o.status === "completed")
+        .map(callRecord)
+        .filter((record): record is CallRecord => record?.kind === "started")
       return done.length === 3 ? done : undefined
     })
-    const waiting = sessionIdIn(outcomes.find((o) => /starts by itself when one of them finishes/.test(o.text))!.text)!
+    const waiting = records.find((record) => record.waiting)!.session!
     await oc.client.session.abort({ path: { id } })
     await oc.waitFor("a toast naming the dropped session", () =>
       oc.events.slice(since).find((e) => e.type === "tui.toast.show" && (e.properties as { message: string }).message.includes(waiting)),
     )
     // The running forks are stopped with the turn that started them (option stopWithCaller, on by default).
-    const running = outcomes.map((o) => sessionIdIn(o.text)!).filter((fork) => fork !== waiting)
+    const running = records.map((record) => record.session!).filter((fork) => fork !== waiting)
     await oc.waitFor("a toast naming the stopped forks", () =>
       toasts(oc, since).find((t) => t.message.startsWith(`Interrupted: also stopped ${running.length} sessions this turn started`)),
     )
@@ -176,7 +187,7 @@ describe("after a restart", () => {
       ),
       "alpha",
     )
-    const [quick, long] = startedBy(await answered(oc, id, 1))
+    const [quick, long] = startedSessionsIn(await answered(oc, id, 1))
     await answeredBy(oc, quick!, "beta")
     await oc.waitFor("the long job's turn to run", async () => (await oc.messages(long!)).some((m) => m.info.role === "assistant"))
 
@@ -193,6 +204,7 @@ describe("after a restart", () => {
     await oc.say(long!, "@say Long job done after all.", "beta")
     const messages = await reportsAnswered(id, 1, 30_000)
     const [report] = reportsIn(messages)
+    expect(reportedSessions(report!)).toEqual([long])
     expect(textOf(report!)).toContain(long!)
     expect(textOf(report!)).toContain("Long job done after all.")
   })

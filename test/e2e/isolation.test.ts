@@ -9,8 +9,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness, type StoredMessage } from "./harness.js"
-import { callSession, lines, sessionIdIn, sessionToolParts, toolOutcome, toolParts } from "./script.js"
-import { answered, answeredBy, pluginMarker, toasts } from "./waits.js"
+import { callSession, lines, pluginMarker, sessionToolParts, startedSessionsIn, toolOutcome, toolParts } from "./script.js"
+import { answered, answeredBy, toasts } from "./waits.js"
 
 let oc: Harness
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" }
@@ -64,7 +64,7 @@ async function twoForks(tag: string): Promise<{ caller: string; forks: string[];
     "alpha",
   )
   const messages = await answered(oc, caller, 1, 60_000)
-  const forks = callsOf(messages, "fork").map((call) => sessionIdIn(call.text)!)
+  const forks = startedSessionsIn(messages)
   expect(forks).toHaveLength(2)
   const worktrees = await Promise.all(forks.map(worktreeOf))
   return { caller, forks, worktrees, messages }
@@ -184,8 +184,8 @@ describe("isolation: worktree", () => {
       "alpha",
     )
     const messages = await answered(oc, caller, 1, 60_000)
-    const [fork] = callsOf(messages, "fork")
-    const worktree = await worktreeOf(sessionIdIn(fork!.text)!)
+    const [fork] = startedSessionsIn(messages)
+    const worktree = await worktreeOf(fork!)
     await oc.waitFor("the unchanged worktree removed", () => !existsSync(worktree), 20_000)
     await oc.say(caller, callSession({ mode: "status" }), "alpha")
     const [status] = callsOf(await answered(oc, caller, 2), "status")

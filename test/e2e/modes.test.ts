@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { AGENTS_OF_EVERY_KIND } from "./agents.js"
 import { startOpencode, type Harness } from "./harness.js"
-import { callSession, completedAt, lines, sessionIdIn, sessionToolParts, shape, textOf, toolOutcome } from "./script.js"
+import { callSession, completedAt, lines, sessionToolParts, shape, startedBy, textOf, toolOutcome } from "./script.js"
 import { answered as waitAnswered, answeredBy, fence as waitFence } from "./waits.js"
 
 let oc: Harness
@@ -103,7 +103,7 @@ describe("new", () => {
     const [call] = sessionToolParts(messages)
     const outcome = toolOutcome(call!)
     expect(outcome.status).toBe("completed")
-    const childID = sessionIdIn(outcome.text)!
+    const childID = startedBy(call!)!
     expect(childID).toBeDefined()
     const child = (await oc.client.session.get({ path: { id: childID } })).data!
     expect(outcome.text).toContain(child.title)
@@ -155,9 +155,9 @@ describe("fork", () => {
     await answered(id, 1)
     await oc.say(id, lines("Explore an alternative.", callSession({ mode: "fork", agent: "beta", text: "Try the alternative." })), "alpha")
     const messages = await oc.messages(id)
-    const outcome = toolOutcome(sessionToolParts(messages)[0]!)
-    expect(outcome.status).toBe("completed")
-    const forkID = sessionIdIn(outcome.text)!
+    const [call] = sessionToolParts(messages)
+    expect(toolOutcome(call!).status).toBe("completed")
+    const forkID = startedBy(call!)!
     const forked = await answered(forkID, 2)
     expect(shape(forked)).toEqual(["user:alpha", "assistant:alpha", "user:alpha", "user:beta", "assistant:beta"])
     expect(textOf(forked[0]!)).toContain("The idea we discussed.")
@@ -179,9 +179,9 @@ describe("fork", () => {
       "alpha",
     )
     const messages = await answered(id, 1)
-    const outcomes = sessionToolParts(messages).map(toolOutcome)
-    expect(outcomes.map((o) => o.status)).toEqual(["completed", "completed", "completed"])
-    const forkIDs = outcomes.map((o) => sessionIdIn(o.text)!)
+    const calls = sessionToolParts(messages)
+    expect(calls.map((call) => toolOutcome(call).status)).toEqual(["completed", "completed", "completed"])
+    const forkIDs = calls.map((call) => startedBy(call)!)
     expect(new Set(forkIDs).size).toBe(3)
     const answers = await Promise.all(forkIDs.map((forkID) => answered(forkID, 1)))
     expect(answers.map((forked) => shape(forked).slice(-2))).toEqual([

@@ -4,8 +4,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness } from "./harness.js"
-import { callSession, lines, sessionIdIn, sessionToolParts, textOf, toolOutcome } from "./script.js"
-import { answered, deliveredAndAnswered, isHandoff, toasts } from "./waits.js"
+import { callSession, lines, reportedSessions, sessionToolParts, startedBy, textOf } from "./script.js"
+import { answered, deliveredAndAnswered, isReport, toasts } from "./waits.js"
 
 const agents = { alpha: { mode: "primary" as const }, beta: { mode: "primary" as const } }
 
@@ -29,12 +29,10 @@ describe("valid options: { report: true, toasts: false }", () => {
   it("reports back by default, and shows no informational toasts", async () => {
     const since = oc().events.length
     const id = await oc().startSession(callSession({ mode: "new", agent: "beta", text: lines("Look around.", "@say Looked.") }), "alpha")
-    const child = sessionIdIn(toolOutcome(sessionToolParts(await answered(oc(), id, 1))[0]!).text)!
-    const messages = await oc().waitFor("the report", async () => {
-      const all = await oc().messages(id)
-      return all.some((m) => isHandoff(m) && textOf(m).startsWith(`[Report from session ${child}`)) ? all : undefined
-    })
-    expect(messages.some((m) => textOf(m).includes("Looked."))).toBe(true)
+    const child = startedBy(sessionToolParts(await answered(oc(), id, 1))[0]!)!
+    const report = await oc().waitFor("the report", async () => (await oc().messages(id)).find((m) => isReport(m) && reportedSessions(m).includes(child)))
+    expect(textOf(report)).toContain(`[Report from session ${child}`)
+    expect(textOf(report)).toContain("Looked.")
     expect(toasts(oc(), since).filter((t) => t.variant === "info")).toEqual([])
   })
 
@@ -69,8 +67,8 @@ describe("steering options: { maxTokens: 1000, stopWithCaller: false }", () => {
     const since = oc().events.length
     const big = lines("Big job.", "@usage 4000 20", "@bash echo first step", "@after-tool @hang")
     const id = await oc().startSession(callSession({ mode: "new", agent: "beta", report: true, text: big }), "alpha")
-    const child = sessionIdIn(toolOutcome(sessionToolParts(await answered(oc(), id, 1))[0]!).text)!
-    const report = await oc().waitFor("the report", async () => (await oc().messages(id)).find((m) => isHandoff(m) && textOf(m).includes(child)))
+    const child = startedBy(sessionToolParts(await answered(oc(), id, 1))[0]!)!
+    const report = await oc().waitFor("the report", async () => (await oc().messages(id)).find((m) => isReport(m) && reportedSessions(m).includes(child)))
     expect(textOf(report)).toContain("it used 4020 tokens, over the limit of 1000 (option maxTokens)")
     const toast = await oc().waitFor("the warning toast", () => toasts(oc(), since).find((t) => t.message.includes("more than maxTokens")))
     expect(toast.message).toContain("used 4020 tokens")
@@ -84,10 +82,8 @@ describe("steering options: { maxTokens: 1000, stopWithCaller: false }", () => {
     const text = lines(callSession({ mode: "fork", agent: "beta", text: lines("Keep going.", "@delay 60000") }), "@after-tool @hang")
     await oc().client.session.promptAsync({ path: { id }, body: { agent: "alpha", parts: [{ type: "text", text }] } })
     const fork = await oc().waitFor("the fork", async () => {
-      const outcome = sessionToolParts(await oc().messages(id))
-        .map(toolOutcome)
-        .at(-1)
-      return outcome?.status === "completed" ? sessionIdIn(outcome.text) : undefined
+      const call = sessionToolParts(await oc().messages(id)).at(-1)
+      return call && startedBy(call)
     })
     const busy = async (sessionID: string) => ((await oc().client.session.status()).data ?? {})[sessionID]?.type === "busy"
     await oc().waitFor("the fork to run", () => busy(fork))

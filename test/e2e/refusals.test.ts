@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness } from "./harness.js"
-import { callSession, lines, sessionIdIn, sessionToolParts, textOf, toolOutcome } from "./script.js"
+import { callSession, lines, sessionToolParts, startedBy, textOf, toolOutcome } from "./script.js"
 import { answered, answeredBy, toasts } from "./waits.js"
 
 const LIMIT = 3
@@ -79,9 +79,9 @@ describe("permissions", () => {
     const { id, requestID } = await askedFork("allowed fork")
     await reply(requestID, "once")
     const messages = await answered(oc, id, 1)
-    const outcome = toolOutcome(sessionToolParts(messages)[0]!)
-    expect(outcome.status).toBe("completed")
-    const forked = await answeredBy(oc, sessionIdIn(outcome.text)!, "beta")
+    const [call] = sessionToolParts(messages)
+    expect(toolOutcome(call!).status).toBe("completed")
+    const forked = await answeredBy(oc, startedBy(call!)!, "beta")
     expect(textOf(forked.at(-2)!)).toContain("allowed fork")
   })
 })

@@ -7,9 +7,20 @@
  * start on the same data; a follow-up accepted and not yet delivered is delivered once.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { startOpencode, type Harness, type StoredMessage } from "./harness.js"
-import { callSession, lines, sessionToolParts, textOf, toolOutcome, type ToolPart } from "./script.js"
-import { answeredBy, isHandoff, isReport, pluginMarker } from "./waits.js"
+import { startOpencode, type Harness } from "./harness.js"
+import {
+  callRecord,
+  callSession,
+  lines,
+  pluginMarker,
+  reportedSessions,
+  sessionToolParts,
+  startedSessionsIn,
+  textOf,
+  toolOutcome,
+  type ToolPart,
+} from "./script.js"
+import { answeredBy, isHandoff, isReport } from "./waits.js"
 
 let oc: Harness
 
@@ -30,19 +41,6 @@ afterAll(async () => {
 })
 
 const reverse = (text: string) => [...text].reverse().join("")
-
-/** The record the plugin left on a session call (as it reads it back), not its words. */
-function recordOf(part: ToolPart): Record<string, unknown> | undefined {
-  return (part.state as { metadata?: Record<string, Record<string, unknown>> }).metadata?.["opencode-sessions"]
-}
-
-/** The sessions a caller started, from the records on its calls. */
-function startedBy(messages: StoredMessage[]): string[] {
-  return sessionToolParts(messages)
-    .map(recordOf)
-    .filter((record) => record?.kind === "started")
-    .map((record) => String(record!.session))
-}
 
 /** Waits until the caller's session calls are all done (their records on them). */
 async function calls(sessionID: string, count: number): Promise<ToolPart[]> {
@@ -66,7 +64,7 @@ describe("across a stop of OpenCode", () => {
       "alpha",
     )
     const [call] = await calls(id, 1)
-    expect(recordOf(call!)).toMatchObject({ kind: "handoff", mode: "message", agent: "beta" })
+    expect(callRecord(call!)).toMatchObject({ kind: "handoff", mode: "message", agent: "beta" })
 
     await oc.restart()
 
@@ -93,8 +91,8 @@ describe("across a stop of OpenCode", () => {
       "alpha",
     )
     const parts = await calls(id, 2)
-    const [first, second] = startedBy(await oc.messages(id))
-    expect(parts.map(recordOf).map((record) => record?.waiting)).toEqual([false, true])
+    const [first, second] = startedSessionsIn(await oc.messages(id))
+    expect(parts.map(callRecord).map((record) => record?.waiting)).toEqual([false, true])
 
     await oc.restart()
 
@@ -102,9 +100,9 @@ describe("across a stop of OpenCode", () => {
     // Lineage reads the same after the stop: both sessions, from the records.
     await oc.say(id, lines(callSession({ mode: "status" }), `@after-tool ${callSession({ mode: "wait", timeout: 2 })}`), "alpha")
     const after = await oc.messages(id)
-    expect(startedBy(after)).toEqual([first, second])
+    expect(startedSessionsIn(after)).toEqual([first, second])
     const wait = sessionToolParts(after).find((part) => part.state.input.mode === "wait")!
-    expect(recordOf(wait)).toMatchObject({ kind: "collected", sessions: [second] })
+    expect(callRecord(wait)).toMatchObject({ kind: "collected", sessions: [second] })
     const status = reverse(toolOutcome(sessionToolParts(after).find((part) => part.state.input.mode === "status")!).text)
     expect(status).toMatch(new RegExp(`${first}[^\\n]*cut off mid-turn when OpenCode stopped`))
     expect(status).toMatch(new RegExp(`${second}[^\\n]*idle`))
@@ -113,19 +111,19 @@ describe("across a stop of OpenCode", () => {
     const again = sessionToolParts(await oc.messages(id))
       .filter((part) => part.state.input.mode === "wait")
       .at(-1)!
-    expect(recordOf(again)).toMatchObject({ kind: "collected", sessions: [] })
+    expect(callRecord(again)).toMatchObject({ kind: "collected", sessions: [] })
     expect(reverse(toolOutcome(again).text)).toMatch(new RegExp(`Still running after 1 s: ${first}`))
   })
 
   it("sends, once, a follow-up accepted for a running session when the stop came before it joined", async () => {
     const id = await oc.startSession(callSession({ mode: "new", agent: "beta", text: lines("Long first turn.", "@delay 60000") }), "alpha")
     await calls(id, 1)
-    const [child] = startedBy(await oc.messages(id))
+    const [child] = startedSessionsIn(await oc.messages(id))
     await oc.waitFor(`${child} to run`, async () => ((await oc.client.session.status()).data ?? {})[child!]?.type === "busy")
     const followUp = lines("A correction.", "@say Corrected after the restart.")
     await oc.say(id, callSession({ mode: "message", session: child!, text: followUp }), "alpha")
     const [, call] = await calls(id, 2)
-    expect(recordOf(call!)).toMatchObject({ kind: "follow-up", session: child, agent: "beta" })
+    expect(callRecord(call!)).toMatchObject({ kind: "follow-up", session: child, agent: "beta" })
 
     await oc.restart()
 
@@ -149,7 +147,7 @@ describe("across a stop of OpenCode", () => {
       "alpha",
     )
     await calls(id, 1)
-    const [child] = startedBy(await oc.messages(id))
+    const [child] = startedSessionsIn(await oc.messages(id))
     await answeredBy(oc, child!, "beta")
 
     // The caller's turn still runs (it hangs): the report waits for it to end, and OpenCode stops
@@ -167,7 +165,7 @@ describe("across a stop of OpenCode", () => {
         },
         30_000,
       )
-      expect(pluginMarker(reports[0]!)).toMatchObject({ kind: "report", sessions: [child] })
+      expect(reportedSessions(reports[0]!)).toEqual([child])
       // Both processes looked; give the slower one time to have sent a second.
       await new Promise((resolve) => setTimeout(resolve, 3_000))
       expect((await oc.messages(id)).filter(isReport)).toHaveLength(1)

@@ -8,7 +8,7 @@ import { rmSync } from "node:fs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { prepareProject, type ScratchProject } from "./harness.js"
 import { runOpencode, textsOf, toolUsesOf, type RunResult } from "./run-cli.js"
-import { callSession, lines, sessionIdIn } from "./script.js"
+import { callRecord, callSession, lines, startedBy } from "./script.js"
 import { startScriptedModel, type ScriptedModel } from "./scripted-model.js"
 
 const RUN_TIMEOUT_MS = 90_000
@@ -101,16 +101,16 @@ describe("opencode run --format json", () => {
       )
       succeeded(run)
       const calls = toolUsesOf(run.events, "session")
-      const forks = calls
-        .filter((part) => part.state.input.mode === "fork")
-        .map((part) => (part.state.status === "completed" ? sessionIdIn(part.state.output) : undefined))
+      const forks = calls.filter((part) => part.state.input.mode === "fork").map(startedBy)
       expect(forks).toHaveLength(2)
+      expect(forks.every(Boolean)).toBe(true)
       const waited = calls.filter((part) => part.state.input.mode === "wait")
       expect(waited).toHaveLength(1)
       const output = waited[0]!.state.status === "completed" ? waited[0]!.state.output : ""
-      // Printed as each call completed; the wait names them in call order: compared as sets.
-      const named = /^Finished: 2 of 2 \((.*)\)\.$/.exec(output.split("\n")[0]!)?.[1]?.split(", ")
-      expect(named?.sort()).toEqual([...forks].sort())
+      // Printed as each call completed; the wait collects them in call order: compared as sets.
+      expect([...(callRecord(waited[0]!)?.sessions ?? [])].sort()).toEqual([...forks].sort())
+      expect(output).toMatch(/^Finished: 2 of 2 \(/)
+      for (const fork of forks) expect(output.split("\n")[0]).toContain(fork)
       expect(output).toContain("Result A")
       expect(output).toContain("Result B")
     },

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness } from "./harness.js"
-import { callSession, lines, sessionIdIn, sessionToolParts, shape, textOf, toolOutcome } from "./script.js"
+import { callSession, lines, sessionToolParts, shape, startedBy, textOf, toolOutcome } from "./script.js"
 import { answered, deliveredAndAnswered, fence, toasts } from "./waits.js"
 import { answerForkRequests } from "./permission-replies.js"
 
@@ -86,7 +86,7 @@ describe("loop guard across spawned sessions", () => {
           const outcome = toolOutcome(part)
           if (outcome.status === "error") return { chain, refusal: outcome.text }
           if (outcome.status !== "completed") return undefined
-          chain.push(sessionIdIn(outcome.text)!)
+          chain.push(startedBy(part)!)
         }
       })
       expect(refusal).toContain(`${LIMIT} automatic hand-offs in a row`)

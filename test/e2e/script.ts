@@ -59,14 +59,62 @@ export function completedAt(message: StoredMessage): number {
   return message.info.role === "assistant" ? (message.info.time.completed ?? Number.POSITIVE_INFINITY) : message.info.time.created
 }
 
-export function sessionIdIn(text: string): string | undefined {
-  return /\b(ses_[A-Za-z0-9]+)/.exec(text)?.[1]
+/** Key of the plugin's metadata: on the records it leaves on its calls, and the markers on the messages it sends. */
+const PLUGIN_KEY = "opencode-sessions"
+
+/** The record the plugin leaves on a completed `session` call: what the call did (src/core/protocol.ts CallRecord). */
+export type CallRecord = {
+  kind?: "started" | "handoff" | "collected" | "follow-up" | "stopped"
+  session?: string
+  sessions?: string[]
+  mode?: string
+  agent?: string
+  report?: string
+  waiting?: boolean
+  isolated?: boolean
+  id?: string
 }
 
-/** The sessions the caller's completed `session` calls started (or queued to start), in call order. */
+/** The call's record, as the plugin reads it back: never its words. */
+export function callRecord(part: ToolPart): CallRecord | undefined {
+  const record = part.state.status === "completed" ? part.state.metadata?.[PLUGIN_KEY] : undefined
+  return record && typeof record === "object" ? record : undefined
+}
+
+/** The one session a call started (or queued to start), from its record. */
+export function startedBy(part: ToolPart): string | undefined {
+  const record = callRecord(part)
+  return record?.kind === "started" ? record.session : undefined
+}
+
+/** The sessions the caller's completed `session` calls started (or queued to start), in call order, from their records. */
 export function startedSessionsIn(messages: StoredMessage[]): string[] {
   return sessionToolParts(messages)
-    .map(toolOutcome)
-    .filter((outcome) => outcome.status === "completed" && /^(Started|Queued|Starting) session/.test(outcome.text))
-    .map((outcome) => sessionIdIn(outcome.text)!)
+    .map(startedBy)
+    .filter((session): session is string => session !== undefined)
+}
+
+/** The marker the plugin keeps on a message it sent (a hand-off, a report, a started session's first message). */
+export type PluginMarker = {
+  kind?: string
+  sessions?: string[]
+  by?: string
+  id?: string
+  callID?: string
+  fromSession?: string
+  isolation?: { directory: string; prefix: string }
+}
+
+export function pluginMarker(message: StoredMessage): PluginMarker | undefined {
+  for (const part of message.parts) {
+    const marker = part.type === "text" ? part.metadata?.[PLUGIN_KEY] : undefined
+    if (marker && typeof marker === "object") return marker
+  }
+  return undefined
+}
+
+/** The report keys a report holds (a started session's id, or `<id>/<follow-up id>`), from its marker; none for another message. */
+export function reportedSessions(message: StoredMessage): string[] {
+  const marker = pluginMarker(message)
+  return marker?.kind === "report" ? (marker.sessions ?? []) : []
 }

@@ -5,8 +5,19 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness } from "./harness.js"
-import { callSession, lines, sessionToolParts, startedSessionsIn, textOf, toolOutcome } from "./script.js"
-import { answered, answeredBy, isReport, pluginMarker, toasts } from "./waits.js"
+import {
+  callRecord,
+  callSession,
+  lines,
+  pluginMarker,
+  reportedSessions,
+  sessionToolParts,
+  startedSessionsIn,
+  textOf,
+  toolOutcome,
+  type CallRecord,
+} from "./script.js"
+import { answered, answeredBy, isReport, toasts } from "./waits.js"
 
 let oc: Harness
 
@@ -29,13 +40,14 @@ afterAll(async () => {
   await oc?.stop()
 })
 
-/** The result of the caller's latest `session` call, once it has completed. */
-async function lastResult(callerID: string): Promise<{ status: string; text: string }> {
+type Result = { status: string; text: string; record?: CallRecord }
+
+/** The result of the caller's latest `session` call (its words and its record), once it has completed. */
+async function lastResult(callerID: string): Promise<Result> {
   return oc.waitFor("the latest session call's result", async () => {
-    const outcome = sessionToolParts(await oc.messages(callerID))
-      .map(toolOutcome)
-      .at(-1)
-    return outcome && (outcome.status === "completed" || outcome.status === "error") ? outcome : undefined
+    const part = sessionToolParts(await oc.messages(callerID)).at(-1)
+    const outcome = part && toolOutcome(part)
+    return outcome && (outcome.status === "completed" || outcome.status === "error") ? { ...outcome, record: callRecord(part) } : undefined
   })
 }
 
@@ -53,7 +65,7 @@ async function stopNoted(sessionID: string): Promise<{ by?: string }> {
   })
 }
 
-async function callerSays(callerID: string, text: string): Promise<{ status: string; text: string }> {
+async function callerSays(callerID: string, text: string): Promise<Result> {
   const before = sessionToolParts(await oc.messages(callerID)).length
   await oc.say(callerID, text, "alpha")
   await oc.waitFor("the new call", async () => sessionToolParts(await oc.messages(callerID)).length > before)
@@ -69,6 +81,7 @@ describe("stop", () => {
 
     const stopOne = await callerSays(id, callSession({ mode: "stop", session: one! }))
     expect(stopOne.status).toBe("completed")
+    expect(stopOne.record).toMatchObject({ kind: "stopped", sessions: [one] })
     expect(stopOne.text).toMatch(new RegExp(`^Stopped 1 session:\\n- ${one}[^\\n]*: stopped; its turn ends where it was\\.`))
     expect((await stopNoted(one!)).by).toBe("caller")
     await oc.waitFor(`${one} idle`, async () => !(await isBusy(one!)))
@@ -79,12 +92,13 @@ describe("stop", () => {
     expect(status.find((line) => line.includes(two!))).toMatch(/\bworking\b/)
 
     const stopRest = await callerSays(id, callSession({ mode: "stop" }))
+    expect(stopRest.record).toMatchObject({ kind: "stopped", sessions: [two] })
     expect(stopRest.text).toMatch(new RegExp(`^Stopped 1 session:\\n- ${two}[^\\n]*: stopped;`))
     expect((await stopNoted(two!)).by).toBe("caller")
     // Both stopped, the turn that started them reports: once, together, each marked stopped.
     const report = await oc.waitFor("the gathered report", async () => (await oc.messages(id)).find(isReport))
     expect(textOf(report).match(/Stopped before it answered: the agent that started it stopped it/g)).toHaveLength(2)
-    expect(pluginMarker(report)?.sessions).toEqual([one, two])
+    expect(reportedSessions(report)).toEqual([one, two])
 
     const again = await callerSays(id, callSession({ mode: "stop" }))
     expect(again.text).toMatch(/^Nothing to stop: none of the 2 sessions you started runs or waits to start/)
@@ -120,15 +134,18 @@ describe("follow-up", () => {
 
     const sent = await callerSays(id, callSession({ mode: "message", session: child!, report: true, text: lines("Second question.", "@say Second answer.") }))
     expect(sent.status).toBe("completed")
+    expect(sent.record).toMatchObject({ kind: "follow-up", session: child, agent: "beta" })
     expect(sent.text).toMatch(new RegExp(`^Sent to session ${child} [^\\n]*: agent beta answers it now`))
     const childMessages = await answeredBy(oc, child!, "beta")
     const followUp = childMessages.find((message) => pluginMarker(message)?.kind === "follow-up")!
     expect(followUp.info.role === "user" && followUp.info.agent).toBe("beta")
+    expect(pluginMarker(followUp)?.id).toBe(sent.record!.id)
     expect(textOf(followUp)).toMatch(
       /^\[Follow-up from agent "alpha" \(session ses_\w+, which started this session\)[^\]]*sent back to it[^\]]*\]\n\nSecond question\./,
     )
 
     const report = await oc.waitFor("the follow-up's report", async () => (await oc.messages(id)).find(isReport))
+    expect(reportedSessions(report)).toEqual([`${child}/${sent.record!.id}`])
     expect(textOf(report)).toContain(`[Report from session ${child}`)
     expect(textOf(report)).toContain("Second answer.")
     expect(textOf(report)).not.toContain("First answer.")

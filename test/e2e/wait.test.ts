@@ -5,8 +5,19 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness, type StoredMessage } from "./harness.js"
-import { callSession, completedAt, lines, sessionIdIn, sessionToolParts, textOf, toolOutcome, type ToolPart } from "./script.js"
-import { answered, answeredBy, isHandoff } from "./waits.js"
+import {
+  callRecord,
+  callSession,
+  completedAt,
+  lines,
+  reportedSessions,
+  sessionToolParts,
+  startedSessionsIn,
+  textOf,
+  toolOutcome,
+  type ToolPart,
+} from "./script.js"
+import { answered, answeredBy, isHandoff, isReport } from "./waits.js"
 
 let oc: Harness
 
@@ -23,11 +34,6 @@ afterAll(async () => {
 })
 
 const waitCalls = (messages: StoredMessage[]) => sessionToolParts(messages).filter((part) => part.state.input.mode === "wait")
-const startedBy = (messages: StoredMessage[]) =>
-  sessionToolParts(messages)
-    .filter((part) => part.state.input.mode === "new" || part.state.input.mode === "fork")
-    .map((part) => sessionIdIn(toolOutcome(part).text))
-    .filter((id): id is string => Boolean(id))
 const endOf = (part: ToolPart) => (part.state.status === "completed" || part.state.status === "error" ? part.state.time.end : Infinity)
 
 describe("wait", () => {
@@ -46,8 +52,9 @@ describe("wait", () => {
     expect(waited).toBeDefined()
     const result = toolOutcome(waited!)
     expect(result.status).toBe("completed")
-    const children = startedBy(messages)
+    const children = startedSessionsIn(messages)
     expect(children).toHaveLength(2)
+    expect(callRecord(waited!)).toMatchObject({ kind: "collected", sessions: children })
     expect(result.text.split("\n")[0]).toBe(`Finished: 2 of 2 (${children.join(", ")}).`)
     expect(result.text).toContain("Result A")
     expect(result.text).toContain("Result B")
@@ -72,7 +79,8 @@ describe("wait", () => {
       "alpha",
     )
     const messages = await answered(oc, id, 1, 30_000)
-    const [quick, slow] = startedBy(messages)
+    const [quick, slow] = startedSessionsIn(messages)
+    expect(callRecord(waitCalls(messages)[0]!)).toMatchObject({ kind: "collected", sessions: [quick] })
     const result = toolOutcome(waitCalls(messages)[0]!)
     expect(result.text.split("\n")[0]).toBe(`Finished: 1 of 2 (${quick}).`)
     expect(result.text).toContain("Quick done")
@@ -80,9 +88,11 @@ describe("wait", () => {
     // The slow one's answer still comes back, as a report holding it alone (the quick one reached the caller already).
     const reported = await oc.waitFor(
       "the slow fork's report",
-      async () => (await oc.messages(id)).find((m) => isHandoff(m) && textOf(m).includes("Slow done")),
+      async () => (await oc.messages(id)).find((m) => isReport(m) && reportedSessions(m).includes(slow!)),
       30_000,
     )
+    expect(reportedSessions(reported)).toEqual([slow])
+    expect(textOf(reported)).toContain("Slow done")
     expect(textOf(reported)).not.toContain("Quick done")
   })
 
@@ -92,7 +102,7 @@ describe("wait", () => {
       lines("Start one.", callSession({ mode: "fork", agent: "beta", text: lines("Long", "@delay 5000", "@say Long done") })),
       "alpha",
     )
-    const [child] = startedBy(await answered(oc, id, 1))
+    const [child] = startedSessionsIn(await answered(oc, id, 1))
     await oc.client.session.promptAsync({
       path: { id },
       body: { agent: "alpha", parts: [{ type: "text", text: lines("Now wait.", callSession({ mode: "wait" })) }] },

@@ -1,20 +1,9 @@
 /** Waits built on the harness: each resolves on what OpenCode stores or publishes. */
 import type { Harness, StoredMessage } from "./harness.js"
-import { shape, textOf } from "./script.js"
+import { pluginMarker, shape, textOf } from "./script.js"
 
 function isFinalAnswer(message: StoredMessage): boolean {
   return message.info.role === "assistant" && Boolean(message.info.time.completed) && message.info.finish !== "tool-calls"
-}
-
-/** The marker the plugin keeps on a message it sent (a hand-off, a report, a started session's first message). */
-export type PluginMarker = { kind?: string; sessions?: string[]; by?: string; fromSession?: string; isolation?: { directory: string; prefix: string } }
-
-export function pluginMarker(message: StoredMessage): PluginMarker | undefined {
-  for (const part of message.parts) {
-    const marker = part.type === "text" ? part.metadata?.["opencode-sessions"] : undefined
-    if (marker && typeof marker === "object") return marker
-  }
-  return undefined
 }
 
 /** A message the plugin delivered, not the person's: known by its marker, whatever its words. */

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { OPENCODE_BIN, startOpencode, type Harness } from "../e2e/harness.js"
-import { callSession, lines, sessionIdIn, sessionToolParts, shape, textOf, toolOutcome } from "../e2e/script.js"
-import { answered, answeredBy, isHandoff } from "../e2e/waits.js"
+import { callSession, lines, reportedSessions, sessionToolParts, shape, startedBy, textOf } from "../e2e/script.js"
+import { answered, answeredBy, isReport } from "../e2e/waits.js"
 import { packCheckout, type Packed } from "./pack.js"
 import { startRegistry, type Registry } from "./registry.js"
 import { run } from "./run.js"
@@ -54,13 +54,14 @@ describe("installed by name from a registry", () => {
       lines("Explore.", callSession({ mode: "fork", agent: "reviewer", report: true, text: "@say The other approach works." })),
       "build",
     )
+    const forkID = startedBy(sessionToolParts(await answered(oc, id, 1))[0]!)!
+    expect(forkID).toBeTruthy()
     const messages = await oc.waitFor("the fork's report, answered", async () => {
       const all = await oc.messages(id)
-      const report = all.findIndex((message) => isHandoff(message) && textOf(message).includes("The other approach works."))
+      const report = all.findIndex((message) => isReport(message) && reportedSessions(message).includes(forkID))
       return report > 0 && all.length > report + 1 && all.at(-1)!.info.role === "assistant" ? all : undefined
     })
-    const forkID = sessionIdIn(toolOutcome(sessionToolParts(messages)[0]!).text)!
-    expect(forkID).toBeTruthy()
+    expect(textOf(messages.find(isReport)!)).toContain("The other approach works.")
     const fork = await answered(oc, forkID, 1)
     expect(shape(fork).slice(-2)).toEqual(["user:reviewer", "assistant:reviewer"])
   })

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from "vitest"
 import { Delivery } from "./delivery.js"
-import { FollowUps } from "../started/follow-ups.js"
 import { HandoffBook } from "../../core/book.js"
+import { Bus } from "../../core/bus.js"
+import { Lifecycle } from "../lifecycle/lifecycle.js"
 import { MARKER } from "../../core/protocol.js"
 import type { HandoffRequest } from "../../core/types.js"
 import { Notifier } from "../host/notify.js"
@@ -28,7 +29,7 @@ function fakeServer() {
         prompts.push({
           sessionID,
           input,
-          answer: (error) => resolve({ info: { error }, parts: [] } as unknown as Answer),
+          answer: (error) => resolve({ info: { id: "a", role: "assistant", error, time: { created: 1, completed: 2 }, finish: "stop" }, parts: [] }),
           fail: reject,
         })
       }),
@@ -48,10 +49,12 @@ function fakeServer() {
 function setup() {
   const server = fakeServer()
   const book = new HandoffBook(8)
-  const delivery = new Delivery({ opencode: server.opencode, book, notifier: new Notifier(server.opencode, true), followUps: new FollowUps(book) })
+  const notifier = new Notifier(server.opencode, true)
+  const lifecycle = new Lifecycle(new Bus(() => undefined), server.opencode, (message) => notifier.warn(message))
+  const delivery = new Delivery({ opencode: server.opencode, book, lifecycle, notifier })
   const queue = (text: string, agent = "build", extra: Partial<HandoffRequest> = {}) =>
     book.enqueue({ kind: "message", sessionID: "S", agent, text, from: { agent: "plan", sessionID: "S" }, ...extra })
-  return { ...server, book, delivery, queue }
+  return { ...server, book, lifecycle, delivery, queue }
 }
 
 /** Lets every pending promise callback run. */
@@ -91,8 +94,8 @@ describe("Delivery.kick", () => {
   })
 
   it("delivers nothing while a turn runs in the session, and delivers once it is idle", async () => {
-    const { delivery, queue, prompts, book } = setup()
-    book.markBusy("S")
+    const { delivery, queue, prompts, book, lifecycle } = setup()
+    lifecycle.began("S")
     queue("wait for me")
 
     delivery.kick("S")
@@ -100,7 +103,7 @@ describe("Delivery.kick", () => {
     expect(prompts).toHaveLength(0)
     expect(book.pending("S")).toHaveLength(1)
 
-    book.markIdle("S")
+    lifecycle.ended("S")
     delivery.kick("S")
     await vi.waitFor(() => expect(prompts).toHaveLength(1))
     expect(prompts[0]?.input.text.endsWith("wait for me")).toBe(true)

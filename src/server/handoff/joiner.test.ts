@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from "vitest"
 import { Joiner } from "./joiner.js"
-import { FollowUps } from "../started/follow-ups.js"
 import { HandoffBook } from "../../core/book.js"
+import { Bus } from "../../core/bus.js"
+import { Lifecycle } from "../lifecycle/lifecycle.js"
+import { WorkQueued } from "../lifecycle/signals.js"
 import { MARKER, PROTOCOL } from "../../core/protocol.js"
 import type { HandoffRequest } from "../../core/types.js"
 import { Notifier } from "../host/notify.js"
@@ -30,13 +32,10 @@ function setup() {
   }
   const opencode = fake as unknown as Opencode
   const book = new HandoffBook(8)
-  const joiner = new Joiner({
-    opencode,
-    book,
-    notifier: new Notifier(opencode, true),
-    followUps: new FollowUps(book),
-    kick: (sessionID) => void kicked.push(sessionID),
-  })
+  const bus = new Bus(() => undefined)
+  bus.on(WorkQueued, ({ sessionID }) => void kicked.push(sessionID))
+  const notifier = new Notifier(opencode, true)
+  const joiner = new Joiner({ opencode, book, lifecycle: new Lifecycle(bus, opencode, (message) => notifier.warn(message)), bus, notifier })
   /** A hand-off queued by step `call` of the caller's running turn in session S. */
   const queue = (text: string, call: string, extra: Partial<HandoffRequest> = {}) =>
     book.enqueue({ kind: "message", sessionID: "S", agent: "build", text, from: { agent: "plan", sessionID: "S" }, call, callID: `call_${text}`, ...extra })

@@ -1,11 +1,13 @@
-import type { HandoffBook } from "../../core/book.js"
-import { deliveredMetadata } from "../../core/delivered.js"
+import type { Bus } from "../../core/bus.js"
+import { deliveredMarker, type HandoffBook } from "../../core/book.js"
+import { markerMetadata, reportKey } from "../../core/protocol.js"
 import type { Handoff } from "../../core/types.js"
-import { describeError } from "../errors.js"
+import { describeError } from "../host/errors.js"
 import type { Notifier } from "../host/notify.js"
 import type { Opencode } from "../host/opencode.js"
-import { deliveredText } from "../tool/words/index.js"
-import type { FollowUps } from "../started/follow-ups.js"
+import type { Lifecycle } from "../lifecycle/lifecycle.js"
+import { WorkQueued } from "../lifecycle/signals.js"
+import { asWritten, deliveredText, type Wording } from "../words/index.js"
 
 /** How long the caller's last step may be held while OpenCode stores the compaction request. */
 const COMPACTION_STORED_WITHIN_MS = 5_000
@@ -35,24 +37,18 @@ export class Joiner {
 
   private readonly opencode: Opencode
   private readonly book: HandoffBook
+  private readonly lifecycle: Lifecycle
+  private readonly bus: Bus
   private readonly notifier: Notifier
-  /** Delivers what was put back once the session is idle (Delivery.kick). */
-  private readonly kick: (sessionID: string) => void
+  private readonly wording: Wording
 
-  private readonly followUps: Pick<FollowUps, "sendingNow" | "sent">
-
-  constructor(deps: {
-    opencode: Opencode
-    book: HandoffBook
-    notifier: Notifier
-    followUps: Pick<FollowUps, "sendingNow" | "sent">
-    kick: (sessionID: string) => void
-  }) {
+  constructor(deps: { opencode: Opencode; book: HandoffBook; lifecycle: Lifecycle; bus: Bus; notifier: Notifier; wording?: Wording }) {
     this.opencode = deps.opencode
     this.book = deps.book
+    this.lifecycle = deps.lifecycle
+    this.bus = deps.bus
     this.notifier = deps.notifier
-    this.followUps = deps.followUps
-    this.kick = deps.kick
+    this.wording = deps.wording ?? asWritten
   }
 
   /**
@@ -107,9 +103,15 @@ export class Joiner {
 
   private async store(handoff: Handoff): Promise<void> {
     const { sessionID } = handoff
-    if (handoff.followUp) this.followUps.sendingNow(handoff.followUp.id)
     try {
-      await this.opencode.store(sessionID, { agent: handoff.agent, text: deliveredText(handoff), model: handoff.model, metadata: deliveredMetadata(handoff) })
+      await this.opencode.store(sessionID, {
+        agent: handoff.agent,
+        text: deliveredText(handoff, this.wording),
+        model: handoff.model,
+        metadata: markerMetadata(deliveredMarker(handoff)),
+      })
+      // A follow-up stored in the running turn is that turn's from now on.
+      if (handoff.followUp) this.lifecycle.change(sessionID, { type: "delivered", key: reportKey(sessionID, handoff.followUp.id) })
       this.joined.set(sessionID, handoff)
       if (handoff.kind === "compact") this.notifier.info(`Compacted ${sessionID}; ${handoff.agent} continues.`)
     } catch (error) {
@@ -117,8 +119,6 @@ export class Joiner {
       this.notifier.warn(`Hand-off to ${handoff.agent} could not join the running turn (${describeError(error)}); it is delivered when the turn ends.`, {
         sessionID,
       })
-    } finally {
-      if (handoff.followUp) this.followUps.sent(handoff.followUp.id)
     }
   }
 
@@ -179,10 +179,10 @@ export class Joiner {
 
   private putBack(handoff: Handoff): void {
     this.book.putBack(handoff)
-    this.kick(handoff.sessionID)
+    this.bus.publish(WorkQueued, { sessionID: handoff.sessionID })
   }
 
   private async newestID(sessionID: string): Promise<string | undefined> {
-    return (await this.opencode.messages(sessionID, 1)).at(-1)?.info.id as string | undefined
+    return (await this.opencode.messages(sessionID, 1)).at(-1)?.info.id
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest"
 import { AgentCatalog, REFRESH_AFTER_MS, checkTarget, handoffTargets } from "./agents.js"
-import { InvalidAgentError } from "../errors.js"
+import { InvalidAgentError } from "./errors.js"
 import type { AgentInfo, Opencode } from "./opencode.js"
 
 function agent(name: string, mode: AgentInfo["mode"], hidden?: boolean): AgentInfo {

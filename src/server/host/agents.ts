@@ -1,5 +1,5 @@
-import { InvalidAgentError } from "../errors.js"
-import { words } from "../tool/words/index.js"
+import { InvalidAgentError } from "./errors.js"
+import { words } from "../words/index.js"
 import type { AgentInfo, Opencode } from "./opencode.js"
 
 /** Agents a hand-off may target: primary (or both-mode), enabled, not hidden. */

@@ -1,6 +1,6 @@
-import type { Feature } from "./features.js"
+import type { Feature } from "../words/refusals.js"
 import type { Notifier } from "./notify.js"
-import { words } from "../tool/words/index.js"
+import { words } from "../words/index.js"
 
 /**
  * What the OpenCode release the plugin runs on offers, learnt by using it (never from a version

@@ -1,4 +1,4 @@
-import { describeError } from "../errors.js"
+import { describeError } from "./errors.js"
 import type { Notifier } from "./notify.js"
 import type { Opencode } from "./opencode.js"
 

@@ -1,5 +1,5 @@
 import type { Opencode, ToastVariant } from "./opencode.js"
-import { describeError } from "../errors.js"
+import { describeError } from "./errors.js"
 
 /**
  * Tells the person what the plugin did or could not do. Warnings and failures: a toast in the

@@ -1,14 +1,13 @@
 import type { PluginInput } from "@opencode-ai/plugin"
-import type { Agent, AssistantMessage, Part, Provider, Session } from "@opencode-ai/sdk"
-import { OpencodeCallError } from "../errors.js"
-import type { ModelRef } from "../../core/types.js"
+import type { Agent, Provider, Session } from "@opencode-ai/sdk"
+import type { ModelRef } from "../../core/protocol.js"
+import { readMessages, readStored, type Stored } from "../../core/stored.js"
+import { OpencodeCallError } from "./errors.js"
 
 type Client = PluginInput["client"]
 
 /** The server reports `hidden` on agents; the SDK's v1 type does not declare it yet. */
 export type AgentInfo = Agent & { hidden?: boolean }
-
-export type StoredMessage = { info: { role: string } & Record<string, unknown>; parts: Part[] }
 
 export type PromptInput = {
   agent: string
@@ -33,9 +32,23 @@ function unwrap<T>(what: string, result: Result<T>): T {
   return result.data
 }
 
+/** What posts to a route the v1 client has no method for: its own transport. */
+type Transport = { post(options: { url: string; body: unknown; headers: Record<string, string> }): Promise<Result<unknown>> }
+
+function isTransport(value: unknown): value is Transport {
+  return typeof value === "object" && value !== null && "post" in value && typeof value.post === "function"
+}
+
+function transportOf(client: object): Transport | undefined {
+  const transport: unknown = Reflect.get(client, "_client")
+  return isTransport(transport) ? transport : undefined
+}
+
 /**
  * The one adapter over the OpenCode client: every server call the plugin makes goes through
- * here, and comes back as data or as an `OpencodeCallError` that says which call failed.
+ * here, and comes back as parsed, typed data or as an `OpencodeCallError` that says which call
+ * failed. Messages come back read (core/stored.ts): a record of the plugin's on them that does
+ * not parse is left out, and the log says which.
  */
 export class Opencode {
   constructor(private readonly client: Client) {}
@@ -56,9 +69,8 @@ export class Opencode {
 
   /** The model that wrote one assistant message (older releases do not pass it to tools). */
   async messageModel(sessionID: string, messageID: string): Promise<ModelRef | undefined> {
-    const message = unwrap(`reading message ${messageID}`, await this.client.session.message({ path: { id: sessionID, messageID } }))
-    const info = message.info as { providerID?: unknown; modelID?: unknown }
-    return typeof info.providerID === "string" && typeof info.modelID === "string" ? { providerID: info.providerID, modelID: info.modelID } : undefined
+    const info = readStored(unwrap(`reading message ${messageID}`, await this.client.session.message({ path: { id: sessionID, messageID } }))).message?.info
+    return info?.providerID && info.modelID ? { providerID: info.providerID, modelID: info.modelID } : undefined
   }
 
   /** A session's record; `permission` holds its own rules (OpenCode 1.1 and later; the v1 type omits it). */
@@ -72,9 +84,8 @@ export class Opencode {
    * the client's own transport. Never with `moveChanges`, which wipes the source's edits.
    */
   async moveSession(sessionID: string, directory: string): Promise<void> {
-    const transport = (
-      this.client as unknown as { _client: { post(options: { url: string; body: unknown; headers: Record<string, string> }): Promise<Result<unknown>> } }
-    )._client
+    const transport = transportOf(this.client)
+    if (!transport) throw new OpencodeCallError(`moving session ${sessionID}`, "this OpenCode's client has no transport for the route")
     const result = await transport.post({
       url: "/experimental/control-plane/move-session",
       body: { sessionID, destination: { directory } },
@@ -111,8 +122,8 @@ export class Opencode {
     unwrap(`renaming session ${sessionID}`, await this.client.session.update({ path: { id: sessionID }, body: { title } }))
   }
 
-  /** Sends a message and waits until the agent's whole run in that session has ended. */
-  async prompt(sessionID: string, input: PromptInput): Promise<{ info: AssistantMessage; parts: Part[] }> {
+  /** Sends a message and waits until the agent's whole run in that session has ended: its last answer. */
+  async prompt(sessionID: string, input: PromptInput): Promise<Stored> {
     const result = await this.client.session.prompt({
       path: { id: sessionID },
       body: {
@@ -121,7 +132,10 @@ export class Opencode {
         parts: [{ type: "text", text: input.text, metadata: input.metadata }],
       },
     })
-    return unwrap(`delivering to session ${sessionID} (agent ${input.agent})`, result)
+    const answer = readStored(unwrap(`delivering to session ${sessionID} (agent ${input.agent})`, result))
+    for (const why of answer.skipped) this.skipped(sessionID, why)
+    if (!answer.message) throw new OpencodeCallError(`delivering to session ${sessionID} (agent ${input.agent})`, "the answer does not parse")
+    return answer.message
   }
 
   /**
@@ -149,10 +163,18 @@ export class Opencode {
   }
 
   /** A session's messages, oldest first; with `limit`, only the newest `limit` of them. */
-  async messages(sessionID: string, limit?: number): Promise<StoredMessage[]> {
-    return unwrap(
+  async messages(sessionID: string, limit?: number): Promise<Stored[]> {
+    const raw = unwrap(
       `reading messages of session ${sessionID}`,
       await this.client.session.messages({ path: { id: sessionID }, query: limit ? { limit } : undefined }),
+    )
+    return readMessages(raw, (why) => this.skipped(sessionID, why))
+  }
+
+  /** A record of the plugin's that does not parse is left out; OpenCode's log says which. */
+  private skipped(sessionID: string, why: string): void {
+    this.log("warn", `A record in session ${sessionID} was skipped: ${why}`, { sessionID }).catch((error: unknown) =>
+      console.error(`opencode-sessions: in session ${sessionID}, skipped ${why}; could not log it: ${String(error)}`),
     )
   }
 

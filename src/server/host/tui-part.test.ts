@@ -2,8 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
+import type { Event } from "@opencode-ai/sdk"
 import { afterEach, describe, expect, it } from "vitest"
+import { fakeOpencode, lifecycleOver } from "../../../test/fixtures/server.js"
 import { TUI_PART_REGISTERED } from "../../core/protocol.js"
+import { OpencodeEvents } from "../lifecycle/opencode-events.js"
+import { TuiPartAnnounced } from "../lifecycle/signals.js"
+import { shared } from "./process.js"
 import { namesThisPackage, TuiPartWatch, tuiPartListedIn, type TuiPartState } from "./tui-part.js"
 
 const scratch: string[] = []
@@ -76,9 +81,9 @@ describe("tuiPartListedIn", () => {
 })
 
 describe("TuiPartWatch", () => {
-  function watch(options: { listed?: string; headless?: boolean } = {}) {
+  function watch(options: { listed?: string; headless?: boolean; state?: TuiPartState } = {}) {
     const warnings: string[] = []
-    const state: TuiPartState = { registered: false, checked: false }
+    const state: TuiPartState = options.state ?? { registered: false, checked: false }
     const headless = { value: options.headless ?? false }
     const tui = new TuiPartWatch({
       listedIn: () => ("listed" in options ? options.listed : "/project/tui.json"),
@@ -90,10 +95,17 @@ describe("TuiPartWatch", () => {
     return { tui, warnings, state, headless }
   }
   const settle = () => new Promise((resolve) => setTimeout(resolve, 60))
-  const announced = { type: "tui.command.execute", properties: { command: TUI_PART_REGISTERED } }
+
+  /** OpenCode's events reach the watch as the plugin connects them (server/services.ts): translated once, then as the announcement's signal. */
+  function hearing(tui: TuiPartWatch) {
+    const { bus, lifecycle, names } = lifecycleOver(fakeOpencode({}))
+    bus.on(TuiPartAnnounced, () => tui.registered())
+    const events = new OpencodeEvents(lifecycle, bus)
+    return { hear: (event: unknown) => events.event(event as Event), names }
+  }
 
   it("warns once, naming the file and what to do, when the TUI part never announced itself", async () => {
-    const { tui, warnings } = watch()
+    const { tui, warnings, state } = watch()
     tui.personWrote("ses_1")
     tui.personWrote("ses_2")
     await settle()
@@ -102,27 +114,61 @@ describe("TuiPartWatch", () => {
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toMatch(/TUI part did not load in OpenCode's TUI, though \/project\/tui\.json lists it/)
     expect(warnings[0]).toMatch(/opencode plugin opencode-sessions/)
+    expect(state).toEqual({ registered: false, checked: true })
   })
 
   it("says nothing once the TUI part announced itself, before or during the grace", async () => {
     const before = watch()
-    before.tui.event(announced)
+    before.tui.registered()
     before.tui.personWrote("ses_1")
     await settle()
     const during = watch()
     during.tui.personWrote("ses_1")
-    during.tui.event(announced)
+    during.tui.registered()
     await settle()
     expect([...before.warnings, ...during.warnings]).toEqual([])
+    expect(before.state.registered).toBe(true)
   })
 
-  it("ignores other commands and events", async () => {
-    const { tui, warnings } = watch()
-    tui.event({ type: "tui.command.execute", properties: { command: "session.new" } })
-    tui.event({ type: "session.idle", properties: { command: TUI_PART_REGISTERED } })
-    tui.personWrote("ses_1")
+  it("hears the announcement among OpenCode's events, and only it: not other commands, nor another event carrying its name", async () => {
+    const announced = watch()
+    const heard = hearing(announced.tui)
+    heard.hear({ type: "tui.command.execute", properties: { command: TUI_PART_REGISTERED } })
+    announced.tui.personWrote("ses_1")
+    const other = watch()
+    const otherHeard = hearing(other.tui)
+    otherHeard.hear({ type: "tui.command.execute", properties: { command: "session.new" } })
+    otherHeard.hear({ type: "session.idle", properties: { sessionID: "ses_x", command: TUI_PART_REGISTERED } })
+    other.tui.personWrote("ses_1")
     await settle()
-    expect(warnings).toHaveLength(1)
+    expect(heard.names()).toEqual(["tui-part.announced"])
+    expect(otherHeard.names()).not.toContain("tui-part.announced")
+    expect(announced.warnings).toEqual([])
+    expect(other.warnings).toHaveLength(1)
+  })
+
+  it("keeps one answer for the whole process unless given its own: an announcement one copy heard holds for every copy", async () => {
+    const saved = { ...shared().tuiPart }
+    try {
+      Object.assign(shared().tuiPart, { registered: false, checked: false })
+      const deps = { listedIn: () => "/project/tui.json", isHeadless: async () => false, graceMs: 20 }
+      const warnings: string[] = []
+      const first = new TuiPartWatch({ ...deps, warn: (message) => void warnings.push(message) })
+      const second = new TuiPartWatch({ ...deps, warn: (message) => void warnings.push(message) })
+      first.registered()
+      second.personWrote("ses_1")
+      await settle()
+      expect(warnings).toEqual([])
+      expect(shared().tuiPart.registered).toBe(true)
+      // Checked by one copy: another copy does not warn a second time.
+      Object.assign(shared().tuiPart, { registered: false, checked: false })
+      first.personWrote("ses_1")
+      second.personWrote("ses_2")
+      await settle()
+      expect(warnings).toHaveLength(1)
+    } finally {
+      Object.assign(shared().tuiPart, saved)
+    }
   })
 
   it("says nothing when no tui.json lists it, and waits for a message from a TUI when the first is headless", async () => {

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, isAbsolute, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { PACKAGE_NAME, TUI_PART_REGISTERED } from "../../core/protocol.js"
+import { PACKAGE_NAME } from "../../core/protocol.js"
 import { globalStateFolder, parseJsonc, tuiConfigFiles, type Environment } from "./config-files.js"
+import { shared } from "./process.js"
 
 /** How long after the person's first message the TUI part may still announce itself. */
 export const TUI_PART_GRACE_MS = 5_000
@@ -58,13 +59,6 @@ function readJson(file: string): unknown {
 
 /** Whether some TUI in this OpenCode process announced the TUI part, and whether that was checked: one answer per process. */
 export type TuiPartState = { registered: boolean; checked: boolean }
-const KEY = Symbol.for("opencode-sessions.tui-part")
-
-function processState(): TuiPartState {
-  const shared = globalThis as { [KEY]?: TuiPartState }
-  shared[KEY] ??= { registered: false, checked: false }
-  return shared[KEY]
-}
 
 export type TuiPartWatchDeps = {
   /** The tui.json that lists the TUI part, if any (see `tuiPartListedIn`). */
@@ -88,13 +82,12 @@ export class TuiPartWatch {
   private readonly state: TuiPartState
 
   constructor(private readonly deps: TuiPartWatchDeps) {
-    this.state = deps.state ?? processState()
+    this.state = deps.state ?? shared().tuiPart
   }
 
-  /** Every event: the TUI part announces itself with a `tui.command.execute` event of its own command. */
-  event(event: { type: string; properties?: unknown }): void {
-    if (event.type !== "tui.command.execute") return
-    if ((event.properties as { command?: unknown } | undefined)?.command === TUI_PART_REGISTERED) this.state.registered = true
+  /** The TUI part announced itself (a `tui.command.execute` event of its own command). */
+  registered(): void {
+    this.state.registered = true
   }
 
   /** The person wrote in `sessionID`. */

@@ -1,6 +1,6 @@
 import type { Isolation } from "../../core/protocol.js"
 import type { WorktreeState } from "../../core/types.js"
-import { describeError } from "../errors.js"
+import { describeError } from "../host/errors.js"
 import { refs } from "./layout.js"
 import type { Worktrees } from "./worktrees.js"
 

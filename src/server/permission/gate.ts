@@ -1,11 +1,11 @@
 import type { ToolContext } from "@opencode-ai/plugin"
-import { describeError, SessionToolError } from "../errors.js"
+import { describeError, SessionToolError } from "../host/errors.js"
 import type { HostCapabilities } from "../host/capabilities.js"
 import type { Notifier } from "../host/notify.js"
 import type { Opencode, PermissionConfig } from "../host/opencode.js"
 import { evaluate, rulesForAgent, wildcardMatch } from "./rules.js"
 import { readWrittenPermissions } from "./written-config.js"
-import { words } from "../tool/words/index.js"
+import { words } from "../words/index.js"
 
 export type PermissionRequest = { mode: string; agent: string; text: string }
 

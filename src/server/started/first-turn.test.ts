@@ -1,43 +1,38 @@
-import type { Session } from "@opencode-ai/sdk"
 import { afterEach, describe, expect, it, vi } from "vitest"
-import { FirstTurns } from "./first-turn.js"
-import { LineageStore } from "./lineage-store.js"
+import { assistant, calls, stored, type RawMessage } from "../../../test/fixtures/stored.js"
+import { fakeOpencode, lifecycleOver } from "../../../test/fixtures/server.js"
 import { MARKER, PROTOCOL, type StartMarker } from "../../core/protocol.js"
 import type { Call } from "../../core/types.js"
 import { Notifier } from "../host/notify.js"
-import type { Opencode, PromptInput, ToastVariant } from "../host/opencode.js"
+import type { PromptInput, ToastVariant } from "../host/opencode.js"
 import type { Placement, PlannedIsolation } from "../isolation/placement.js"
+import { words } from "../words/index.js"
+import { FirstTurns } from "./first-turn.js"
 
-type Answer = Awaited<ReturnType<Opencode["prompt"]>>
-
-/** A fake server whose prompts stay pending until the test answers them; `titleFails` makes setTitle refuse. */
+/** A fake server whose prompts stay pending until the test answers them (`settle()`); `titleFails` makes setTitle refuse. */
 function setup(placement = {} as Placement, titleFails = false) {
   const prompted: { sessionID: string; input: PromptInput }[] = []
   const toasts: { message: string; variant: ToastVariant }[] = []
   const logs: string[] = []
   const deleted: string[] = []
   const titled: string[] = []
-  let settle: { answer(info: Partial<Answer["info"]>, text?: string): void; fail(error: unknown): void } | undefined
-  const opencode = {
-    prompt: (sessionID: string, input: PromptInput) =>
-      new Promise<Answer>((resolve, reject) => {
+  let settle: { answer(raw: RawMessage): void; fail(error: unknown): void } | undefined
+  const opencode = fakeOpencode({
+    prompt: (sessionID, input) =>
+      new Promise((resolve, reject) => {
         prompted.push({ sessionID, input })
-        settle = {
-          answer: (info, text = "") =>
-            resolve({ info: { time: { created: 1, completed: 2 }, finish: "stop", ...info }, parts: [{ type: "text", text }] } as unknown as Answer),
-          fail: reject,
-        }
+        settle = { answer: (raw) => resolve(stored(raw)[0]!), fail: reject }
       }),
-    deleteSession: async (sessionID: string) => void deleted.push(sessionID),
-    setTitle: async (sessionID: string, title: string) => {
+    deleteSession: async (sessionID) => void deleted.push(sessionID),
+    setTitle: async (sessionID, title) => {
       if (titleFails) throw new Error("title refused")
       titled.push(`${sessionID}: ${title}`)
     },
-    toast: async (message: string, variant: ToastVariant) => void toasts.push({ message, variant }),
-    log: async (level: string, message: string) => void logs.push(`${level} ${message}`),
-  } as unknown as Opencode
-  const lineage = new LineageStore(opencode)
-  const turns = new FirstTurns({ opencode, lineage, placement, notifier: new Notifier(opencode, true) })
+    toast: async (message, variant) => void toasts.push({ message, variant }),
+    log: async (level, message) => void logs.push(`${level} ${message}`),
+  })
+  const { lifecycle, heard } = lifecycleOver(opencode)
+  const turns = new FirstTurns({ opencode, lifecycle, placement, notifier: new Notifier(opencode, true) })
   const call: Call = {
     sessionID: "ses_parent",
     messageID: "msg_1",
@@ -47,7 +42,7 @@ function setup(placement = {} as Placement, titleFails = false) {
     report: "each",
     model: { providerID: "p", modelID: "m" },
   }
-  const session = { id: "ses_child", title: "New (plan): Look into it." } as Session
+  const session = { id: "ses_child", title: "New (plan): Look into it." }
   const marker: StartMarker = {
     kind: "start",
     fromAgent: "build",
@@ -58,16 +53,24 @@ function setup(placement = {} as Placement, titleFails = false) {
     call: "msg_1",
     title: session.title,
   }
-  // The launcher remembers the session before its first turn.
-  lineage.remember(session.id, marker)
-  /** Begins the first turn; `done` tells whether `begin` has returned yet. */
+  // The launcher tells the lifecycle of the session before its first turn.
+  lifecycle.started(session.id, marker)
+  /** Begins the first turn; `state.done` tells whether `begin` has returned yet. */
   const begin = (extra: { planned?: PlannedIsolation; retitle?: boolean } = {}) => {
     const state = { done: false }
     const begun = turns.begin({ call, session, marker, ...extra })
     void begun.then(() => (state.done = true)).catch(() => undefined)
     return { begun, state }
   }
-  return { turns, lineage, session, marker, begin, prompted, toasts, logs, deleted, titled, settle: () => settle! }
+  /** Begins the first turn, under way as OpenCode's hooks tell: its outcome to come. */
+  const underway = async () => {
+    const { begun } = begin()
+    await tick()
+    turns.accepted("ses_child")
+    turns.requested("ses_child")
+    return await begun
+  }
+  return { turns, lifecycle, heard, marker, begin, underway, prompted, toasts, logs, deleted, titled, settle: () => settle! }
 }
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 5))
@@ -83,7 +86,7 @@ describe("FirstTurns.begin", () => {
     expect(prompted[0]?.sessionID).toBe("ses_child")
     expect(prompted[0]?.input).toMatchObject({ agent: "plan", model: { providerID: "p", modelID: "m" } })
     expect(prompted[0]?.input.metadata).toEqual({ [MARKER]: { ...marker, v: PROTOCOL } })
-    expect(prompted[0]?.input.text).toMatch(/^\[Started by agent "build" with the session tool \(a new session\)[^\n]*\]\n\nLook into it\.$/)
+    expect(prompted[0]?.input.text).toBe(`${words.header.started({ agent: "build", sessionID: "ses_parent" }, "new", "each")}\n\nLook into it.`)
 
     await tick()
     expect(state.done).toBe(false)
@@ -123,6 +126,18 @@ describe("FirstTurns.begin", () => {
     await begun
   })
 
+  it("removes the session, and fails with the tool's refusal, when its first message is not accepted within 30 s", async () => {
+    vi.useFakeTimers()
+    const { begin, deleted } = setup()
+    const { begun } = begin()
+    const failed = expect(begun).rejects.toThrow(words.refusal.notAccepted("ses_child", 30))
+    await vi.advanceTimersByTimeAsync(29_900)
+    expect(deleted).toEqual([])
+    await vi.advanceTimersByTimeAsync(200)
+    await failed
+    expect(deleted).toEqual(["ses_child"])
+  })
+
   it("nextRequest (a follow-up's send): resolves at that session's next model request, or after 2 s without one", async () => {
     vi.useFakeTimers()
     const { turns } = setup()
@@ -143,85 +158,64 @@ describe("FirstTurns.begin", () => {
     expect(late).toBe(true)
   })
 
-  it("removes and forgets the session, and fails, when the first message fails before it is accepted", async () => {
-    const { lineage, begin, deleted, toasts, settle } = setup()
+  it("removes the session, and fails, when the first message fails before it is accepted; the lifecycle is told nothing", async () => {
+    const { begin, heard, deleted, toasts, settle } = setup()
     const { begun } = begin()
     await tick()
     settle().fail(new Error("agent vanished"))
     await expect(begun).rejects.toThrow("agent vanished")
     expect(deleted).toEqual(["ses_child"])
-    expect(lineage.known("ses_child")).toBeUndefined()
     await tick()
+    expect(toasts).toEqual([])
+    // The launcher tells the lifecycle what became of the start; this only sent it.
+    expect(heard).toEqual([])
+  })
+})
+
+describe("FirstTurns.begin: the outcome", () => {
+  it("gives the turn's answer and its text", async () => {
+    const { underway, toasts, settle } = setup()
+    const { outcome } = await underway()
+    settle().answer(assistant("a9", "Found it."))
+    expect(await outcome).toEqual({ how: { state: "answered" }, answer: "Found it." })
     expect(toasts).toEqual([])
   })
 
-  it("gives the turn's answer as its outcome", async () => {
-    const { turns, begin, toasts, settle } = setup()
-    const { begun } = begin()
-    await tick()
-    turns.accepted("ses_child")
-    turns.requested("ses_child")
-    const { outcome } = await begun
-    settle().answer({}, "Found it.")
-    expect(await outcome).toEqual({ state: "idle", answer: "Found it." })
-    expect(toasts).toEqual([])
+  it("gives an interruption by the person without an error toast, and a turn cut off after its tool calls as cut off", async () => {
+    for (const [raw, how] of [
+      [assistant("a9", "", { error: { name: "MessageAbortedError", data: { message: "aborted" } } }), { state: "interrupted" }],
+      [calls("a9", []), { state: "cut-off" }],
+    ] as const) {
+      const { underway, toasts, settle } = setup()
+      const { outcome } = await underway()
+      settle().answer(raw)
+      expect(await outcome).toEqual({ how, answer: "" })
+      await tick()
+      expect(toasts).toEqual([])
+    }
   })
 
-  it("gives a failed turn as its outcome, with an error toast, and keeps the session", async () => {
-    const { turns, lineage, marker, begin, deleted, toasts, logs, settle } = setup()
-    const { begun } = begin()
-    await tick()
-    turns.accepted("ses_child")
-    turns.requested("ses_child")
-    const { outcome } = await begun
-    settle().answer({ error: { name: "APIError", data: { message: "model overloaded" } } } as never)
-    expect(await outcome).toEqual({ state: "failed", error: "APIError: model overloaded" })
+  it("gives a failed turn, with an error toast and log, and keeps the session", async () => {
+    const { underway, deleted, toasts, logs, settle } = setup()
+    const { outcome } = await underway()
+    settle().answer(assistant("a9", "", { error: { name: "APIError", data: { message: "model overloaded" } } }))
+    expect(await outcome).toEqual({ how: { state: "failed", error: "APIError: model overloaded" }, answer: "" })
     await tick()
     expect(toasts).toEqual([{ variant: "error", message: "New (plan): Look into it.: turn failed (APIError: model overloaded)" }])
     expect(logs).toEqual([`error ${toasts[0]?.message}`])
     expect(deleted).toEqual([])
-    expect(lineage.known("ses_child")).toEqual(marker)
   })
 
-  it("gives a prompt that fails once accepted as a failed outcome, and keeps the session", async () => {
+  it("gives a prompt that fails once accepted as a failed turn, and keeps the session", async () => {
     const { turns, begin, deleted, toasts, settle } = setup()
     const { begun } = begin()
     await tick()
     turns.accepted("ses_child")
     settle().fail(new Error("connection reset"))
     const { outcome } = await begun
-    expect(await outcome).toEqual({ state: "failed", error: "connection reset" })
+    expect(await outcome).toEqual({ how: { state: "failed", error: "connection reset" } })
     await tick()
     expect(toasts).toEqual([{ variant: "error", message: "New (plan): Look into it.: its turn failed: connection reset" }])
     expect(deleted).toEqual([])
-  })
-})
-
-describe("FirstTurns titles and isolation", () => {
-  it("retitles the session once begun, and only warns when OpenCode refuses", async () => {
-    for (const titleFails of [false, true]) {
-      const { turns, begin, titled, toasts } = setup(undefined, titleFails)
-      const { begun } = begin({ retitle: true })
-      await tick()
-      turns.accepted("ses_child")
-      turns.requested("ses_child")
-      await begun
-      await tick()
-      expect(titled).toEqual(titleFails ? [] : ["ses_child: New (plan): Look into it."])
-      expect(toasts).toEqual(titleFails ? [{ variant: "warning", message: "Could not title the session ses_child: title refused" }] : [])
-    }
-  })
-
-  it("removes and forgets an isolated session whose worktree cannot be made, and never prompts it", async () => {
-    const create = vi.fn(async () => {
-      throw new Error("git worktree add failed")
-    })
-    const { lineage, begin, prompted, deleted } = setup({ create } as unknown as Placement)
-    const planned: PlannedIsolation = { kind: "worktree", root: "/repo", prefix: "", directory: "/wt", branch: "b", base: Promise.resolve("abc123") }
-    await expect(begin({ planned }).begun).rejects.toThrow("git worktree add failed")
-    expect(create).toHaveBeenCalledWith("ses_child", { ...planned, base: "abc123" })
-    expect(deleted).toEqual(["ses_child"])
-    expect(lineage.known("ses_child")).toBeUndefined()
-    expect(prompted).toEqual([])
   })
 })

@@ -1,28 +1,33 @@
-import type { AssistantMessage, Part, Session } from "@opencode-ai/sdk"
-import { markerMetadata } from "../../core/protocol.js"
-import { outcomeOf, type Outcome } from "../../core/outcome.js"
-import type { StartMarker } from "../../core/protocol.js"
+import type { Ended } from "../../core/life.js"
+import { answerText, endedBy } from "../../core/outcome.js"
+import { markerMetadata, type StartMarker } from "../../core/protocol.js"
+import type { Stored } from "../../core/stored.js"
 import type { Call } from "../../core/types.js"
-import { describeError, SessionToolError } from "../errors.js"
-import type { LineageStore } from "./lineage-store.js"
+import { describeError, SessionToolError } from "../host/errors.js"
 import type { Notifier } from "../host/notify.js"
-import { sharedInProcess } from "../host/once.js"
 import type { Opencode } from "../host/opencode.js"
+import { shared } from "../host/process.js"
 import type { Placement, PlannedIsolation } from "../isolation/placement.js"
-import { startedText, words } from "../tool/words/index.js"
+import type { Lifecycle } from "../lifecycle/lifecycle.js"
+import { asWritten, startedText, words, type Wording } from "../words/index.js"
 
 const ACCEPT_TIMEOUT_MS = 30_000
 /** How long, once accepted, the tool waits for the started turn's first model request before returning anyway. */
 const REQUEST_WAIT_MS = 2_000
 
-type Answer = { info: AssistantMessage; parts: Part[] }
+/** A session the tool made: its id, and the title it gives it. */
+export type StartedSession = { id: string; title: string }
+
+/** How a first turn ended, and its answer's text. */
+export type TurnEnd = { how: Ended; answer?: string }
+
 type Signals = { accepted: Promise<void>; requested: Promise<void> }
 
 /**
  * A session started by `new` or `fork`, its first turn not begun yet. `retitle`: OpenCode gave
  * it a title of its own (a fork's "… (fork #N)"), to be replaced by `session.title`.
  */
-export type FirstTurn = { call: Call; session: Session; marker: StartMarker; planned?: PlannedIsolation; retitle?: boolean }
+export type FirstTurn = { call: Call; session: StartedSession; marker: StartMarker; planned?: PlannedIsolation; retitle?: boolean }
 
 /**
  * Sends a started session its first message — into its worktree first, for an isolated one — and
@@ -31,27 +36,29 @@ export type FirstTurn = { call: Call; session: Session; marker: StartMarker; pla
  */
 export class FirstTurns {
   // Shared by the plugin's copies in this process: on 1.0 the hooks that resolve these are another copy's.
-  private readonly accepting = sharedInProcess<() => void>("first-turn:accepting")
-  private readonly requesting = sharedInProcess<() => void>("first-turn:requesting")
+  private readonly accepting = shared().accepting
+  private readonly requesting = shared().requesting
 
   private readonly opencode: Opencode
-  private readonly lineage: LineageStore
+  private readonly lifecycle: Lifecycle
   private readonly placement: Placement
   private readonly notifier: Notifier
+  private readonly wording: Wording
 
-  constructor(deps: { opencode: Opencode; lineage: LineageStore; placement: Placement; notifier: Notifier }) {
+  constructor(deps: { opencode: Opencode; lifecycle: Lifecycle; placement: Placement; notifier: Notifier; wording?: Wording }) {
     this.opencode = deps.opencode
-    this.lineage = deps.lineage
+    this.lifecycle = deps.lifecycle
     this.placement = deps.placement
     this.notifier = deps.notifier
+    this.wording = deps.wording ?? asWritten
   }
 
-  /** Called from the `chat.message` hook: a session has stored a new user message. */
+  /** A session has stored a new user message the plugin sent (the `chat.message` hook). */
   accepted(sessionID: string): void {
     this.accepting.get(sessionID)?.()
   }
 
-  /** Called from the `chat.params` hook: a session's turn is about to send a model request. */
+  /** A session's turn is about to send a model request (the `chat.params` hook). */
   requested(sessionID: string): void {
     this.requesting.get(sessionID)?.()
   }
@@ -77,7 +84,7 @@ export class FirstTurns {
    * is on its way (its turn runs on), with that turn's outcome to come. The caller's own next
    * step runs on the same OpenCode thread: resolving earlier would let it delay this start.
    */
-  async begin({ call, session, marker: unplaced, planned, retitle }: FirstTurn): Promise<{ outcome: Promise<Outcome> }> {
+  async begin({ call, session, marker: unplaced, planned, retitle }: FirstTurn): Promise<{ outcome: Promise<TurnEnd> }> {
     const marker = planned ? await this.intoWorktree(session.id, unplaced, planned) : unplaced
     // An isolated session's turn runs in its worktree's own OpenCode instance, whose hooks this
     // plugin copy does not hear: there, the prompt's answer (or failure) is all that tells.
@@ -85,7 +92,7 @@ export class FirstTurns {
     const turn = this.opencode
       .prompt(session.id, {
         agent: call.agent,
-        text: startedText({ agent: call.callerAgent, sessionID: call.sessionID }, marker.mode, marker.report, call.text),
+        text: startedText({ agent: call.callerAgent, sessionID: call.sessionID }, marker.mode, marker.report, call.text, this.wording),
         model: call.model,
         metadata: markerMetadata(marker),
       })
@@ -99,7 +106,7 @@ export class FirstTurns {
   }
 
   /** Gives the session our title (done off the path of its first message): it works without, so a failure is only a warning. */
-  retitle(session: Session): void {
+  retitle(session: StartedSession): void {
     this.opencode.setTitle(session.id, session.title).catch((error: unknown) => {
       this.notifier.warn(`Could not title the session ${session.id}: ${describeError(error)}`, { sessionID: session.id })
     })
@@ -108,9 +115,10 @@ export class FirstTurns {
   /** Makes the session's worktree from the snapshot taken at its call and moves the session there; from then on its marker names the worktree. */
   private async intoWorktree(sessionID: string, marker: StartMarker, planned: PlannedIsolation): Promise<StartMarker> {
     try {
-      const placed: StartMarker = { ...marker, isolation: { ...planned, base: await planned.base } }
-      this.lineage.remember(sessionID, placed)
-      await this.placement.create(sessionID, placed.isolation!)
+      const isolation = { ...planned, base: await planned.base }
+      const placed: StartMarker = { ...marker, isolation }
+      this.lifecycle.placed(sessionID, placed)
+      await this.placement.create(sessionID, isolation)
       return placed
     } catch (error) {
       return this.abandon(sessionID, error)
@@ -155,7 +163,6 @@ export class FirstTurns {
 
   /** A start that failed: nothing of it is remembered, the half-made session is removed, and the failure goes on. */
   private async abandon(sessionID: string, error: unknown): Promise<never> {
-    this.lineage.forget(sessionID)
     try {
       await this.opencode.deleteSession(sessionID)
     } catch (cleanup) {
@@ -164,15 +171,14 @@ export class FirstTurns {
     throw error
   }
 
-  private outcome(session: Session, answer: Answer): Outcome {
-    // The prompt's answer is the turn's last assistant message.
-    const outcome = outcomeOf([{ ...answer, info: { ...answer.info, role: "assistant" } }], false)
-    if (outcome.state === "failed") this.notifier.error(`${session.title}: turn failed (${outcome.error})`, { sessionID: session.id })
-    return outcome
+  private outcome(session: StartedSession, answer: Stored): TurnEnd {
+    const how = endedBy(answer)
+    if (how.state === "failed") this.notifier.error(`${session.title}: turn failed (${how.error})`, { sessionID: session.id })
+    return { how, answer: answerText(answer) }
   }
 
-  private failure(session: Session, error: unknown): Outcome {
+  private failure(session: StartedSession, error: unknown): TurnEnd {
     this.notifier.error(`${session.title}: its turn failed: ${describeError(error)}`, { sessionID: session.id })
-    return { state: "failed", error: describeError(error) }
+    return { how: { state: "failed", error: describeError(error) } }
   }
 }

@@ -1,207 +1,191 @@
-import type { Session } from "@opencode-ai/sdk"
 import { describe, expect, it, vi } from "vitest"
-import { Delivery } from "../handoff/delivery.js"
+import { assistant, stored, type RawMessage } from "../../../test/fixtures/stored.js"
+import { fakeOpencode, lifecycleOver } from "../../../test/fixtures/server.js"
 import { HandoffBook } from "../../core/book.js"
-import { Launcher } from "./launcher.js"
-import { LineageStore } from "./lineage-store.js"
-import { ReportClaims } from "./report-claims.js"
-import { Waits } from "./waits.js"
-import type { Worktrees } from "../isolation/worktrees.js"
-import type { Placement } from "../isolation/placement.js"
-import { FirstTurns } from "./first-turn.js"
-import { Places } from "./places.js"
-import { FollowUps } from "./follow-ups.js"
-import { Reporter } from "./reporter.js"
-import { Notifier } from "../host/notify.js"
-import type { Opencode, PromptInput, ToastVariant } from "../host/opencode.js"
 import type { Call } from "../../core/types.js"
+import { Notifier } from "../host/notify.js"
+import type { ToastVariant } from "../host/opencode.js"
+import type { Placement } from "../isolation/placement.js"
+import type { Worktrees } from "../isolation/worktrees.js"
+import { LifeChanged } from "../lifecycle/signals.js"
+import { FirstTurns } from "./first-turn.js"
+import { Launcher } from "./launcher.js"
 
-type Answer = Awaited<ReturnType<Opencode["prompt"]>>
+const CALLER = "ses_parent"
+const aborted = { name: "MessageAbortedError", data: { message: "aborted" } }
+const overloaded = { name: "APIError", data: { message: "model overloaded" } }
 
-/** A fake server whose first prompt to the started session is settled by the test. */
-function setup() {
+/** A fake server whose prompts the test ends one by one (`end(id)`); `prompted` lists the sessions asked, in order. */
+function setup(maxRunning = 8) {
+  const prompted: string[] = []
+  const ends = new Map<string, { answer(raw: RawMessage): void; fail(error: unknown): void }>()
   const toasts: { message: string; variant: ToastVariant }[] = []
   const deleted: string[] = []
-  const delivered: string[] = []
-  let settle: { answer(answer: Partial<Answer["info"]>, text?: string): void; fail(error: unknown): void } | undefined
-  const opencode = {
-    prompt: (sessionID: string, input: PromptInput) => {
-      if (sessionID !== "ses_child") {
-        delivered.push(`${sessionID} ${input.agent}: ${input.text.replace("\n\n", " | ")}`)
-        return Promise.resolve({ info: {}, parts: [] })
-      }
-      return new Promise<Answer>((resolve, reject) => {
-        settle = {
-          // A finished turn's last message, as OpenCode answers a prompt with it.
-          answer: (info, text = "") =>
-            resolve({ info: { time: { created: 1, completed: 2 }, finish: "stop", ...info }, parts: [{ type: "text", text }] } as unknown as Answer),
-          fail: reject,
-        }
-      })
-    },
-    deleteSession: async (sessionID: string) => void deleted.push(sessionID),
-    // The caller's stored messages: none yet (its tool call is still running).
-    messages: async () => [],
-    isBusy: async () => false,
-    toast: async (message: string, variant: ToastVariant) => void toasts.push({ message, variant }),
+  const opencode = fakeOpencode({
+    prompt: (sessionID) =>
+      new Promise((resolve, reject) => {
+        prompted.push(sessionID)
+        ends.set(sessionID, { answer: (raw) => resolve(stored(raw)[0]!), fail: reject })
+      }),
+    deleteSession: async (sessionID) => void deleted.push(sessionID),
+    toast: async (message, variant) => void toasts.push({ message, variant }),
     log: async () => undefined,
-  } as unknown as Opencode
+  })
+  const { bus, lifecycle, heard } = lifecycleOver(opencode)
   const book = new HandoffBook(8)
   const notifier = new Notifier(opencode, true)
-  const lineage = new LineageStore(opencode)
-  const { launcher, turns } = wire(opencode, book, notifier, lineage, 8)
-  const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Look into it.", report: "each" }
-  const session = { id: "ses_child", title: "New (plan): Look into it." } as Session
-  return { launcher, turns, lineage, call, session, toasts, deleted, delivered, settle: () => settle! }
-}
-
-/** The launcher and what it works with, as the plugin wires them (services.ts). */
-function wire(opencode: Opencode, book: HandoffBook, notifier: Notifier, lineage: LineageStore, maxRunning: number) {
-  const places = new Places()
-  const followUps = new FollowUps(book)
-  const delivery = new Delivery({ opencode, book, notifier, followUps })
-  const reporter = new Reporter({ opencode, book, lineage, delivery, notifier, places, followUps, claims: new ReportClaims() })
-  const turns = new FirstTurns({ opencode, lineage, placement: {} as Placement, notifier })
-  const turnEnded = (sessionID: string) => delivery.kick(sessionID)
-  const launcher = new Launcher({ turns, places, book, lineage, reporter, notifier, waits: new Waits(), worktrees: {} as Worktrees, maxRunning, turnEnded })
-  return { launcher, turns, places }
+  const turns = new FirstTurns({ opencode, lifecycle, placement: {} as Placement, notifier })
+  const launcher = new Launcher({ turns, lifecycle, book, notifier, worktrees: {} as Worktrees, maxRunning })
+  // As services.ts wires it: a first turn that is over frees its place.
+  bus.on(LifeChanged, ({ sessionID, keys }) => launcher.changed(lifecycle.life(sessionID), keys))
+  const call: Call = { sessionID: CALLER, messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Look into it.", report: "each" }
+  const launching = (id: string) => launcher.launch(call, "new", { id, title: `New (plan): ${id}` })
+  /** What OpenCode's hooks tell once the session runs: its first message accepted, its first model request going out. */
+  const underway = (id: string) => {
+    turns.accepted(id)
+    turns.requested(id)
+  }
+  /** Launches `id`; if its first turn begins now, OpenCode accepts it. */
+  const launch = async (id: string) => {
+    const launched = launching(id)
+    await tick()
+    if (prompted.includes(id)) underway(id)
+    return launched
+  }
+  const first = (id: string) => lifecycle.life(id)?.turns[0]?.state
+  const end = (id: string) => ends.get(id)!
+  return { launcher, turns, lifecycle, book, heard, prompted, toasts, deleted, launching, launch, underway, first, end }
 }
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 5))
 
 describe("Launcher", () => {
-  it("returns once the session accepted its first message, then reports its answer back to the caller", async () => {
-    const { launcher, turns, lineage, call, session, delivered, settle } = setup()
-    const launching = launcher.launch(call, "new", session)
+  it("returns once the session accepted its first message, and its answer reaches the lifecycle, text and all", async () => {
+    const { lifecycle, book, heard, prompted, toasts, launching, underway, first, end } = setup()
+    const launched = launching("ses_child")
     await tick()
-    turns.accepted("ses_child")
-    turns.requested("ses_child")
-    expect(await launching).toEqual({ kind: "started" })
-    expect(lineage.knownChildren("ses_parent")).toEqual(["ses_child"])
+    expect(prompted).toEqual(["ses_child"])
+    expect(first("ses_child")).toEqual({ state: "running" })
+    expect(heard).toContainEqual({ signal: "turn.began", payload: { sessionID: "ses_child" } })
+    underway("ses_child")
+    expect(await launched).toEqual({ kind: "started" })
+    expect(lifecycle.heldChildren(CALLER).map((life) => life.marker)).toEqual([
+      { kind: "start", fromAgent: "build", fromSession: CALLER, mode: "new", agent: "plan", report: "each", call: "msg_1", title: "New (plan): ses_child" },
+    ])
+    expect(toasts).toEqual([{ variant: "info", message: "build started plan: New (plan): ses_child" }])
+    // It inherits its caller's automatic-turn count, plus one (the loop guard).
+    expect(book.admit("ses_child", 8)).toEqual({ ok: false, limit: 8 })
+    expect(book.admit("ses_child", 7)).toEqual({ ok: true })
 
-    settle().answer({}, "Found it.")
-    // To the caller, for the caller's agent: a report headed by the session it comes from, then its answer.
-    await vi.waitFor(() =>
-      expect(delivered).toEqual([
-        expect.stringMatching(/^ses_parent build: \[Report from session ses_child "New \(plan\): Look into it\."[^\]]*\] \| Found it\.$/),
-      ]),
-    )
+    end("ses_child").answer(assistant("a9", "Found it."))
+    await vi.waitFor(() => expect(first("ses_child")).toEqual({ state: "answered" }))
+    // The answer is known without reading the store (this fake has no messages to read).
+    const life = lifecycle.life("ses_child")!
+    expect(await lifecycle.answers(life, ["ses_child"])).toEqual(new Map([["ses_child", "Found it."]]))
+    // Whether a turn still runs there is OpenCode's idle to say.
+    expect(lifecycle.isRunning("ses_child")).toBe(true)
+    lifecycle.ended("ses_child")
+    expect(lifecycle.isRunning("ses_child")).toBe(false)
+    expect(first("ses_child")).toEqual({ state: "answered" })
   })
 
   it("waits, once accepted, for the started turn's first model request before returning", async () => {
-    const { launcher, turns, call, session } = setup()
+    const { turns, launching } = setup()
     let returned = false
-    const launching = launcher.launch(call, "new", session).then((result) => ((returned = true), result))
+    const launched = launching("ses_child").then((result) => {
+      returned = true
+      return result
+    })
     await tick()
     turns.accepted("ses_child")
     await tick()
     expect(returned).toBe(false)
     turns.requested("ses_child")
-    expect(await launching).toEqual({ kind: "started" })
+    expect(await launched).toEqual({ kind: "started" })
   })
 
-  it("removes the session and records nothing when the first message fails before it is accepted", async () => {
-    const { launcher, lineage, call, session, toasts, deleted, settle } = setup()
-    const launching = launcher.launch(call, "new", session)
+  it("removes the session when its first message fails before it is accepted, and adds nothing to the tool's refusal", async () => {
+    const { lifecycle, launching, toasts, deleted, end, first } = setup()
+    const launched = launching("ses_child")
     await tick()
-    settle().fail(new Error("agent vanished"))
-    await expect(launching).rejects.toThrow("agent vanished")
+    end("ses_child").fail(new Error("agent vanished"))
+    await expect(launched).rejects.toThrow("agent vanished")
     expect(deleted).toEqual(["ses_child"])
-    expect(lineage.knownChildren("ses_parent")).toEqual([])
+    // No turn runs for it: it takes no place.
+    expect(lifecycle.isRunning("ses_child")).toBe(false)
+    expect(first("ses_child")?.state).not.toBe("running")
     await tick()
-    // The tool's own refusal reaches the person; the launcher adds no second report.
+    // The tool's own refusal reaches the person: no toast from the launcher.
     expect(toasts).toEqual([])
   })
 
-  it("reports an interruption by the person without an error toast", async () => {
-    const { launcher, turns, call, session, toasts, delivered, settle } = setup()
-    const launching = launcher.launch(call, "fork", session)
+  it("forgets a session whose start failed: the caller holds no life for it, and no turn of it is owed", async () => {
+    const { lifecycle, launching, end } = setup()
+    const launched = launching("ses_child")
     await tick()
-    turns.accepted("ses_child")
-    turns.requested("ses_child")
-    await launching
-    settle().answer({ error: { name: "MessageAbortedError", data: { message: "aborted" } } } as never)
-    await vi.waitFor(() => expect(delivered).toHaveLength(1))
-    expect(toasts.filter((toast) => toast.variant === "error")).toEqual([])
-    expect(delivered[0]).toContain("(The person interrupted it before it answered.)")
+    end("ses_child").fail(new Error("agent vanished"))
+    await expect(launched).rejects.toThrow("agent vanished")
+    // Before OpenCode's deletion event comes back: the session is gone already, and nothing of it may be reported or listed.
+    expect(lifecycle.heldChildren(CALLER)).toEqual([])
+    expect(lifecycle.life("ses_child")).toBeUndefined()
   })
 
-  it("reports a failed turn with an error toast, and tells the caller", async () => {
-    const { launcher, turns, call, session, toasts, settle } = setup()
-    const launching = launcher.launch(call, "new", session)
-    await tick()
-    turns.accepted("ses_child")
-    turns.requested("ses_child")
-    await launching
-    settle().answer({ error: { name: "APIError", data: { message: "model overloaded" } } } as never)
+  it("ends the life as interrupted, without an error toast, when the person interrupts the first turn", async () => {
+    const { launch, toasts, end, first } = setup()
+    await launch("ses_child")
+    end("ses_child").answer(assistant("a9", "", { error: aborted }))
+    await vi.waitFor(() => expect(first("ses_child")).toEqual({ state: "interrupted" }))
+    expect(toasts.filter((toast) => toast.variant === "error")).toEqual([])
+  })
+
+  it("ends the life as failed, with an error toast, when the first turn fails", async () => {
+    const { launch, toasts, end, first } = setup()
+    await launch("ses_child")
+    end("ses_child").answer(assistant("a9", "", { error: overloaded }))
+    await vi.waitFor(() => expect(first("ses_child")).toEqual({ state: "failed", error: "APIError: model overloaded" }))
     await vi.waitFor(() => expect(toasts.find((toast) => toast.variant === "error")?.message).toContain("turn failed (APIError: model overloaded)"))
   })
 })
 
 describe("Launcher with maxRunning", () => {
-  /** A fake server whose prompts the test ends one by one; `prompted` lists the sessions asked. */
-  function limited(maxRunning: number) {
-    const prompted: string[] = []
-    const ends = new Map<string, () => void>()
-    const opencode = {
-      prompt: (sessionID: string) => {
-        prompted.push(sessionID)
-        return new Promise((resolve) =>
-          ends.set(sessionID, () =>
-            resolve({ info: { role: "assistant", time: { created: 1, completed: 2 }, finish: "stop" }, parts: [{ type: "text", text: `${sessionID} done` }] }),
-          ),
-        )
-      },
-      messages: async () => [],
-      toast: async () => undefined,
-      log: async () => undefined,
-    } as unknown as Opencode
-    const book = new HandoffBook(8)
-    const notifier = new Notifier(opencode, false)
-    const lineage = new LineageStore(opencode)
-    const { launcher, turns, places } = wire(opencode, book, notifier, lineage, maxRunning)
-    const call: Call = { sessionID: "ses_parent", messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Go.", report: "none" }
-    const launch = async (id: string) => {
-      const launching = launcher.launch(call, "fork", { id, title: `Fork (plan): ${id}` } as Session)
-      await tick()
-      turns.accepted(id)
-      turns.requested(id)
-      return launching
-    }
-    return { launcher, places, turns, launch, prompted, end: (id: string) => ends.get(id)!() }
-  }
-
   it("makes every session at once, runs at most maxRunning, and starts the waiting ones in call order as others end", async () => {
-    const { places, turns, launch, prompted, end } = limited(2)
+    const { launch, underway, prompted, toasts, first, end } = setup(2)
     expect(await launch("ses_a")).toEqual({ kind: "started" })
     expect(await launch("ses_b")).toEqual({ kind: "started" })
     expect(await launch("ses_c")).toEqual({ kind: "waiting", running: 2 })
     expect(await launch("ses_d")).toEqual({ kind: "waiting", running: 2 })
     expect(prompted).toEqual(["ses_a", "ses_b"])
-    expect(places.waitingFor("ses_parent")).toEqual(["ses_c", "ses_d"])
+    expect([first("ses_c"), first("ses_d")]).toEqual([
+      { state: "waiting", for: "place" },
+      { state: "waiting", for: "place" },
+    ])
+    expect(toasts).toContainEqual({ variant: "info", message: "build queued plan: New (plan): ses_c (2 running)" })
 
-    end("ses_b")
+    end("ses_b").answer(assistant("a9", "ses_b done"))
     await vi.waitFor(() => expect(prompted).toEqual(["ses_a", "ses_b", "ses_c"]))
-    turns.accepted("ses_c")
-    turns.requested("ses_c")
-    expect(places.waitingFor("ses_parent")).toEqual(["ses_d"])
+    underway("ses_c")
+    expect(first("ses_c")).toEqual({ state: "running" })
+    expect(first("ses_d")).toEqual({ state: "waiting", for: "place" })
 
-    end("ses_a")
+    end("ses_a").answer(assistant("a9", "ses_a done"))
     await vi.waitFor(() => expect(prompted).toEqual(["ses_a", "ses_b", "ses_c", "ses_d"]))
-    turns.accepted("ses_d")
-    turns.requested("ses_d")
-    expect(places.waitingFor("ses_parent")).toEqual([])
+    underway("ses_d")
+    expect(first("ses_d")).toEqual({ state: "running" })
   })
 
-  it("drops the waiting sessions when the person interrupts the caller: they never start", async () => {
-    const { launcher, places, launch, prompted, end } = limited(1)
+  it("drops the waiting sessions when the person interrupts the caller: they never start, and the person hears which", async () => {
+    const { launcher, launch, prompted, toasts, first, end } = setup(1)
     await launch("ses_a")
     expect(await launch("ses_b")).toEqual({ kind: "waiting", running: 1 })
-    expect(launcher.cancelWaiting("ses_parent")).toEqual(["ses_b"])
-    expect(places.waitingFor("ses_parent")).toEqual([])
-    end("ses_a")
-    await tick()
+    expect(launcher.cancelWaiting(CALLER)).toEqual(["ses_b"])
+    expect(first("ses_b")).toEqual({ state: "never-started" })
+    expect(toasts.filter((toast) => toast.variant === "warning").map((toast) => toast.message)).toEqual([
+      expect.stringContaining("1 waiting session will not start (ses_b)"),
+    ])
+    end("ses_a").answer(assistant("a9", "done"))
+    await vi.waitFor(() => expect(first("ses_a")).toEqual({ state: "answered" }))
     await tick()
     expect(prompted).toEqual(["ses_a"])
+    expect(launcher.cancelWaiting(CALLER)).toEqual([])
   })
 })

@@ -1,53 +1,31 @@
 import { afterEach, describe, expect, it, vi } from "vitest"
+import { assistant, calls, sessionCall, startedRecord, startMarker, stored, textWith, user } from "../../../test/fixtures/stored.js"
+import { fakeOpencode, lifecycleOver } from "../../../test/fixtures/server.js"
 import { HandoffBook } from "../../core/book.js"
-import { callMetadata, markerMetadata, messageMarker, PROTOCOL, type StartMarker, type Stored } from "../../core/protocol.js"
-import type { HandoffRequest } from "../../core/types.js"
-import { OpencodeCallError } from "../errors.js"
-import type { Notifier } from "../host/notify.js"
-import type { Opencode, PromptInput } from "../host/opencode.js"
-import { words } from "../tool/words/index.js"
-import type { FirstTurn } from "./first-turn.js"
-import { LineageStore } from "./lineage-store.js"
-import { Places } from "./places.js"
+import { PROTOCOL, type Isolation } from "../../core/protocol.js"
+import { messageMarker, type Stored } from "../../core/stored.js"
+import type { Call, HandoffRequest } from "../../core/types.js"
+import { OpencodeCallError } from "../host/errors.js"
+import { Notifier } from "../host/notify.js"
+import type { PromptInput, ToastVariant } from "../host/opencode.js"
+import type { Placement, PlannedIsolation } from "../isolation/placement.js"
+import type { Worktrees } from "../isolation/worktrees.js"
+import { LifeChanged, TurnEnded } from "../lifecycle/signals.js"
+import { words } from "../words/index.js"
+import { FirstTurns } from "./first-turn.js"
+import { Launcher } from "./launcher.js"
 import { Stopper } from "./stopper.js"
 
 const CALLER = "ses_caller"
-
-const start = (agent: string, call = "a1"): StartMarker => ({
-  kind: "start",
-  fromAgent: "build",
-  fromSession: CALLER,
-  mode: "new",
-  agent,
-  report: "each",
-  call,
-  title: `New (${agent}): x`,
-})
-/** A started session as the store holds it: its first message with its marker, then its answer. */
-const startedSession = (agent: string, call = "a1"): Stored[] => [
-  { info: { id: "u1", role: "user" }, parts: [{ type: "text", text: "go", metadata: markerMetadata(start(agent, call)) }] },
-  { info: { id: "a9", role: "assistant", time: { created: 1, completed: 2 }, finish: "stop" }, parts: [{ type: "text", text: "Done." }] },
-]
-const startedRecord = (session: string) => ({
-  type: "tool",
-  tool: "session",
-  callID: `c_${session}`,
-  state: {
-    status: "completed",
-    metadata: callMetadata({ kind: "started", v: 1, fromAgent: "build", session, mode: "new", agent: "plan", report: "each", waiting: false, isolated: false }),
-  },
-})
-/** One turn of the caller: its user message `turn`, and its answer `call` starting `sessions`. */
-const callerTurn = (turn: string, call: string, ...sessions: string[]): Stored[] => [
-  { info: { id: turn, role: "user" }, parts: [{ type: "text", text: "go" }] },
-  { info: { id: call, role: "assistant", parentID: turn }, parts: sessions.map(startedRecord) },
-]
+const isolation: Isolation = { kind: "worktree", root: "/repo", prefix: "", directory: "/wt/x", branch: "b", base: "abc" }
+const planned: PlannedIsolation = { ...isolation, base: Promise.resolve("abc") }
+/** A started session's store: its first message with its marker, then its answer. */
+const answeredSession = (call = "a1") => stored(user("u1", "go", startMarker(CALLER, { mode: "new", call })), assistant("a9", "Done."))
 /** A follow-up or a report queued in `sessionID`. */
 const queued = (kind: "follow-up" | "report", sessionID: string, followUpID = "fu_1"): HandoffRequest => ({
   ...{ kind, sessionID, agent: "plan", text: "x", from: { agent: "build", sessionID: CALLER } },
   ...(kind === "follow-up" ? { followUp: { id: followUpID, report: "each" as const } } : {}),
 })
-const waitingTurn = (sessionID: string) => ({ call: { sessionID: CALLER }, session: { id: sessionID } }) as unknown as FirstTurn
 
 /** Lets the stop marker's store (fire and forget) run, with real or fake timers. */
 const settle = async () => {
@@ -56,68 +34,94 @@ const settle = async () => {
 
 type Setup = { statuses?: Record<string, { type: string }>; sessions?: Record<string, Stored[]>; abortFails?: boolean; storeFails?: boolean }
 
-function setup({ statuses = {}, sessions = {}, abortFails = false, storeFails = false }: Setup = {}) {
+/** The real lifecycle, book, notifier and launcher (at most one running per caller) over a fake OpenCode; `statuses` only when given. */
+function setup({ statuses, sessions = {}, abortFails = false, storeFails = false }: Setup = {}) {
   const aborted: string[] = []
-  const stored: { sessionID: string; input: PromptInput }[] = []
-  const warnings: string[] = []
-  const opencode = {
-    statuses: async () => statuses,
-    abort: async (sessionID: string) => {
+  const notes: { sessionID: string; input: PromptInput }[] = []
+  const toasts: { message: string; variant: ToastVariant }[] = []
+  const opencode = fakeOpencode({
+    ...(statuses ? { statuses: async () => statuses } : {}),
+    abort: async (sessionID) => {
       aborted.push(sessionID)
       if (abortFails) throw new Error("abort refused")
     },
-    messages: async (sessionID: string) => {
+    messages: async (sessionID) => {
       const messages = sessions[sessionID]
       if (!messages) throw new OpencodeCallError(`reading messages of session ${sessionID}`, "not found", 404)
       return messages
     },
-    store: async (sessionID: string, input: PromptInput) => {
+    store: async (sessionID, input) => {
       if (storeFails) throw new Error("store refused")
-      stored.push({ sessionID, input })
+      notes.push({ sessionID, input })
     },
-  } as unknown as Opencode
+    toast: async (message, variant) => void toasts.push({ message, variant }),
+    log: async () => undefined,
+  })
+  const { bus, lifecycle, heard } = lifecycleOver(opencode)
   const book = new HandoffBook(10)
-  const places = new Places()
-  const lineage = new LineageStore(opencode)
-  const notifier = { warn: (message: string) => void warnings.push(message) } as unknown as Notifier
-  const stopper = new Stopper({ opencode, book, places, lineage, notifier })
+  const notifier = new Notifier(opencode, false)
+  const turns = new FirstTurns({ opencode, lifecycle, placement: {} as Placement, notifier })
+  const launcher = new Launcher({ turns, lifecycle, book, notifier, worktrees: {} as Worktrees, maxRunning: 1 })
+  const stopper = new Stopper({ opencode, book, launcher, lifecycle, notifier, maxTokens: 0 })
+  // As services.ts wires them.
+  bus.on(LifeChanged, ({ sessionID, keys }) => launcher.changed(lifecycle.life(sessionID), keys))
+  bus.on(TurnEnded, ({ sessionID }) => stopper.turnEnded(sessionID))
+  /** A session the tool started whose turn runs (OpenCode said busy). */
+  const running = (sessionID: string, agent = "plan") => {
+    lifecycle.started(sessionID, startMarker(CALLER, { mode: "new", agent, title: `New (${agent}): x` }))
+    lifecycle.began(sessionID)
+  }
+  /** Launched while the caller's one place is taken: it waits for it (or, `planned`, is held for the caller's step). */
+  const launch = (sessionID: string, agent = "plan", isolated?: PlannedIsolation) => {
+    const call: Call = { sessionID: CALLER, messageID: "a1", callerAgent: "build", agent, text: "x", report: "each" }
+    return launcher.launch(call, "new", { id: sessionID, title: `New (${agent}): x` }, isolated)
+  }
+  /** The stop markers stored, read back as the plugin reads them: session, agent, marker. */
   const markers = () =>
-    stored.map(({ sessionID, input }) => [sessionID, input.agent, messageMarker({ info: { id: "m", role: "user" }, parts: [{ type: "text", ...input }] })])
-  return { stopper, book, places, lineage, aborted, stored, warnings, markers }
+    notes.map(({ sessionID, input }) => [
+      sessionID,
+      input.agent,
+      messageMarker(stored({ info: { id: "m", role: "user" }, parts: [textWith(input.text, input.metadata)] })[0]!),
+    ])
+  return { stopper, book, launcher, lifecycle, heard, aborted, notes, toasts, markers, running, launch }
 }
 
 afterEach(() => void vi.useRealTimers())
 
 describe("Stopper.stop", () => {
-  it("aborts a running session, reads it as stopped at once, drops its queued follow-ups, and stores the marker once its turn ends", async () => {
-    const { stopper, book, lineage, aborted, stored, markers } = setup({
-      statuses: { ses_run: { type: "busy" } },
-      sessions: { ses_run: startedSession("docs") },
-    })
+  it("aborts a running session, makes its life stopped at once, drops what was queued, and stores the marker once its turn ends", async () => {
+    const { stopper, book, lifecycle, aborted, notes, markers, running } = setup()
+    running("ses_run", "docs")
     book.enqueue(queued("follow-up", "ses_run", "fu_1"))
     book.enqueue(queued("report", "ses_run"))
     book.enqueue(queued("follow-up", "ses_run", "fu_2"))
     expect(await stopper.stop(CALLER, ["ses_run"], { by: "caller" })).toEqual([{ sessionID: "ses_run", was: "running", droppedFollowUps: 2 }])
     expect(aborted).toEqual(["ses_run"])
     expect(book.pending("ses_run")).toEqual([])
-    expect(await lineage.outcomeOf("ses_run", false)).toEqual({ state: "stopped", by: "caller" })
+    expect(lifecycle.life("ses_run")?.state).toEqual({ state: "stopped", by: "caller" })
+    expect(lifecycle.life("ses_run")?.turns[0]?.state).toEqual({ state: "stopped", by: "caller" })
     await settle()
-    expect(stored).toEqual([])
-    stopper.turnEnded("ses_run")
+    expect(notes).toEqual([])
+    // OpenCode tells of the abort, then the idle: the life still says who stopped it, and the marker goes in.
+    lifecycle.interrupted("ses_run")
+    lifecycle.ended("ses_run")
     await settle()
+    expect(lifecycle.life("ses_run")?.state).toEqual({ state: "stopped", by: "caller" })
     expect(markers()).toEqual([["ses_run", "docs", { kind: "stop", fromSession: CALLER, by: "caller", dropped: ["fu_1", "fu_2"], v: PROTOCOL }]])
-    expect(stored[0]!.input.text).toBe(words.header.stopped({ by: "caller" }))
+    expect(notes[0]!.input.text).toBe(words.header.stopped({ by: "caller" }))
     stopper.turnEnded("ses_run")
     await settle()
-    expect(stored).toHaveLength(1)
+    expect(notes).toHaveLength(1)
   })
 
   it("stores the marker after 3 seconds when the stopped turn never says it ended", async () => {
     vi.useFakeTimers()
-    const { stopper, book, markers } = setup({ sessions: { ses_run: startedSession("plan") } })
-    book.markBusy("ses_run")
-    const stopping = stopper.stop(CALLER, ["ses_run"], { by: "max-tokens", limit: 10, used: 12 })
-    expect(await stopping).toEqual([{ sessionID: "ses_run", was: "running", droppedFollowUps: 0 }])
+    const { stopper, lifecycle, markers, running } = setup()
+    running("ses_run")
+    expect(await stopper.stop(CALLER, ["ses_run"], { by: "max-tokens", limit: 10, used: 12 })).toEqual([
+      { sessionID: "ses_run", was: "running", droppedFollowUps: 0 },
+    ])
+    expect(lifecycle.life("ses_run")?.state).toEqual({ state: "stopped", by: "max-tokens", limit: 10, used: 12 })
     await vi.advanceTimersByTimeAsync(2_999)
     await settle()
     expect(markers()).toEqual([])
@@ -126,122 +130,119 @@ describe("Stopper.stop", () => {
     expect(markers()).toEqual([["ses_run", "plan", { kind: "stop", fromSession: CALLER, by: "max-tokens", limit: 10, used: 12, v: PROTOCOL }]])
   })
 
-  it("counts as running a session whose first turn the tool runs, though OpenCode's status says idle", async () => {
-    const { stopper, places, aborted } = setup({ statuses: { ses_first: { type: "idle" } }, sessions: { ses_first: startedSession("plan") } })
-    places.run(CALLER, "ses_first")
+  it("counts as running a first turn the tool sent, on the lifecycle's word alone (OpenCode's statuses are not asked)", async () => {
+    const { stopper, lifecycle, aborted } = setup()
+    lifecycle.started("ses_first", startMarker(CALLER))
+    lifecycle.change("ses_first", { type: "began" })
     expect(await stopper.stop(CALLER, ["ses_first"], { by: "person" })).toEqual([{ sessionID: "ses_first", was: "running", droppedFollowUps: 0 }])
     expect(aborted).toEqual(["ses_first"])
   })
 
-  it("drops a session waiting for a place without aborting it, and stores its marker at once", async () => {
-    const { stopper, places, lineage, aborted, markers } = setup({ sessions: { ses_wait: [] } })
-    lineage.remember("ses_wait", start("review"))
-    places.wait(waitingTurn("ses_other"))
-    places.wait(waitingTurn("ses_wait"))
+  it("drops a session waiting for a place without aborting it, leaves the others waiting, and stores its marker at once", async () => {
+    const { stopper, launcher, lifecycle, aborted, markers, running, launch } = setup()
+    running("ses_run")
+    expect(await launch("ses_other")).toEqual({ kind: "waiting", running: 1 })
+    expect(await launch("ses_wait", "review")).toEqual({ kind: "waiting", running: 1 })
     expect(await stopper.stop(CALLER, ["ses_wait"], { by: "caller" })).toEqual([{ sessionID: "ses_wait", was: "waiting", droppedFollowUps: 0 }])
     expect(aborted).toEqual([])
-    expect(places.waitingFor(CALLER)).toEqual(["ses_other"])
-    expect(await lineage.outcomeOf("ses_wait", false)).toEqual({ state: "stopped", by: "caller" })
+    expect(lifecycle.life("ses_wait")?.turns[0]?.state).toEqual({ state: "stopped", by: "caller" })
+    expect(lifecycle.life("ses_other")?.turns[0]?.state).toEqual({ state: "waiting", for: "place" })
     await settle()
     expect(markers()).toEqual([["ses_wait", "review", { kind: "stop", fromSession: CALLER, by: "caller", v: PROTOCOL }]])
+    // The launcher no longer has it to start: only ses_other still waits.
+    expect(launcher.dropOne(CALLER, "ses_wait")).toBe(false)
+    expect(launcher.stop()).toBe(1)
   })
 
-  it("leaves a finished session alone: nothing aborted, nothing stored, its outcome its own", async () => {
+  it("leaves a finished session alone: nothing aborted, nothing stored, its life its own", async () => {
     vi.useFakeTimers()
-    const { stopper, lineage, aborted, stored } = setup({ statuses: { ses_done: { type: "idle" } }, sessions: { ses_done: startedSession("plan") } })
+    const { stopper, lifecycle, aborted, notes, running } = setup()
+    running("ses_done")
+    lifecycle.ended("ses_done")
     expect(await stopper.stop(CALLER, ["ses_done"], { by: "caller" })).toEqual([{ sessionID: "ses_done", was: "finished", droppedFollowUps: 0 }])
     stopper.turnEnded("ses_done")
     await vi.advanceTimersByTimeAsync(5_000)
     await settle()
     expect(aborted).toEqual([])
-    expect(stored).toEqual([])
-    expect(await lineage.outcomeOf("ses_done", false)).toEqual({ state: "idle", answer: "Done." })
+    expect(notes).toEqual([])
+    expect(lifecycle.life("ses_done")?.turns[0]?.state).toEqual({ state: "answered" })
   })
 
-  it("clears the stopped mark and rethrows when the abort fails, and stores no marker then", async () => {
+  it("rethrows when the abort fails: its turn runs on, owed to the caller as running, and no marker is stored", async () => {
     vi.useFakeTimers()
-    const { stopper, lineage, stored } = setup({ statuses: { ses_run: { type: "busy" } }, sessions: { ses_run: startedSession("plan") }, abortFails: true })
+    const { stopper, lifecycle, notes, running } = setup({ abortFails: true })
+    running("ses_run")
     await expect(stopper.stop(CALLER, ["ses_run"], { by: "caller" })).rejects.toThrow("abort refused")
-    expect(await lineage.outcomeOf("ses_run", false)).toEqual({ state: "idle", answer: "Done." })
-    stopper.turnEnded("ses_run")
+    expect(lifecycle.isRunning("ses_run")).toBe(true)
+    expect(lifecycle.life("ses_run")?.state).toEqual({ state: "running" })
+    // Not stopped after all: the turn it owes its caller is still running, and answers when it ends.
+    expect(lifecycle.life("ses_run")?.turns[0]?.state).toEqual({ state: "running" })
+    lifecycle.ended("ses_run")
+    expect(lifecycle.life("ses_run")?.turns[0]?.state).toEqual({ state: "answered" })
     await vi.advanceTimersByTimeAsync(5_000)
     await settle()
-    expect(stored).toEqual([])
+    expect(notes).toEqual([])
   })
 
   it("warns the person, and does not throw, when the marker cannot be stored", async () => {
-    const { stopper, places, lineage, warnings, stored } = setup({ sessions: { ses_wait: [] }, storeFails: true })
-    lineage.remember("ses_wait", start("plan"))
-    places.wait(waitingTurn("ses_wait"))
+    const { stopper, toasts, notes, running, launch } = setup({ storeFails: true })
+    running("ses_run")
+    await launch("ses_wait")
     expect(await stopper.stop(CALLER, ["ses_wait"], { by: "caller" })).toEqual([{ sessionID: "ses_wait", was: "waiting", droppedFollowUps: 0 }])
     await settle()
-    expect(stored).toEqual([])
-    expect(warnings).toHaveLength(1)
-    expect(warnings[0]).toContain("ses_wait")
+    expect(notes).toEqual([])
+    expect(toasts).toHaveLength(1)
+    expect(toasts[0]).toMatchObject({ variant: "warning", message: expect.stringContaining("ses_wait") })
   })
 })
 
 describe("Stopper.active and stopAll", () => {
-  const sessions = { [CALLER]: callerTurn("u1", "a1", "ses_status", "ses_busy", "ses_first", "ses_wait", "ses_held", "ses_done") }
-
-  it("finds the sessions that run (by status, the book or a first turn) or wait (for a place or held), in the order asked", async () => {
-    const { stopper, book, places } = setup({ statuses: { ses_status: { type: "retry" }, ses_done: { type: "idle" } } })
-    book.markBusy("ses_busy")
-    places.run(CALLER, "ses_first")
-    places.wait(waitingTurn("ses_wait"))
-    places.hold(waitingTurn("ses_held"))
-    const asked = ["ses_done", "ses_held", "ses_first", "ses_wait", "ses_busy", "ses_status"]
-    expect(await stopper.active(CALLER, asked)).toEqual(["ses_held", "ses_first", "ses_wait", "ses_busy", "ses_status"])
-    expect(await stopper.active("ses_someone_else", ["ses_held", "ses_wait", "ses_done"])).toEqual([])
+  it("finds the sessions that run (by the lifecycle, or OpenCode's status for an isolated one) or wait (for a place or the step), in the order asked", async () => {
+    const { stopper, lifecycle, running, launch } = setup({ statuses: { ses_iso: { type: "retry" }, ses_iso_idle: { type: "idle" } } })
+    expect(await launch("ses_held", "plan", planned)).toMatchObject({ kind: "isolated" })
+    expect(await launch("ses_wait")).toEqual({ kind: "waiting", running: 1 })
+    lifecycle.started("ses_first", startMarker(CALLER))
+    lifecycle.change("ses_first", { type: "began" })
+    running("ses_busy")
+    lifecycle.began("ses_unheld")
+    running("ses_done")
+    lifecycle.ended("ses_done")
+    // Isolated ones whose first turn answered; the person may have resumed one in its worktree, where this copy hears nothing.
+    for (const sessionID of ["ses_iso", "ses_iso_idle"]) {
+      lifecycle.started(sessionID, startMarker(CALLER))
+      lifecycle.placed(sessionID, startMarker(CALLER, { isolation }))
+      lifecycle.change(sessionID, { type: "began" })
+      lifecycle.answered(sessionID, { state: "answered" }, "Done.")
+      expect(lifecycle.isRunning(sessionID)).toBe(false)
+    }
+    const asked = ["ses_done", "ses_iso_idle", "ses_held", "ses_first", "ses_wait", "ses_busy", "ses_unheld", "ses_iso", "ses_unknown"]
+    expect(await stopper.active(asked)).toEqual(["ses_held", "ses_first", "ses_wait", "ses_busy", "ses_unheld", "ses_iso"])
   })
 
-  it("stopAll stops only the caller's active sessions, the ones known only in memory included, and reports none finished", async () => {
-    const { stopper, places, lineage, aborted } = setup({
-      statuses: { ses_status: { type: "busy" }, ses_mem: { type: "busy" }, ses_elsewhere: { type: "busy" } },
-      sessions: { ...sessions, ses_done: startedSession("plan") },
+  it("stopAll stops only the caller's active sessions, those it holds only in memory or reads from the store included, and reports none finished", async () => {
+    const callerMessages = stored(
+      user("u1"),
+      calls(
+        "a1",
+        ["ses_store_run", "ses_wait", "ses_done"].map((id) => sessionCall(`c_${id}`, {}, startedRecord(id, { mode: "new" }))),
+      ),
+    )
+    const storeRun = stored(user("u1", "go", startMarker(CALLER, { mode: "new" })), calls("a2", []))
+    const { stopper, lifecycle, aborted, running, launch } = setup({
+      sessions: { [CALLER]: callerMessages, ses_store_run: storeRun, ses_done: answeredSession() },
     })
-    lineage.remember("ses_mem", start("plan"))
-    places.wait(waitingTurn("ses_wait"))
+    // ses_mem: started in the caller's running step, whose record is not stored yet; it takes the one place, ses_wait waits.
+    running("ses_mem")
+    expect(await launch("ses_wait")).toEqual({ kind: "waiting", running: 1 })
+    lifecycle.began("ses_store_run")
     const results = await stopper.stopAll(CALLER, { by: "person" })
     expect(results.map((result) => [result.sessionID, result.was])).toEqual([
-      ["ses_status", "running"],
+      ["ses_store_run", "running"],
       ["ses_wait", "waiting"],
       ["ses_mem", "running"],
     ])
-    expect(aborted.sort()).toEqual(["ses_mem", "ses_status"])
-    expect(await lineage.outcomeOf("ses_done", false)).toEqual({ state: "idle", answer: "Done." })
-  })
-})
-
-describe("Stopper.callerInterrupted", () => {
-  it("stops the running sessions the interrupted turn started, not those of earlier turns, and acts once per turn", async () => {
-    const turn = "msg_stopper_interrupt_u2"
-    const { stopper, lineage, aborted } = setup({
-      statuses: { ses_old: { type: "busy" }, ses_new: { type: "busy" } },
-      sessions: {
-        [CALLER]: [...callerTurn("msg_stopper_interrupt_u1", "a1", "ses_old"), ...callerTurn(turn, "a2", "ses_new", "ses_new_done")],
-        ses_old: startedSession("plan", "a1"),
-        ses_new: startedSession("plan", "a2"),
-        ses_new_done: startedSession("plan", "a2"),
-      },
-    })
-    expect(await stopper.callerInterrupted(CALLER, turn)).toEqual([{ sessionID: "ses_new", was: "running", droppedFollowUps: 0 }])
-    expect(aborted).toEqual(["ses_new"])
-    expect(await lineage.outcomeOf("ses_new", false)).toEqual({ state: "stopped", by: "interrupt" })
-    expect(await stopper.callerInterrupted(CALLER, turn)).toEqual([])
-    expect(aborted).toEqual(["ses_new"])
-  })
-
-  it("stops nothing when the interrupted turn started no session", async () => {
-    const turn = "msg_stopper_interrupt_none_u2"
-    const { stopper, aborted } = setup({
-      statuses: { ses_old: { type: "busy" } },
-      sessions: {
-        [CALLER]: [...callerTurn("msg_stopper_interrupt_none_u1", "a1", "ses_old"), ...callerTurn(turn, "a2")],
-        ses_old: startedSession("plan", "a1"),
-      },
-    })
-    expect(await stopper.callerInterrupted(CALLER, turn)).toEqual([])
-    expect(aborted).toEqual([])
+    expect(aborted.sort()).toEqual(["ses_mem", "ses_store_run"])
+    for (const sessionID of ["ses_store_run", "ses_wait", "ses_mem"]) expect(lifecycle.life(sessionID)?.state).toEqual({ state: "stopped", by: "person" })
+    expect(lifecycle.life("ses_done")?.state).toEqual({ state: "answered" })
   })
 })

@@ -1,44 +1,65 @@
 import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { currentOwner, isAlive, readOwner, type Owner } from "./files.js"
+import { shared } from "../host/process.js"
+import { currentOwner, errorCode, isAlive, readOwner, type Owner } from "./files.js"
 
 /** Claims older than this are removed: by then the store shows what they guarded. */
 const KEPT_MS = 24 * 60 * 60 * 1000
 
 /**
- * Claims shared by every OpenCode process on the same data: before the plugin sends something
- * another process could send too (a report, a hand-off it recovers), it claims it here, so that
- * only one sends it. A claim is a file created only if absent. One held by a process that has
- * ended is taken over (it may have ended before it sent); one held by a running process is not.
+ * Claims of what only one may send (a report, a hand-off or follow-up it recovers, a start):
+ * among the copies of the plugin in this process (1.0 runs two for one project, and both hear
+ * the same turn end), and among the OpenCode processes on the same data (a file created only
+ * if absent). One held by a process that has ended is taken over (it may have ended before it
+ * sent); one held by a running process is not.
  */
-export class FileClaims {
-  constructor(private readonly folder: string) {}
+export class Claims {
+  private readonly process = shared().claimed
 
-  /** True if this process holds `key` now (newly, or already); false if a running process does. */
+  constructor(
+    private readonly folder: string,
+    /** Hears of a claim file that names no owner (it is taken over, as one whose holder ended). */
+    private readonly skipped?: (why: string) => void,
+  ) {}
+
+  /** Claims all of `keys` for one copy of the plugin in this process, or none if another copy holds one. */
+  inProcess(keys: readonly string[]): boolean {
+    if (keys.some((key) => this.process.has(key))) return false
+    for (const key of keys) this.process.add(key)
+    return true
+  }
+
+  /** Some copy of the plugin in this process holds `key`. */
+  heldInProcess(key: string): boolean {
+    return this.process.has(key)
+  }
+
+  /** True if this process holds `key` among the processes on the same data (newly, or already); false if a running process does. */
   claim(key: string): boolean {
     mkdirSync(this.folder, { recursive: true })
     const path = join(this.folder, safe(key))
     const owner = currentOwner()
     if (this.create(path, owner)) return true
-    const holder = readOwner(path)
+    const holder = readOwner(path, this.skipped)
     if (holder && holder.pid === owner.pid && holder.boot === owner.boot) return true
     if (holder ? isAlive(holder) : justMade(path)) return false
     // Its holder has ended: take it over. Only one process's rename of the old claim succeeds.
     try {
       renameSync(path, `${path}.ended.${owner.pid}`)
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false
+      if (errorCode(error) === "ENOENT") return false
       throw error
     }
     rmSync(`${path}.ended.${owner.pid}`, { force: true })
     return this.create(path, owner)
   }
 
-  /** Gives up a claim this process holds (what it guarded was not sent after all). */
-  release(key: string): void {
+  /** Gives up claims this process holds (what they guarded was not sent after all): `keys` in this process, `key` among processes. */
+  release(keys: readonly string[], key: string): void {
+    for (const one of keys) this.process.delete(one)
     const path = join(this.folder, safe(key))
-    const holder = readOwner(path)
+    const holder = readOwner(path, this.skipped)
     if (holder && holder.pid === process.pid) rmSync(path, { force: true })
   }
 
@@ -56,7 +77,7 @@ export class FileClaims {
       writeFileSync(path, JSON.stringify(owner), { flag: "wx" })
       return true
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false
+      if (errorCode(error) === "EEXIST") return false
       throw error
     }
   }
@@ -67,7 +88,7 @@ function justMade(path: string): boolean {
   try {
     return Date.now() - statSync(path).mtimeMs < 10_000
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false
+    if (errorCode(error) === "ENOENT") return false
     throw error
   }
 }

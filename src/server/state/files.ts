@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto"
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { homedir, uptime } from "node:os"
 import { dirname, join } from "node:path"
+import { z, type Infer } from "../../core/schema.js"
 
 /**
  * The plugin's own folder, under OpenCode's data folder: only what OpenCode's store cannot hold
@@ -20,7 +21,13 @@ export function writeAtomically(path: string, content: string): void {
 }
 
 /** Who holds a file of ours: this process, on this boot of the machine. */
-export type Owner = { pid: number; boot: number }
+export const Owner = z.object({ pid: z.number().int(), boot: z.number() })
+export type Owner = Infer<typeof Owner>
+
+/** The code of a failed file operation (ENOENT, EEXIST…), if it has one. */
+export function errorCode(error: unknown): string | undefined {
+  return error instanceof Error && "code" in error && typeof error.code === "string" ? error.code : undefined
+}
 
 /** When this machine booted, to the minute: a process id seen before a reboot names no living process. */
 function bootMinute(): number {
@@ -28,15 +35,29 @@ function bootMinute(): number {
 }
 
 /**
- * The owner a file of ours names; undefined if it is gone meanwhile, or caught between its
- * creation and its first write: held (or owed) by nobody known.
+ * The owner a file of ours names; undefined if it is gone meanwhile, caught between its creation
+ * and its first write, or not an owner at all: held (or owed) by nobody known.
  */
-export function readOwner(path: string): Owner | undefined {
+export function readOwner(path: string, skipped?: (why: string) => void): Owner | undefined {
+  let text: string
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as Owner
+    text = readFileSync(path, "utf8")
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT" || error instanceof SyntaxError) return undefined
+    if (errorCode(error) === "ENOENT") return undefined
     throw error
+  }
+  if (text === "") return undefined
+  const owner = Owner.safeParse(parseJson(text))
+  if (!owner.success) skipped?.(`${path} names no owner (${owner.error.issues.map((issue) => issue.message).join("; ")})`)
+  return owner.data
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    // Not JSON at all: the schema says so, with the rest.
+    return text
   }
 }
 
@@ -51,6 +72,6 @@ export function isAlive(owner: Owner): boolean {
     process.kill(owner.pid, 0)
     return true
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"
+    return errorCode(error) === "EPERM"
   }
 }

@@ -1,14 +1,17 @@
 import { createHash } from "node:crypto"
 import { existsSync, readdirSync, rmSync } from "node:fs"
 import { join, resolve } from "node:path"
-import type { FileClaims } from "./claims.js"
+import { describeError } from "../host/errors.js"
+import type { Notifier } from "../host/notify.js"
+import type { Claims } from "./claims.js"
 import { currentOwner, isAlive, readOwner, writeAtomically } from "./files.js"
 
 /**
  * Which sessions the plugin owes work (a hand-off to deliver, a start waiting for a place, a
  * report to send), a file each, so that after OpenCode stops it knows where to look again. Only
  * the where: what is owed is read back from OpenCode's store (core/lineage.ts). One folder per
- * directory OpenCode serves, as each plugin instance serves one.
+ * directory OpenCode serves, as each plugin instance serves one. A session is marked when the
+ * tool accepts work for it, before the call returns, and cleared once nothing is owed to it.
  */
 export class PendingCallers {
   private readonly folder: string
@@ -17,22 +20,38 @@ export class PendingCallers {
   constructor(
     home: string,
     directory: string,
-    private readonly claims: FileClaims,
+    private readonly deps: { claims: Claims; notifier: Notifier; owed: { owes(sessionID: string): boolean } },
   ) {
     this.folder = join(home, "pending", createHash("sha256").update(resolve(directory)).digest("hex").slice(0, 16))
   }
 
-  /** `sessionID` is owed work, by this process: on disk before the call that made it returns. */
+  /** Work for `sessionID` was accepted; if it cannot be noted, it still happens, but would not survive a stop: said. */
   mark(sessionID: string): void {
     if (this.marked.has(sessionID)) return
-    writeAtomically(this.path(sessionID), JSON.stringify(currentOwner()))
-    this.marked.add(sessionID)
+    try {
+      writeAtomically(this.path(sessionID), JSON.stringify(currentOwner()))
+      this.marked.add(sessionID)
+    } catch (error) {
+      this.deps.notifier.error(`Could not note work owed to ${sessionID} (it would not be resumed if OpenCode stopped now): ${describeError(error)}`, {
+        sessionID,
+      })
+    }
   }
 
-  /** `sessionID` is owed nothing any more. */
+  /** Something owed to `sessionID` was done: its note goes if nothing is owed any more. */
+  settle(sessionID: string): void {
+    if (!this.deps.owed.owes(sessionID)) this.clear(sessionID)
+  }
+
+  /** `sessionID` is owed nothing any more (or is gone). */
   clear(sessionID: string): void {
-    this.marked.delete(sessionID)
-    rmSync(this.path(sessionID), { force: true })
+    // Only a note this process wrote or took over is its to remove (settling runs at every change: no file work for nothing).
+    if (!this.marked.delete(sessionID)) return
+    try {
+      rmSync(this.path(sessionID), { force: true })
+    } catch (error) {
+      this.deps.notifier.warn(`Could not clear the note of work owed to ${sessionID}: ${describeError(error)}`, { sessionID })
+    }
   }
 
   /**
@@ -46,10 +65,10 @@ export class PendingCallers {
     const taken: string[] = []
     for (const name of readdirSync(this.folder).filter((file) => file.endsWith(".json"))) {
       const sessionID = name.slice(0, -".json".length)
-      const owner = readOwner(join(this.folder, name))
+      const owner = readOwner(join(this.folder, name), (why) => this.deps.notifier.debug(`Pending note taken over: ${why}`))
       const mine = owner?.pid === me.pid && owner.boot === me.boot
       if (owner && !mine && isAlive(owner)) continue
-      if (!mine && !this.claims.claim(`take-over:${sessionID}:${owner?.pid ?? "unknown"}:${owner?.boot ?? ""}`)) continue
+      if (!mine && !this.deps.claims.claim(`take-over:${sessionID}:${owner?.pid ?? "unknown"}:${owner?.boot ?? ""}`)) continue
       writeAtomically(this.path(sessionID), JSON.stringify(me))
       this.marked.add(sessionID)
       taken.push(sessionID)

@@ -1,14 +1,14 @@
 import type { ToolContext } from "@opencode-ai/plugin"
 import { describe, expect, it, vi } from "vitest"
 import { HandoffBook } from "../../core/book.js"
-import { EmptyTextError, InvalidAgentError, InvalidModelError, LoopGuardError, SessionToolError } from "../errors.js"
+import { EmptyTextError, InvalidAgentError, InvalidModelError, LoopGuardError, SessionToolError } from "../host/errors.js"
 import { HostCapabilities } from "../host/capabilities.js"
 import type { Notifier } from "../host/notify.js"
 import type { AgentInfo } from "../host/opencode.js"
-import { OptionsSchema, type Options } from "../options.js"
+import { OptionsSchema, type Options } from "../host/options.js"
 import { checkCall, type CheckServices } from "./check.js"
 import type { SendingMode, SessionArgs } from "./schema.js"
-import { words } from "./words/index.js"
+import { words } from "../words/index.js"
 
 const agent = (name: string, mode: AgentInfo["mode"], hidden?: boolean) => ({ name, description: `${name} agent`, mode, hidden }) as AgentInfo
 const AGENTS = [agent("build", "primary"), agent("plan", "primary"), agent("docs", "all"), agent("explore", "subagent"), agent("title", "primary", true)]
@@ -122,10 +122,11 @@ describe("checkCall: models", () => {
     )
   })
 
-  // Bug: check.ts tests `provider.models[modelID]`, so a name every object has (toString, constructor) passes as a model.
+  // `provider.models[modelID]` would let a name every object has (toString, constructor) pass as a model.
   it("refuses a model named like a property every object has", async () => {
     const { check } = setup()
     await expect(check({ model: "openai/toString" })).rejects.toThrow(InvalidModelError)
+    await expect(check({ model: "openai/constructor" })).rejects.toThrow(InvalidModelError)
   })
 })
 
@@ -154,12 +155,6 @@ describe("checkCall: compact's model", () => {
 })
 
 describe("checkCall: isolation, reports and the loop guard", () => {
-  it("refuses an isolation other than none or worktree", async () => {
-    const { check, placement } = setup()
-    await refused(check({ isolation: "docker" }, "new"), SessionToolError, words.refusal.unknownIsolation("docker"))
-    expect(placement.check).not.toHaveBeenCalled()
-  })
-
   it.each(["message", "compact"] as const)("refuses isolation worktree in mode %s", async (mode) => {
     const { check } = setup()
     await refused(
@@ -167,6 +162,13 @@ describe("checkCall: isolation, reports and the loop guard", () => {
       SessionToolError,
       words.refusal.isolationNotHere(mode),
     )
+  })
+
+  it("accepts isolation none in any mode, placing nothing", async () => {
+    const { check, placement } = setup()
+    expect((await check({ isolation: "none" }, "message")).isolation).toBeUndefined()
+    expect((await check({ isolation: "none" }, "new")).isolation).toBeUndefined()
+    expect(placement.check).not.toHaveBeenCalled()
   })
 
   it.each(["new", "fork"] as const)("asks the placement where a %s with isolation worktree goes, for the caller's step and directory", async (mode) => {
@@ -193,11 +195,6 @@ describe("checkCall: isolation, reports and the loop guard", () => {
   ] as const)("maps report %j with options %j to %s", async (report, options, expected) => {
     const { check } = setup({ options })
     expect((await check({ report }, "new")).report).toBe(expected)
-  })
-
-  it("refuses a report value the schema does not allow (OpenCode does not check arguments), naming the valid ones", async () => {
-    const { check } = setup()
-    await refused(check({ report: "always" as unknown as boolean }, "new"), SessionToolError, words.refusal.unknownReport("always"))
   })
 
   it("refuses with the loop guard once the session's queue reaches the limit, before placing anything", async () => {

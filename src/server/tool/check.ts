@@ -1,15 +1,16 @@
 import type { ToolContext } from "@opencode-ai/plugin"
 import type { Provider } from "@opencode-ai/sdk"
 import type { ModelRef, ReportStyle } from "../../core/protocol.js"
+import { z } from "../../core/schema.js"
 import type { Call } from "../../core/types.js"
-import { EmptyTextError, InvalidModelError, LoopGuardError, SessionToolError } from "../errors.js"
+import { EmptyTextError, InvalidModelError, LoopGuardError, SessionToolError } from "../host/errors.js"
 import { checkTarget, handoffTargets } from "../host/agents.js"
-import type { Services } from "../services.js"
+import type { ToolServices } from "./modes/services.js"
 import type { SendingMode, SessionArgs } from "./schema.js"
-import { words } from "./words/index.js"
+import { words } from "../words/index.js"
 
 /** What the checks need: the agents, the providers, the loop guard, the options, and where isolation may go. */
-export type CheckServices = Pick<Services, "catalog" | "opencode" | "book" | "options" | "placement" | "host">
+export type CheckServices = Pick<ToolServices, "catalog" | "opencode" | "book" | "options" | "placement" | "host">
 
 /**
  * Everything that can refuse a call before the person is asked and anything is queued or sent.
@@ -56,10 +57,7 @@ export async function checkCall(
 
 /** `isolation` as asked, or the option's default for new and fork; refused where it cannot apply. */
 function isolationOf(args: SessionArgs, mode: SendingMode, options: CheckServices["options"]): boolean {
-  const asked = args.isolation?.trim() || undefined
-  if (asked !== undefined && asked !== "worktree" && asked !== "none") {
-    throw new SessionToolError(words.refusal.unknownIsolation(asked))
-  }
+  const asked = args.isolation
   if (mode !== "new" && mode !== "fork") {
     if (asked === "worktree") throw new SessionToolError(words.refusal.isolationNotHere(mode))
     return false
@@ -69,12 +67,9 @@ function isolationOf(args: SessionArgs, mode: SendingMode, options: CheckService
 
 /** `report: true` (or the `report` option) means the `reports` option's style. */
 function reportStyle(asked: SessionArgs["report"], options: CheckServices["options"]): ReportStyle {
-  const wanted: unknown = asked ?? options.report
+  const wanted = asked ?? options.report
   if (wanted === true) return options.reports
-  if (wanted === false) return "none"
-  if (wanted === "each") return "each"
-  // OpenCode does not check the arguments against the schema.
-  throw new SessionToolError(words.refusal.unknownReport(wanted))
+  return wanted === "each" ? "each" : "none"
 }
 
 /**
@@ -116,13 +111,15 @@ function modelExamples(providers: Provider[], defaults: Record<string, string>, 
     .slice(0, 5)
 }
 
+const ModelOfContext = z.object({ model: z.object({ id: z.string(), providerID: z.string() }) })
+
 /**
  * The calling turn's model: recent releases pass it as an untyped `extra.model`
  * ({ id, providerID }); older ones only store it on the calling message.
  */
 async function callerModel(services: CheckServices, context: ToolContext): Promise<ModelRef | undefined> {
-  const model = (context as ToolContext & { extra?: { model?: { id?: unknown; providerID?: unknown } } }).extra?.model
-  if (typeof model?.id === "string" && typeof model.providerID === "string") return { providerID: model.providerID, modelID: model.id }
+  const model = ModelOfContext.safeParse(Reflect.get(context, "extra")).data?.model
+  if (model) return { providerID: model.providerID, modelID: model.id }
   services.host.lacks("caller-model", "no extra.model")
   return services.opencode.messageModel(context.sessionID, context.messageID)
 }

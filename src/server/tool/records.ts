@@ -1,3 +1,4 @@
+import { BoundedMap } from "../../core/bounded.js"
 import { callMetadata, type CallRecord } from "../../core/protocol.js"
 
 /** Records kept for calls whose after hook has not run yet; a host that never runs it cannot make this grow. */
@@ -10,7 +11,7 @@ const KEPT = 1_000
  * release from 1.0): the call keeps its record here, by its call id, and that hook puts it on.
  */
 export class CallRecords {
-  private readonly kept = new Map<string, CallRecord>()
+  private readonly kept = new BoundedMap<string, CallRecord>(KEPT)
   private readonly idOfArgs = new WeakMap<object, string>()
 
   /** `tool.execute.before`: the call's id, for a release whose tool context does not carry it. */
@@ -20,14 +21,13 @@ export class CallRecords {
 
   /** The id of the call running with this context and these arguments. */
   callIDOf(context: object, args: object): string | undefined {
-    const fromContext = (context as { callID?: unknown }).callID
+    const fromContext: unknown = Reflect.get(context, "callID")
     return typeof fromContext === "string" && fromContext ? fromContext : this.idOfArgs.get(args)
   }
 
   /** What the call did, to be put on its part as it completes. */
   keep(callID: string, record: CallRecord): void {
     this.kept.set(callID, record)
-    if (this.kept.size > KEPT) this.kept.delete(this.kept.keys().next().value!)
   }
 
   /** `tool.execute.after`: the call's record onto its part's metadata, beside what OpenCode put there. */

@@ -1,65 +1,75 @@
 import { tool, type ToolContext } from "@opencode-ai/plugin"
+import type { Call } from "../../core/types.js"
 import { handoffTargets } from "../host/agents.js"
-import { LoopGuardError, SessionToolError, describeError } from "../errors.js"
-import { compact } from "./modes/compact.js"
-import { fork } from "./modes/fork.js"
-import { message } from "./modes/message.js"
-import { newSession } from "./modes/new.js"
-import { status } from "./modes/status.js"
-import { wait } from "./modes/wait.js"
+import { describeError, LoopGuardError, SessionToolError } from "../host/errors.js"
+import { words } from "../words/index.js"
+import { checkCall } from "./check.js"
 import { adopt, discard } from "./modes/adopt.js"
 import { followUp, followUpTarget, knownFollowUpTarget, type FollowUpTarget } from "./modes/follow-up.js"
+import { compact, message } from "./modes/message.js"
+import { fork, newSession } from "./modes/start.js"
+import { status } from "./modes/status.js"
 import { stop } from "./modes/stop.js"
-import type { Call } from "../../core/types.js"
-import type { Services } from "../services.js"
-import { checkCall } from "./check.js"
-import { MODES, sessionArgs, type SendingMode } from "./schema.js"
-import type { Done } from "./done.js"
-import { words } from "./words/index.js"
+import { wait } from "./modes/wait.js"
+import type { CallRecords } from "./records.js"
+import { parseArgs, sessionArgs, type SendingMode } from "./schema.js"
+import type { Done, ToolServices } from "./modes/services.js"
+
+type Services = ToolServices & { records: CallRecords }
 
 export function sessionTool(services: Services) {
+  const { wording } = services
   return tool({
     // Releases without the `tool.definition` hook read the description when they build each
     // model request: a getter gives them the live agent list too.
     get description() {
       const agents = services.catalog.known()
-      return agents ? words.description(handoffTargets(agents)) : words.fallbackDescription
+      return wording(agents ? words.description(handoffTargets(agents)) : words.fallbackDescription)
     },
-    args: sessionArgs(services.options),
-    async execute(args, context) {
-      services.host.expect("live-description", "it was not called before this model request")
-      const callID = services.records.callIDOf(context, args)
-      // OpenCode does not check the arguments against the schema before calling.
-      if (!MODES.includes(args.mode)) {
-        await report(services, context, String(args.mode), async () => {
-          throw new SessionToolError(words.refusal.unknownMode(args.mode, MODES))
-        })
+    args: sessionArgs(services.options, wording),
+    async execute(raw, context) {
+      try {
+        return wording(await run(services, raw, context))
+      } catch (error) {
+        // The model reads a refusal as the failed call's text: it is worded like the rest.
+        if (error instanceof SessionToolError) error.message = wording(error.message)
+        throw error
       }
-      if (args.mode === "status") return withNotes(services, await report(services, context, args.mode, () => status(services, context.sessionID)))
-      if (args.mode === "wait") {
-        const call = { sessionID: context.sessionID, session: args.session, timeout: args.timeout, abort: context.abort }
-        return withNotes(services, recorded(services, callID, await report(services, context, args.mode, () => wait(services, call))))
-      }
-      if (args.mode === "adopt") return withNotes(services, await report(services, context, args.mode, () => adopt(services, context, args.session)))
-      if (args.mode === "discard") return withNotes(services, await report(services, context, args.mode, () => discard(services, context, args.session)))
-      if (args.mode === "stop")
-        return withNotes(services, recorded(services, callID, await report(services, context, args.mode, () => stop(services, context, args.session))))
-      const mode = args.mode
-      // `message` with `session`: a follow-up to a session this caller started, to its agent unless `agent` says otherwise.
-      const named = mode === "message" ? args.session?.trim() : undefined
-      const target = named
-        ? (knownFollowUpTarget(services, context, named) ?? (await report(services, context, mode, () => followUpTarget(services, context, named))))
-        : undefined
-      const checked = { ...(await report(services, context, mode, () => checkCall(services, args, mode, context, target?.agent))), callID }
-      await services.permissions.check(context, { mode, agent: checked.agent, text: checked.text })
-      const done = await report(services, context, mode, () => act(services, mode, checked, target))
-      // Noted before the call returns: if OpenCode stops now, the next start does what was accepted.
-      if (owesLater(done)) services.pending.mark(context.sessionID)
-      const result = recorded(services, callID, done)
-      const ignored = args.report !== undefined && !target && (mode === "message" || mode === "compact")
-      return withNotes(services, ignored ? `${result}${words.result.reportIgnored}` : result)
     },
   })
+}
+
+/** One call of the tool: the arguments checked, the mode done, its record kept; the words for the model. */
+async function run(services: Services, raw: Record<string, unknown>, context: ToolContext): Promise<string> {
+  services.host.expect("live-description", "it was not called before this model request")
+  // The tool runs inside the caller's turn (on 1.0 the only sign of it this copy may get).
+  services.lifecycle.began(context.sessionID)
+  const callID = services.records.callIDOf(context, raw)
+  // OpenCode does not check the arguments against the schema before calling.
+  const args = await report(services, context, typeof raw.mode === "string" ? raw.mode : "?", async () => parseArgs(raw, services.options))
+  if (args.mode === "status") return withNotes(services, await report(services, context, args.mode, () => status(services, context.sessionID)))
+  if (args.mode === "wait") {
+    const call = { sessionID: context.sessionID, session: args.session, timeout: args.timeout, abort: context.abort }
+    return withNotes(services, recorded(services, callID, await report(services, context, args.mode, () => wait(services, call))))
+  }
+  if (args.mode === "adopt") return withNotes(services, await report(services, context, args.mode, () => adopt(services, context, args.session)))
+  if (args.mode === "discard") return withNotes(services, await report(services, context, args.mode, () => discard(services, context, args.session)))
+  if (args.mode === "stop")
+    return withNotes(services, recorded(services, callID, await report(services, context, args.mode, () => stop(services, context, args.session))))
+  const mode = args.mode
+  // `message` with `session`: a follow-up to a session this caller started, to its agent unless `agent` says otherwise.
+  const named = mode === "message" ? args.session?.trim() || undefined : undefined
+  const target = named
+    ? (knownFollowUpTarget(services, context, named) ?? (await report(services, context, mode, () => followUpTarget(services, context, named))))
+    : undefined
+  const checked = { ...(await report(services, context, mode, () => checkCall(services, args, mode, context, target?.agent))), callID }
+  await services.permissions.check(context, { mode, agent: checked.agent, text: checked.text })
+  const done = await report(services, context, mode, () => act(services, mode, checked, target))
+  // Noted before the call returns: if OpenCode stops now, the next start does what was accepted.
+  if (owesLater(done)) services.pending.mark(context.sessionID)
+  const result = recorded(services, callID, done)
+  const ignored = args.report !== undefined && !target && (mode === "message" || mode === "compact")
+  return withNotes(services, ignored ? `${result}${words.result.reportIgnored}` : result)
 }
 
 /** The call's record goes onto its tool part as it completes (tool/records.ts); the model reads only the words. */

@@ -1,12 +1,12 @@
 import type { ToolContext } from "@opencode-ai/plugin"
-import type { Isolation, Stored } from "../../../core/protocol.js"
+import type { Isolation } from "../../../core/protocol.js"
+import { SessionToolError } from "../../host/errors.js"
 import { refs } from "../../isolation/layout.js"
-import { SessionToolError } from "../../errors.js"
-import type { Services } from "../../services.js"
-import { words } from "../words/index.js"
+import { words } from "../../words/index.js"
+import type { ToolServices } from "./services.js"
 
 /** The isolated session a caller named, once it is sure the caller may adopt or discard it now. */
-type AdoptServices = Pick<Services, "opencode" | "lineage" | "book" | "places" | "permissions" | "worktrees" | "notifier">
+type AdoptServices = Pick<ToolServices, "opencode" | "lifecycle" | "permissions" | "worktrees" | "notifier">
 
 async function isolatedSession(
   services: AdoptServices,
@@ -14,20 +14,16 @@ async function isolatedSession(
   mode: "adopt" | "discard",
   named: string | undefined,
 ): Promise<{ sessionID: string; agent: string; isolation: Isolation }> {
-  const { opencode, lineage, book, places } = services
-  const messages = (await opencode.messages(context.sessionID)) as unknown as Stored[]
-  const started = lineage.childrenOf(context.sessionID, messages)
-  const isolated: string[] = []
-  for (const id of started) if ((await lineage.markerOf(id))?.isolation) isolated.push(id)
-  const valid = words.refusal.isolatedValid(isolated)
+  const { opencode, lifecycle } = services
+  const lives = await lifecycle.livesOf(context.sessionID, await opencode.messages(context.sessionID))
+  const valid = words.refusal.isolatedValid(lives.filter((life) => life.marker.isolation).map((life) => life.sessionID))
   const sessionID = named?.trim()
   if (!sessionID) throw new SessionToolError(words.refusal.needsSession(mode, valid))
-  if (!started.includes(sessionID)) throw new SessionToolError(words.refusal.notStartedHere(mode, sessionID, valid))
-  const marker = await lineage.markerOf(sessionID)
-  if (!marker?.isolation) throw new SessionToolError(words.refusal.notIsolated(mode, sessionID, valid))
-  if (book.isBusy(sessionID) || places.isRunning(sessionID) || places.waitingFor(context.sessionID).includes(sessionID)) {
-    throw new SessionToolError(words.refusal.notFinished(mode, sessionID))
-  }
+  const life = lives.find((one) => one.sessionID === sessionID)
+  if (!life) throw new SessionToolError(words.refusal.notStartedHere(mode, sessionID, valid))
+  const marker = life.marker
+  if (!marker.isolation) throw new SessionToolError(words.refusal.notIsolated(mode, sessionID, valid))
+  if (lifecycle.isRunning(sessionID) || life.state.state === "waiting") throw new SessionToolError(words.refusal.notFinished(mode, sessionID))
   await services.permissions.check(context, { mode, agent: marker.agent, text: sessionID })
   return { sessionID, agent: marker.agent, isolation: marker.isolation }
 }

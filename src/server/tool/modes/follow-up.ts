@@ -1,40 +1,48 @@
 import type { ToolContext } from "@opencode-ai/plugin"
+import { handoffRequest } from "../../../core/book.js"
 import { excerpt } from "../../../core/format.js"
-import { PROTOCOL, type Stored } from "../../../core/protocol.js"
+import { PROTOCOL, reportKey } from "../../../core/protocol.js"
 import type { Call } from "../../../core/types.js"
-import { SessionToolError } from "../../errors.js"
-import { followUpID } from "../../started/follow-ups.js"
-import type { Services } from "../../services.js"
-import type { Done } from "../done.js"
-import { handoffRequest } from "../handoff-request.js"
-import { words } from "../words/index.js"
+import { SessionToolError } from "../../host/errors.js"
+import { words } from "../../words/index.js"
+import type { Done, ToolServices } from "./services.js"
 
 /** The session a follow-up goes to: one this caller started. */
 export type FollowUpTarget = { sessionID: string; agent: string; title: string }
 
+/** A fresh id for a follow-up: in its call's record and on its delivered message's marker. */
+function followUpID(): string {
+  return `fu${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`
+}
+
 /**
- * The target from memory, when this copy of the plugin saw the caller start it: no read, no wait.
- * A follow-up is sent from a running turn, and OpenCode's thread is busy with that turn's step.
+ * The target from memory, when this copy of the plugin holds its life: no read, no wait. A
+ * follow-up is sent from a running turn, and OpenCode's thread is busy with that turn's step.
  */
 export function knownFollowUpTarget(
-  { lineage }: Pick<Services, "lineage">,
+  { lifecycle }: Pick<ToolServices, "lifecycle">,
   context: Pick<ToolContext, "sessionID">,
   named: string,
 ): FollowUpTarget | undefined {
-  const known = lineage.known(named)
-  return known?.fromSession === context.sessionID ? { sessionID: named, agent: known.agent, title: known.title } : undefined
+  const marker = lifecycle.life(named)?.marker
+  return marker?.fromSession === context.sessionID ? { sessionID: named, agent: marker.agent, title: marker.title } : undefined
 }
 
 /** The target as the store tells it (after a restart, or from another copy of the plugin), or a refusal naming the sessions the caller started. */
 export async function followUpTarget(
-  { opencode, lineage }: Pick<Services, "opencode" | "lineage">,
+  { opencode, lifecycle }: Pick<ToolServices, "opencode" | "lifecycle">,
   context: Pick<ToolContext, "sessionID">,
   named: string,
 ): Promise<FollowUpTarget> {
-  const messages = (await opencode.messages(context.sessionID)) as unknown as Stored[]
-  const started = lineage.childrenOf(context.sessionID, messages)
-  const marker = started.includes(named) ? await lineage.markerOf(named) : undefined
-  if (!marker) throw new SessionToolError(words.refusal.followUpNotStarted(named, started))
+  const lives = await lifecycle.livesOf(context.sessionID, await opencode.messages(context.sessionID))
+  const marker = lives.find((life) => life.sessionID === named)?.marker
+  if (!marker)
+    throw new SessionToolError(
+      words.refusal.followUpNotStarted(
+        named,
+        lives.map((life) => life.sessionID),
+      ),
+    )
   return { sessionID: named, agent: marker.agent, title: marker.title }
 }
 
@@ -44,14 +52,18 @@ export async function followUpTarget(
  * turn; or, without one, once the turn ends). Its answer comes back as `report` says.
  */
 export async function followUp(
-  { book, followUps, delivery, places, turns, notifier }: Pick<Services, "book" | "followUps" | "delivery" | "places" | "turns" | "notifier">,
+  { book, lifecycle, delivery, turns, notifier }: Pick<ToolServices, "book" | "lifecycle" | "delivery" | "turns" | "notifier">,
   call: Call,
   target: FollowUpTarget,
 ): Promise<Done> {
   const id = followUpID()
   book.enqueue({ ...handoffRequest(call, "follow-up", target.sessionID), followUp: { id, report: call.report } })
-  followUps.accept({ id, sessionID: target.sessionID, callerID: call.sessionID, agent: call.agent, report: call.report, call: call.messageID })
-  const busy = book.isBusy(target.sessionID) || places.isRunning(target.sessionID)
+  lifecycle.change(target.sessionID, {
+    type: "followed-up",
+    key: reportKey(target.sessionID, id),
+    followUp: { id, agent: call.agent, report: call.report, call: call.messageID },
+  })
+  const busy = lifecycle.isRunning(target.sessionID)
   // An idle session takes it now, and the call returns once that turn's model request is on its
   // way: the caller's next step runs on the same OpenCode thread and would delay it. A busy
   // session takes it as its turn goes on (joiner.ts), or once it ends.

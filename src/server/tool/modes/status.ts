@@ -1,46 +1,49 @@
+import { reportStanding } from "../../../core/gather.js"
+import { owedTurns, type Life } from "../../../core/life.js"
 import { reportedIn } from "../../../core/lineage.js"
-import { reportKey, type Stored } from "../../../core/protocol.js"
 import { worktreeState } from "../../isolation/describe.js"
-import { mapLimited, READ_CONCURRENCY, type StartedView } from "../../started/lineage-store.js"
-import type { Services } from "../../services.js"
-import { words, type StatusRow } from "../words/index.js"
+import { mapLimited, READ_CONCURRENCY } from "../../lifecycle/from-store.js"
+import { words, type StatusRow } from "../../words/index.js"
+import type { ToolServices } from "./services.js"
 
 /**
- * What became of every session this one started (read back from OpenCode's store, so it holds
- * across restarts), and what is still queued here. Read-only.
+ * What became of every session this one started (their lives, read back from OpenCode's store
+ * where not held, so it holds across restarts), and what is still queued here. Read-only.
  */
 export async function status(
-  { opencode, book, lineage, places, worktrees, followUps }: Pick<Services, "opencode" | "book" | "lineage" | "places" | "worktrees" | "followUps">,
+  { opencode, book, lifecycle, worktrees }: Pick<ToolServices, "opencode" | "book" | "lifecycle" | "worktrees">,
   sessionID: string,
 ): Promise<string> {
-  const messages = (await opencode.messages(sessionID)) as unknown as Stored[]
-  const views = await lineage.view(sessionID, messages, (id) => book.isBusy(id))
+  const messages = await opencode.messages(sessionID)
+  const lives = await lifecycle.livesOf(sessionID, messages)
   const reported = reportedIn(messages)
   const pending = book.pending(sessionID)
   const queuedReports = new Set(pending.flatMap((handoff) => (handoff.covers ?? []).map((sender) => sender.key ?? sender.sessionID)))
-  const waiting = new Set(places.waitingFor(sessionID))
-  const sent = followUps.ofCaller(sessionID, messages)
-  const rows = await mapLimited(views, READ_CONCURRENCY, async (view): Promise<StatusRow> => {
-    const its = sent.filter((followUp) => followUp.sessionID === view.sessionID)
+  const rows = await mapLimited(lives, READ_CONCURRENCY, async (life): Promise<StatusRow> => {
     // Each answer it owes (its first turn's, each follow-up's) is sent, queued or due; the row says where the last of them stands.
-    const keys = [...(view.report === "none" ? [] : [view.sessionID]), ...its.filter((f) => f.report !== "none").map((f) => reportKey(view.sessionID, f.id))]
-    const reportState =
-      keys.length === 0 ? undefined : keys.every((key) => reported.has(key)) ? "reported" : keys.some((key) => queuedReports.has(key)) ? "queued" : "due"
+    const reportState = reportStanding(owedTurns(life), reported, queuedReports)
+    const { marker } = life
     return {
-      ...view,
-      waitingHere: waiting.has(view.sessionID),
+      sessionID: life.sessionID,
+      title: marker.title,
+      agent: marker.agent,
+      mode: marker.mode,
+      report: marker.report,
+      state: life.state,
       reportState,
-      latest: latest(view),
-      worktree: await worktreeState(worktrees, view.sessionID, view.isolation),
-      spent: view.outcome ? await lineage.spent(view.sessionID) : undefined,
-      followUps: its.length,
+      latest: await latest(lifecycle, life),
+      worktree: await worktreeState(worktrees, life.sessionID, marker.isolation),
+      spent: lifecycle.spent(life.sessionID),
+      followUps: life.turns.length - 1,
     }
   })
   return words.result.status(rows, pending)
 }
 
-function latest({ outcome }: StartedView): string | undefined {
-  if (outcome?.state === "idle" && outcome.answer) return outcome.answer
-  if (outcome?.state === "failed") return outcome.error
-  return undefined
+/** Its latest answer (of the turns it owes), or why its turn failed. */
+async function latest(lifecycle: ToolServices["lifecycle"], life: Life): Promise<string | undefined> {
+  if (life.state.state === "failed") return life.state.error
+  if (life.state.state !== "answered") return undefined
+  const last = [...life.turns].reverse().find((turn) => turn.state.state === "answered")
+  return last ? (await lifecycle.answers(life, [last.key])).get(last.key) || undefined : undefined
 }

@@ -1,10 +1,9 @@
 import type { ToolContext } from "@opencode-ai/plugin"
-import { PROTOCOL, type Stored } from "../../../core/protocol.js"
-import { SessionToolError } from "../../errors.js"
+import { PROTOCOL } from "../../../core/protocol.js"
+import { SessionToolError } from "../../host/errors.js"
 import type { StopResult } from "../../started/stopper.js"
-import type { Services } from "../../services.js"
-import type { Done } from "../done.js"
-import { words, type StoppedRow } from "../words/index.js"
+import { words, type StoppedRow } from "../../words/index.js"
+import type { Done, ToolServices } from "./services.js"
 
 /**
  * Stops the running turn of the session named (one this caller started), or of every session it
@@ -12,20 +11,20 @@ import { words, type StoppedRow } from "../words/index.js"
  * an isolated one's worktree.
  */
 export async function stop(
-  { opencode, lineage, stopper, permissions, notifier }: Pick<Services, "opencode" | "lineage" | "stopper" | "permissions" | "notifier">,
+  { opencode, lifecycle, stopper, permissions, notifier }: Pick<ToolServices, "opencode" | "lifecycle" | "stopper" | "permissions" | "notifier">,
   context: ToolContext,
   named: string | undefined,
 ): Promise<Done> {
   const callerID = context.sessionID
-  const messages = (await opencode.messages(callerID)) as unknown as Stored[]
-  const started = lineage.childrenOf(callerID, messages)
+  const lives = await lifecycle.livesOf(callerID, await opencode.messages(callerID))
+  const started = lives.map((life) => life.sessionID)
   const sessionID = named?.trim() || undefined
   if (sessionID === callerID) throw new SessionToolError(words.refusal.stopSelf)
   if (sessionID && !started.includes(sessionID))
     throw new SessionToolError(words.refusal.notStartedHere("stop", sessionID, words.refusal.startedValid(started)))
-  const targets = sessionID ? [sessionID] : await stopper.active(callerID, started)
+  const targets = sessionID ? [sessionID] : await stopper.active(started)
   if (targets.length === 0) return { text: words.result.nothingToStop(started.length) }
-  const markers = new Map(await Promise.all(targets.map(async (id) => [id, await lineage.markerOf(id)] as const)))
+  const markers = new Map(lives.map((life) => [life.sessionID, life.marker]))
   for (const agent of new Set([...markers.values()].map((marker) => marker?.agent ?? "?"))) {
     await permissions.check(context, { mode: "stop", agent, text: targets.join(", ") })
   }

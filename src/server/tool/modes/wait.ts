@@ -1,18 +1,14 @@
-import { isFinished, unlessWaiting, type Answered } from "../../../core/gather.js"
+import type { Answered } from "../../../core/gather.js"
+import { isFinished, owedTurns, type OwedTurn } from "../../../core/life.js"
 import { reportedIn } from "../../../core/lineage.js"
-import { sessionOfKey, type Isolation, type Stored } from "../../../core/protocol.js"
+import { PROTOCOL, sessionOfKey } from "../../../core/protocol.js"
 import { allFinished, MAX_WAIT_SECONDS, waitSeconds, waitTargets } from "../../../core/wait.js"
-import { SessionToolError } from "../../errors.js"
-import type { Services } from "../../services.js"
+import { SessionToolError } from "../../host/errors.js"
 import { worktreeState } from "../../isolation/describe.js"
-import { PROTOCOL } from "../../../core/protocol.js"
-import type { Done } from "../done.js"
-import { words } from "../words/index.js"
+import { words } from "../../words/index.js"
+import type { Done, ToolServices } from "./services.js"
 
 export type WaitCall = { sessionID: string; session?: string; timeout?: number; abort: AbortSignal }
-
-/** A session the wait watches: as a wait shows it, and where it works if it has a worktree. */
-type Watched = Answered & { isolation?: Isolation }
 
 /**
  * Returns once the sessions this caller started (or the one named) have finished, with their
@@ -20,33 +16,32 @@ type Watched = Answered & { isolation?: Isolation }
  * answers it returns are not reported again.
  */
 export async function wait(
-  services: Pick<Services, "opencode" | "lineage" | "book" | "places" | "waits" | "reporter" | "options" | "worktrees" | "followUps">,
+  services: Pick<ToolServices, "opencode" | "lifecycle" | "waits" | "reporter" | "options" | "worktrees">,
   call: WaitCall,
 ): Promise<Done> {
-  const { opencode, lineage, book, places, waits, reporter, followUps } = services
+  const { opencode, lifecycle, waits, reporter } = services
   const limit = waitSeconds(call.timeout, services.options.waitTimeout)
   if (!limit.ok) throw new SessionToolError(words.refusal.waitTimeout(call.timeout, MAX_WAIT_SECONDS))
   const callerID = call.sessionID
-  const messages = (await opencode.messages(callerID)) as unknown as Stored[]
-  const running = (id: string) => book.isBusy(id) || places.isRunning(id)
-  const owedTurns = () => lineage.owedTurns(callerID, messages, running, followUps.ofCaller(callerID, messages), (followUp) => followUps.onItsWay(followUp))
+  const messages = await opencode.messages(callerID)
+  const lives = () => lifecycle.livesOf(callerID, messages)
   const named = call.session?.trim() || undefined
-  const targets = waitTargets(callerID, await owedTurns(), reportedIn(messages), named)
-  const started = lineage.childrenOf(callerID, messages)
-  if (!targets.ok) throw new SessionToolError(targets.refused === "self" ? words.refusal.waitSelf : words.refusal.waitNotStarted(named!, started))
+  const started = await lives()
+  const targets = waitTargets(callerID, started.flatMap(owedTurns), reportedIn(messages), named)
+  if (!targets.ok) {
+    const ids = started.map((life) => life.sessionID)
+    throw new SessionToolError(targets.refused === "self" ? words.refusal.waitSelf : words.refusal.waitNotStarted(named ?? "", ids))
+  }
   if (targets.keys.length === 0) return { text: words.result.nothingToWait(started.length) }
 
-  const known = new Map<string, Watched>()
-  const look = async (): Promise<Watched[]> => {
-    const owed = await owedTurns()
-    const waiting = places.waitingFor(callerID)
-    for (const turn of owed) if (targets.keys.includes(turn.key)) known.set(turn.key, { ...turn, outcome: unlessWaiting(turn, turn.outcome, waiting) })
-    // A session deleted meanwhile drops out of the lineage: it is finished, without an answer.
-    return targets.keys.map((key) => (owed.some((turn) => turn.key === key) ? known.get(key)! : { ...(known.get(key) ?? deleted(key)), outcome: undefined }))
+  // A session deleted meanwhile drops out of the caller's lives: it is finished, without an answer.
+  const look = async (): Promise<OwedTurn[]> => {
+    const turns = (await lives()).flatMap(owedTurns)
+    return targets.keys.map((key) => turns.find((turn) => turn.key === key) ?? deleted(key))
   }
 
   const deadline = Date.now() + limit.seconds * 1000
-  let sessions: Watched[]
+  let sessions: OwedTurn[]
   let timedOut = false
   for (;;) {
     const next = waits.next(callerID)
@@ -64,30 +59,34 @@ export async function wait(
       break
     }
   }
-  const collected = sessions.filter((session) => isFinished(session.outcome)).map((session) => session.key)
+  const collected = sessions.filter((session) => isFinished(session.state)).map((session) => session.key)
   reporter.collected(callerID, collected)
-  // What the isolated ones changed, and what each cost, is read once, for the result.
-  const finished = await Promise.all(
+  // What each finished one answered, what the isolated ones changed, and what each cost, is read once, for the result.
+  const held = await lives()
+  const finished: Answered[] = await Promise.all(
     sessions
-      .filter((session) => isFinished(session.outcome))
-      .map(async (session) => ({
-        ...session,
-        worktree: await worktreeState(services.worktrees, session.sessionID, session.isolation),
-        spent: session.outcome ? await lineage.spent(session.sessionID) : undefined,
-      })),
+      .filter((session) => isFinished(session.state))
+      .map(async (session) => {
+        const life = held.find((one) => one.sessionID === session.sessionID)
+        const [answers, worktree] = await Promise.all([
+          life ? lifecycle.answers(life, [session.key]) : new Map<string, string>(),
+          worktreeState(services.worktrees, session.sessionID, session.isolation),
+        ])
+        return { ...session, answer: answers.get(session.key), worktree, spent: lifecycle.spent(session.sessionID) }
+      }),
   )
   return {
     text: words.result.wait(
       finished,
-      sessions.filter((session) => !isFinished(session.outcome)),
+      sessions.filter((session) => !isFinished(session.state)),
       timedOut ? limit.seconds : undefined,
     ),
     record: { kind: "collected", v: PROTOCOL, sessions: collected },
   }
 }
 
-function deleted(key: string): Answered {
-  return { key, sessionID: sessionOfKey(key), title: "(deleted)", agent: "?", mode: "new", outcome: undefined }
+function deleted(key: string): OwedTurn {
+  return { key, sessionID: sessionOfKey(key), title: "(deleted)", agent: "?", mode: "new", report: "none", call: "", state: { state: "deleted" } }
 }
 
 function sleep(woken: Promise<void>, ms: number, abort: AbortSignal): Promise<"woken" | "timeout" | "aborted"> {

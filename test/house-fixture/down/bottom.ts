@@ -1,0 +1,3 @@
+import { top } from "../up/top.js"
+
+export const bottom = (): number => (typeof top === "function" ? 1 : 0)
