@@ -1,9 +1,10 @@
 /**
  * A local npm registry (verdaccio) on 127.0.0.1, for installing this package the way people do:
  * by name, from a registry. It serves what is published to it; every other package is fetched
- * from the public registry on demand. Its folder is scratch space, removed when it stops.
+ * on demand from the registry npm itself is configured with (the public one, a company's mirror,
+ * a CI's). Its folder is scratch space, removed when it stops.
  */
-import { spawn, type ChildProcess } from "node:child_process"
+import { execFileSync, spawn, type ChildProcess } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -18,9 +19,14 @@ export type Registry = {
   stop(): Promise<void>
 }
 
-const PUBLIC = "https://registry.npmjs.org/"
+/** The registry npm is configured with here (`npm config get registry`), with its trailing slash. */
+export function upstreamRegistry(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = execFileSync("npm", ["config", "get", "registry"], { encoding: "utf8", env }).trim()
+  if (!/^https?:\/\//.test(configured)) throw new Error(`npm config get registry gave no registry address: "${configured}"`)
+  return configured.endsWith("/") ? configured : `${configured}/`
+}
 
-function config(storage: string, users: string): string {
+export function config(storage: string, users: string, upstream: string): string {
   // Only what is published here is served as opencode-sessions: never the public package of that name.
   return `storage: ${storage}
 auth:
@@ -29,7 +35,7 @@ auth:
     max_users: 10
 uplinks:
   public:
-    url: ${PUBLIC}
+    url: ${upstream}
 packages:
   'opencode-sessions':
     access: $all
@@ -74,7 +80,7 @@ async function token(url: string): Promise<string> {
 export async function startRegistry(): Promise<Registry> {
   const root = mkdtempSync(join(tmpdir(), "opencode-sessions-registry-"))
   const configFile = join(root, "config.yaml")
-  writeFileSync(configFile, config(join(root, "storage"), join(root, "users")))
+  writeFileSync(configFile, config(join(root, "storage"), join(root, "users"), upstreamRegistry()))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}/`
   const printed: string[] = []
