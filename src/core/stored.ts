@@ -125,11 +125,6 @@ export function messageMarker(message: Stored): MessageMarker | undefined {
   return message.parts.find((part) => part.marker)?.marker
 }
 
-/** The record on a completed `session` tool call. */
-export function callRecordOf(part: StoredPart): CallRecord | undefined {
-  return part.record
-}
-
 export function isPluginMessage(parts: readonly StoredPart[]): boolean {
   return parts.some((part) => part.marker !== undefined)
 }

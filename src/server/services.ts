@@ -22,7 +22,6 @@ import { FirstTurns } from "./started/first-turn.js"
 import { Launcher } from "./started/launcher.js"
 import { Reporter } from "./started/reporter.js"
 import { Stopper } from "./started/stopper.js"
-import { Waits } from "./started/waits.js"
 import { Claims } from "./state/claims.js"
 import { stateHome } from "./state/files.js"
 import { PendingCallers } from "./state/pending.js"
@@ -65,7 +64,6 @@ export function buildParts(input: Where, options: Options): Parts {
   const placement = new Placement(opencode, host, notifier)
   const reporter = new Reporter({ opencode, book, lifecycle, bus, notifier, claims, worktrees, wording })
   const pending = new PendingCallers(stateHome(), directory, { claims, notifier, owed: reporter })
-  const waits = new Waits()
   const turns = new FirstTurns({ opencode, lifecycle, placement, notifier, wording })
   const launcher = new Launcher({ turns, lifecycle, book, notifier, worktrees, maxRunning: options.maxRunning })
   const stopper = new Stopper({ opencode, book, launcher, lifecycle, notifier, maxTokens: options.maxTokens, wording })
@@ -79,7 +77,7 @@ export function buildParts(input: Where, options: Options): Parts {
   })
   const records = new CallRecords()
   const parts: Parts = {
-    ...{ opencode, bus, book, lifecycle, catalog, notifier, launcher, options, host, permissions, reporter, waits, headless, worktrees, placement },
+    ...{ opencode, bus, book, lifecycle, catalog, notifier, launcher, options, host, permissions, reporter, headless, worktrees, placement },
     ...{ records, pending, delivery, stopper, turns, wording, joiner, recovery, tuiPart, events, claims },
   }
   connect(parts)
@@ -88,7 +86,7 @@ export function buildParts(input: Where, options: Options): Parts {
 
 /** Who acts on which signal, in the order they act. */
 function connect(parts: Parts): void {
-  const { bus, lifecycle, launcher, stopper, joiner, book, delivery, reporter, pending, waits, turns, tuiPart, notifier, options } = parts
+  const { bus, lifecycle, launcher, stopper, joiner, book, delivery, reporter, pending, turns, tuiPart, notifier, options } = parts
   bus.on(signals.StepBegan, ({ sessionID }) => {
     turns.requested(sessionID)
     launcher.stepOver(sessionID)
@@ -103,7 +101,6 @@ function connect(parts: Parts): void {
     const life = lifecycle.life(sessionID)
     launcher.changed(life, keys)
     reporter.changed(life, keys)
-    waits.wake(callerID)
     pending.settle(callerID)
   })
   bus.on(signals.TurnEnded, ({ sessionID }) => {
@@ -123,11 +120,10 @@ function connect(parts: Parts): void {
   })
   bus.on(signals.StopAsked, ({ callerID }) => personStops(parts, callerID))
   bus.on(signals.TuiPartAnnounced, () => tuiPart.registered())
-  bus.on(signals.SessionDeleted, ({ sessionID, callerID }) => {
+  bus.on(signals.SessionDeleted, ({ sessionID }) => {
     book.forget(sessionID)
     launcher.forget(sessionID)
     reporter.forget(sessionID)
-    if (callerID) waits.wake(callerID)
     pending.settle(sessionID)
     worktreeOfDeleted(sessionID, parts)
     // What the plugin still holds, for anyone checking it does not grow (see the benchmark).

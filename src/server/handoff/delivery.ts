@@ -78,7 +78,7 @@ export class Delivery {
       if (error?.name === "MessageAbortedError") this.cancel(sessionID)
       else if (error) notifier.error(`${handoff.agent}'s turn after the hand-off failed: ${errorText(error)}`, { sessionID, handoff: handoff.id })
     } catch (error) {
-      lifecycle.notSent(sessionID, describeError(error))
+      lifecycle.answered(sessionID, { state: "failed", error: describeError(error) })
       notifier.error(`Hand-off ${handoff.from.agent} → ${handoff.agent} ("${excerpt(handoff.text, 40)}") failed: ${describeError(error)}`, {
         sessionID,
         handoff: handoff.id,

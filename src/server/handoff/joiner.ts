@@ -7,7 +7,7 @@ import type { Notifier } from "../host/notify.js"
 import type { Opencode } from "../host/opencode.js"
 import type { Lifecycle } from "../lifecycle/lifecycle.js"
 import { WorkQueued } from "../lifecycle/signals.js"
-import { asWritten, deliveredText, type Wording } from "../words/index.js"
+import { deliveredText, type Wording } from "../words/index.js"
 
 /** How long the caller's last step may be held while OpenCode stores the compaction request. */
 const COMPACTION_STORED_WITHIN_MS = 5_000
@@ -35,21 +35,7 @@ export class Joiner {
   private readonly joined = new Map<string, Handoff>()
   private readonly compacting = new Map<string, Compacting>()
 
-  private readonly opencode: Opencode
-  private readonly book: HandoffBook
-  private readonly lifecycle: Lifecycle
-  private readonly bus: Bus
-  private readonly notifier: Notifier
-  private readonly wording: Wording
-
-  constructor(deps: { opencode: Opencode; book: HandoffBook; lifecycle: Lifecycle; bus: Bus; notifier: Notifier; wording?: Wording }) {
-    this.opencode = deps.opencode
-    this.book = deps.book
-    this.lifecycle = deps.lifecycle
-    this.bus = deps.bus
-    this.notifier = deps.notifier
-    this.wording = deps.wording ?? asWritten
-  }
+  constructor(private readonly deps: { opencode: Opencode; book: HandoffBook; lifecycle: Lifecycle; bus: Bus; notifier: Notifier; wording?: Wording }) {}
 
   /**
    * Answer text of step `messageID` just ended in `sessionID`, inside its running turn. Never
@@ -59,7 +45,7 @@ export class Joiner {
     try {
       await this.joinNext(sessionID, messageID)
     } catch (error) {
-      this.notifier.error(`Could not hand over within the running turn in ${sessionID}: ${describeError(error)}`, { sessionID })
+      this.deps.notifier.error(`Could not hand over within the running turn in ${sessionID}: ${describeError(error)}`, { sessionID })
     }
   }
 
@@ -74,7 +60,7 @@ export class Joiner {
       }
       return
     }
-    const handoff = this.book.takeJoinable(sessionID, messageID)
+    const handoff = this.deps.book.takeJoinable(sessionID, messageID)
     if (!handoff) return
     if (handoff.kind === "compact") await this.compact(handoff, messageID)
     else await this.store(handoff)
@@ -85,7 +71,7 @@ export class Joiner {
     const handoff = this.joined.get(sessionID)
     if (!handoff) return
     this.joined.delete(sessionID)
-    this.notifier.error(`${handoff.agent}'s turn after the hand-off failed: ${describeError(error)}`, { sessionID, handoff: handoff.id })
+    this.deps.notifier.error(`${handoff.agent}'s turn after the hand-off failed: ${describeError(error)}`, { sessionID, handoff: handoff.id })
   }
 
   /** The turn is over: nothing joined it any more. */
@@ -104,19 +90,19 @@ export class Joiner {
   private async store(handoff: Handoff): Promise<void> {
     const { sessionID } = handoff
     try {
-      await this.opencode.store(sessionID, {
+      await this.deps.opencode.store(sessionID, {
         agent: handoff.agent,
-        text: deliveredText(handoff, this.wording),
+        text: deliveredText(handoff, this.deps.wording),
         model: handoff.model,
         metadata: markerMetadata(deliveredMarker(handoff)),
       })
       // A follow-up stored in the running turn is that turn's from now on.
-      if (handoff.followUp) this.lifecycle.change(sessionID, { type: "delivered", key: reportKey(sessionID, handoff.followUp.id) })
+      if (handoff.followUp) this.deps.lifecycle.change(sessionID, { type: "delivered", key: reportKey(sessionID, handoff.followUp.id) })
       this.joined.set(sessionID, handoff)
-      if (handoff.kind === "compact") this.notifier.info(`Compacted ${sessionID}; ${handoff.agent} continues.`)
+      if (handoff.kind === "compact") this.deps.notifier.info(`Compacted ${sessionID}; ${handoff.agent} continues.`)
     } catch (error) {
       this.putBack(handoff)
-      this.notifier.warn(`Hand-off to ${handoff.agent} could not join the running turn (${describeError(error)}); it is delivered when the turn ends.`, {
+      this.deps.notifier.warn(`Hand-off to ${handoff.agent} could not join the running turn (${describeError(error)}); it is delivered when the turn ends.`, {
         sessionID,
       })
     }
@@ -139,7 +125,7 @@ export class Joiner {
     }
     this.compacting.set(sessionID, { handoff, step })
     let answered = false
-    void this.opencode.summarize(sessionID, handoff.summaryModel).then(
+    void this.deps.opencode.summarize(sessionID, handoff.summaryModel).then(
       () => {
         answered = true
         this.summaryMissed(sessionID, handoff)
@@ -157,7 +143,7 @@ export class Joiner {
       }
     } catch (error) {
       // The request is on its way regardless; if it is stored after this step, it compacts in a turn of its own.
-      this.notifier.warn(`Could not see the compaction request stored in ${sessionID} (${describeError(error)}).`, { sessionID })
+      this.deps.notifier.warn(`Could not see the compaction request stored in ${sessionID} (${describeError(error)}).`, { sessionID })
     }
   }
 
@@ -166,7 +152,7 @@ export class Joiner {
     if (this.compacting.get(sessionID)?.handoff !== handoff) return
     this.compacting.delete(sessionID)
     this.putBack(handoff)
-    this.notifier.warn(`Compaction could not join the running turn (${describeError(error)}); it happens when the turn ends.`, { sessionID })
+    this.deps.notifier.warn(`Compaction could not join the running turn (${describeError(error)}); it happens when the turn ends.`, { sessionID })
   }
 
   /** The compaction ran but its summary's text never came (so the hand-off was not stored): it is sent now. */
@@ -174,15 +160,15 @@ export class Joiner {
     if (this.compacting.get(sessionID)?.handoff !== handoff) return
     this.compacting.delete(sessionID)
     this.putBack({ ...handoff, summarized: true })
-    this.notifier.warn(`The compaction's summary did not reach ${handoff.agent} within the turn; the hand-off is delivered now.`, { sessionID })
+    this.deps.notifier.warn(`The compaction's summary did not reach ${handoff.agent} within the turn; the hand-off is delivered now.`, { sessionID })
   }
 
   private putBack(handoff: Handoff): void {
-    this.book.putBack(handoff)
-    this.bus.publish(WorkQueued, { sessionID: handoff.sessionID })
+    this.deps.book.putBack(handoff)
+    this.deps.bus.publish(WorkQueued, { sessionID: handoff.sessionID })
   }
 
   private async newestID(sessionID: string): Promise<string | undefined> {
-    return (await this.opencode.messages(sessionID, 1)).at(-1)?.info.id
+    return (await this.deps.opencode.messages(sessionID, 1)).at(-1)?.info.id
   }
 }

@@ -49,27 +49,30 @@ describe("turns: one TurnBegan and one TurnEnded per turn, whichever signal come
     ])
   })
 
-  it("a prompt's answer ends the life at once, but the turn only at OpenCode's idle (a turn begun meanwhile is not taken for ended)", () => {
+  it("where OpenCode said a turn runs, its idle ends it, not the answer to the plugin's prompt (a turn begun meanwhile is not taken for ended)", () => {
     const { lifecycle, names } = setup()
     lifecycle.started("ses_c", marker())
     lifecycle.change("ses_c", { type: "began" })
+    lifecycle.began("ses_c") // status busy
     lifecycle.answered("ses_c", { state: "answered" }, "Done.")
     expect(lifecycle.life("ses_c")?.state).toEqual({ state: "answered" })
     expect(lifecycle.isRunning("ses_c")).toBe(true)
     expect(names()).not.toContain("turn.ended")
     lifecycle.ended("ses_c")
+    lifecycle.ended("ses_c")
     expect(lifecycle.isRunning("ses_c")).toBe(false)
     expect(names().filter((name) => name === "turn.ended")).toHaveLength(1)
   })
 
-  it("for a session in a worktree of its own (its events reach another copy), the prompt's answer ends the turn too", () => {
+  it("where OpenCode never said so (1.0 publishes no busy; a worktree's session is heard elsewhere), the answer ends the turn, once", () => {
     const { lifecycle, names } = setup()
     lifecycle.started("ses_c", marker())
     lifecycle.placed("ses_c", marker({ isolation: { kind: "worktree", root: "/r", prefix: "", directory: "/w", branch: "b", base: "c" } }))
     lifecycle.change("ses_c", { type: "began" })
     lifecycle.answered("ses_c", { state: "answered" })
     expect(lifecycle.isRunning("ses_c")).toBe(false)
-    expect(names().filter((name) => name === "turn.ended")).toHaveLength(1)
+    lifecycle.ended("ses_c") // an idle that does reach this copy after all
+    expect(names().filter((name) => name.startsWith("turn."))).toEqual(["turn.began", "turn.ended"])
   })
 
   it("tells an interruption once per turn, with the turn when a signal says it", () => {
@@ -116,7 +119,7 @@ describe("lives read back from the store", () => {
     expect(lifecycle.spent("ses_c").input).toBe(30)
     expect(await lifecycle.answers(lives[0]!, ["ses_c"])).toEqual(new Map([["ses_c", "Done."]]))
     await lifecycle.livesOf(CALLER, caller)
-    expect(reads).toEqual(["ses_c", "ses_gone", "ses_gone"])
+    expect(reads).toEqual(["ses_c", "ses_gone"])
   })
 
   it("brings back a started session whose turn ends after a restart, and tells its caller's parts", async () => {

@@ -10,7 +10,7 @@ import type { Opencode } from "../host/opencode.js"
 import { answersOf, mapLimited, READ_CONCURRENCY, readSession } from "./from-store.js"
 import { LifeChanged, SessionDeleted, TurnBegan, TurnEnded, TurnFailed, TurnInterrupted } from "./signals.js"
 
-/** Sessions remembered: their lives, and which ones the tool did not start. */
+/** Sessions remembered: their lives, which ones the tool did not start, which run, which are gone. */
 const REMEMBERED = 2_000
 
 /**
@@ -56,54 +56,54 @@ export class Lifecycle {
   change(sessionID: string, event: LifeEvent): void {
     const held = this.held.get(sessionID)
     if (!held) return
-    if (event.type === "began" || event.type === "delivered") this.began(sessionID)
+    const was = this.isRunning(sessionID)
+    if (!was && (event.type === "began" || event.type === "delivered")) this.endings.delete(sessionID)
     this.apply(held, event)
+    this.told(sessionID, was)
   }
 
-  /** A turn runs in `sessionID` (a busy status, a step's model request, a tool call there, a message the plugin sent). */
+  /** OpenCode says a turn runs in `sessionID` (a busy status, a step's model request, a tool call there). */
   began(sessionID: string): void {
     if (this.running.has(sessionID)) return
+    const was = this.isRunning(sessionID)
     this.running.add(sessionID)
-    this.endings.delete(sessionID)
-    this.bus.publish(TurnBegan, { sessionID })
+    if (!was) this.endings.delete(sessionID)
     const held = this.held.get(sessionID)
     if (held) this.apply(held, { type: "began" })
+    this.told(sessionID, was)
   }
 
   /** OpenCode says the turn in `sessionID` ended (its idle), in order with its other events. */
   ended(sessionID: string): void {
+    const was = this.isRunning(sessionID)
     const held = this.held.get(sessionID)
     if (held) this.apply(held, { type: "ended", how: this.endings.get(sessionID) ?? { state: "answered" } })
-    this.stopRunning(sessionID, held)
+    this.running.delete(sessionID)
+    this.told(sessionID, was)
+    if (was && !held && !this.others.has(sessionID)) this.cameBack(sessionID)
   }
 
   /**
-   * A prompt the plugin sent to `sessionID` answered: its turn ended so. Its life says so at
-   * once; whether a turn still runs there is OpenCode's idle to say (a turn begun meanwhile must
-   * never be taken for ended), except for a session whose events do not reach this copy of the
-   * plugin (one in a worktree of its own).
+   * A prompt the plugin sent to `sessionID` answered: its turn ended so. Its life says so at once.
+   * Where OpenCode said a turn runs there, its idle (in order with its other events) says when it
+   * is over, so that a turn begun meanwhile is never taken for ended; where it did not (OpenCode
+   * 1.0 publishes no busy status; a session in a worktree of its own is heard by another copy of
+   * the plugin), this answer does.
    */
   answered(sessionID: string, how: Ended, answer?: string): void {
     const held = this.held.get(sessionID)
-    if (held) {
-      const running = held.life.turns.filter((turn) => turn.state.state === "running").map((turn) => turn.key)
-      this.apply(held, { type: "ended", how })
-      if (answer !== undefined && how.state === "answered") for (const key of running) held.answers.set(key, answer)
-    }
-    if (held?.life.marker.isolation) this.stopRunning(sessionID, held)
+    if (!held) return
+    const was = this.isRunning(sessionID)
+    const running = held.life.turns.filter((turn) => turn.state.state === "running").map((turn) => turn.key)
+    this.apply(held, { type: "ended", how })
+    if (answer !== undefined && how.state === "answered") for (const key of running) held.answers.set(key, answer)
+    this.told(sessionID, was)
   }
 
-  /** A message the plugin sent to `sessionID` never got there: no turn runs for it. */
-  notSent(sessionID: string, error: string): void {
-    const held = this.held.get(sessionID)
-    if (held) this.apply(held, { type: "ended", how: { state: "failed", error } })
-    this.stopRunning(sessionID, held)
-  }
-
-  private stopRunning(sessionID: string, held: StoredLife | undefined): void {
-    if (!this.running.delete(sessionID)) return
-    this.bus.publish(TurnEnded, { sessionID })
-    if (!held && !this.others.has(sessionID)) this.cameBack(sessionID)
+  /** One TurnBegan and one TurnEnded per turn, whichever signal made it begin or end. */
+  private told(sessionID: string, was: boolean): void {
+    const now = this.isRunning(sessionID)
+    if (now !== was) this.bus.publish(now ? TurnBegan : TurnEnded, { sessionID })
   }
 
   /** The person interrupted the turn in `sessionID` (`turn`: the user message it answers, when the signal says). Once per turn. */
@@ -118,11 +118,11 @@ export class Lifecycle {
     this.bus.publish(TurnFailed, { sessionID, error })
   }
 
+  /** A session was deleted: told once, though both the plugin (a half-made session it removed) and OpenCode's event say it. */
   deleted(sessionID: string): void {
-    const held = this.held.get(sessionID)
-    // Told once: by the plugin that removed a half-made session, then by OpenCode's event.
     if (this.gone.has(sessionID)) return
     this.gone.add(sessionID)
+    const held = this.held.get(sessionID)
     if (held) this.apply(held, { type: "deleted" })
     this.held.delete(sessionID)
     this.others.add(sessionID)
@@ -156,7 +156,6 @@ export class Lifecycle {
     return running
   }
 
-  /** The life of a started session this copy holds. */
   life(sessionID: string): Life | undefined {
     return this.held.get(sessionID)?.life
   }
@@ -199,7 +198,7 @@ export class Lifecycle {
     return new Map(keys.flatMap((key) => (held?.answers.has(key) ? [[key, held.answers.get(key) ?? ""] as const] : [])))
   }
 
-  /** How many things this copy holds: for the memory benchmark and tests. */
+  /** How many lives this copy holds: for the memory benchmark and tests. */
   size(): number {
     return this.held.size
   }
@@ -236,7 +235,8 @@ export class Lifecycle {
         const caller = known ?? (callerID ? { id: callerID, messages: (await readSession(this.opencode, callerID)) ?? [] } : undefined)
         const stored = messages && caller && lifeFromStore(sessionID, messages, caller, this.running.has(sessionID))
         if (!stored) {
-          if (messages && !known) this.others.add(sessionID)
+          // Gone, or not the tool's: not read again.
+          if (!messages || !known) this.others.add(sessionID)
           return undefined
         }
         if (!this.held.has(sessionID)) this.held.set(sessionID, stored)

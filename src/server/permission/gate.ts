@@ -17,7 +17,7 @@ export class PermissionDeniedError extends SessionToolError {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === "function"
+  return (typeof value === "object" || typeof value === "function") && value !== null && "then" in value && typeof value.then === "function"
 }
 
 /**
@@ -30,17 +30,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 export class PermissionGate {
   private config: Promise<PermissionConfig[]> | undefined
 
-  private readonly opencode: Opencode
-  private readonly location: ConfigLocation
-  private readonly host: HostCapabilities
-  private readonly notifier: Notifier
-
-  constructor(deps: { opencode: Opencode; location: ConfigLocation; host: HostCapabilities; notifier: Notifier }) {
-    this.opencode = deps.opencode
-    this.location = deps.location
-    this.host = deps.host
-    this.notifier = deps.notifier
-  }
+  constructor(private readonly deps: { opencode: Opencode; location: ConfigLocation; host: HostCapabilities; notifier: Notifier }) {}
 
   async check(context: ToolContext, request: PermissionRequest): Promise<void> {
     const pattern = `${request.mode}:${request.agent}`
@@ -49,7 +39,7 @@ export class PermissionGate {
       try {
         await asking
       } catch (error) {
-        this.notifier.warn(`Not allowed: session ${pattern} (${describeError(error)})`, { sessionID: context.sessionID })
+        this.deps.notifier.warn(`Not allowed: session ${pattern} (${describeError(error)})`, { sessionID: context.sessionID })
         // OpenCode's own error, unchanged: it stops the turn when the person says no.
         throw error
       }
@@ -57,19 +47,20 @@ export class PermissionGate {
     }
     const rules = rulesForAgent(await this.rules(context), context.agent)
     // Worth telling the person only when they wrote rules that OpenCode would have applied.
-    if (rules.some((rule) => wildcardMatch("session", rule.permission))) this.host.lacks("permission-prompt", asking.unavailable)
+    if (rules.some((rule) => wildcardMatch("session", rule.permission))) this.deps.host.lacks("permission-prompt", asking.unavailable)
     const verdict = evaluate(rules, "session", pattern)
     if (verdict.action === "allow") return
     const where = verdict.rule
       ? `your rule ${verdict.rule.source}.${verdict.rule.permission} "${verdict.rule.pattern}": "${verdict.rule.action}"`
       : "your rules"
     const refusal = verdict.action === "deny" ? words.refusal.denied(pattern, where) : words.refusal.needsApproval(pattern, where)
-    this.notifier.warn(refusal, { sessionID: context.sessionID })
+    this.deps.notifier.warn(refusal, { sessionID: context.sessionID })
     throw new PermissionDeniedError(refusal)
   }
 
   private askHost(context: ToolContext, pattern: string, request: PermissionRequest): PromiseLike<unknown> | { unavailable: string } {
-    const ask = (context as { ask?: unknown }).ask
+    // Typed as always there, but older releases (1.0) give a context without it.
+    const ask: unknown = Reflect.get(context, "ask")
     if (typeof ask !== "function") return { unavailable: "the tool context has no ask()" }
     const asked: unknown = ask.call(context, {
       permission: "session",
@@ -86,13 +77,14 @@ export class PermissionGate {
    * Read once per instance: OpenCode makes a new instance, and plugin, when its configuration changes.
    */
   private rules(context: ToolContext): Promise<PermissionConfig[]> {
-    const directory = this.location.directory ?? (context as { directory?: string }).directory ?? process.cwd()
-    this.config ??= (async () => [await this.opencode.config(), readWrittenPermissions(this.location.env, directory, this.location.worktree)])().catch(
-      (error: unknown) => {
-        this.config = undefined
-        throw new SessionToolError(words.refusal.rulesUnreadable(describeError(error)))
-      },
-    )
+    const directory = this.deps.location.directory ?? (context.directory || process.cwd())
+    this.config ??= (async () => [
+      await this.deps.opencode.config(),
+      readWrittenPermissions(this.deps.location.env, directory, this.deps.location.worktree),
+    ])().catch((error: unknown) => {
+      this.config = undefined
+      throw new SessionToolError(words.refusal.rulesUnreadable(describeError(error)))
+    })
     return this.config
   }
 }

@@ -9,7 +9,7 @@ import type { Opencode } from "../host/opencode.js"
 import { shared } from "../host/process.js"
 import type { Placement, PlannedIsolation } from "../isolation/placement.js"
 import type { Lifecycle } from "../lifecycle/lifecycle.js"
-import { asWritten, startedText, words, type Wording } from "../words/index.js"
+import { startedText, words, type Wording } from "../words/index.js"
 
 const ACCEPT_TIMEOUT_MS = 30_000
 /** How long, once accepted, the tool waits for the started turn's first model request before returning anyway. */
@@ -39,19 +39,7 @@ export class FirstTurns {
   private readonly accepting = shared().accepting
   private readonly requesting = shared().requesting
 
-  private readonly opencode: Opencode
-  private readonly lifecycle: Lifecycle
-  private readonly placement: Placement
-  private readonly notifier: Notifier
-  private readonly wording: Wording
-
-  constructor(deps: { opencode: Opencode; lifecycle: Lifecycle; placement: Placement; notifier: Notifier; wording?: Wording }) {
-    this.opencode = deps.opencode
-    this.lifecycle = deps.lifecycle
-    this.placement = deps.placement
-    this.notifier = deps.notifier
-    this.wording = deps.wording ?? asWritten
-  }
+  constructor(private readonly deps: { opencode: Opencode; lifecycle: Lifecycle; placement: Placement; notifier: Notifier; wording?: Wording }) {}
 
   /** A session has stored a new user message the plugin sent (the `chat.message` hook). */
   accepted(sessionID: string): void {
@@ -89,10 +77,10 @@ export class FirstTurns {
     // An isolated session's turn runs in its worktree's own OpenCode instance, whose hooks this
     // plugin copy does not hear: there, the prompt's answer (or failure) is all that tells.
     const signals = marker.isolation ? undefined : this.listen(session.id)
-    const turn = this.opencode
+    const turn = this.deps.opencode
       .prompt(session.id, {
         agent: call.agent,
-        text: startedText({ agent: call.callerAgent, sessionID: call.sessionID }, marker.mode, marker.report, call.text, this.wording),
+        text: startedText({ agent: call.callerAgent, sessionID: call.sessionID }, marker.mode, marker.report, call.text, this.deps.wording),
         model: call.model,
         metadata: markerMetadata(marker),
       })
@@ -107,8 +95,8 @@ export class FirstTurns {
 
   /** Gives the session our title (done off the path of its first message): it works without, so a failure is only a warning. */
   retitle(session: StartedSession): void {
-    this.opencode.setTitle(session.id, session.title).catch((error: unknown) => {
-      this.notifier.warn(`Could not title the session ${session.id}: ${describeError(error)}`, { sessionID: session.id })
+    this.deps.opencode.setTitle(session.id, session.title).catch((error: unknown) => {
+      this.deps.notifier.warn(`Could not title the session ${session.id}: ${describeError(error)}`, { sessionID: session.id })
     })
   }
 
@@ -117,8 +105,8 @@ export class FirstTurns {
     try {
       const isolation = { ...planned, base: await planned.base }
       const placed: StartMarker = { ...marker, isolation }
-      this.lifecycle.placed(sessionID, placed)
-      await this.placement.create(sessionID, isolation)
+      this.deps.lifecycle.placed(sessionID, placed)
+      await this.deps.placement.create(sessionID, isolation)
       return placed
     } catch (error) {
       return this.abandon(sessionID, error)
@@ -164,21 +152,21 @@ export class FirstTurns {
   /** A start that failed: nothing of it is remembered, the half-made session is removed, and the failure goes on. */
   private async abandon(sessionID: string, error: unknown): Promise<never> {
     try {
-      await this.opencode.deleteSession(sessionID)
+      await this.deps.opencode.deleteSession(sessionID)
     } catch (cleanup) {
-      this.notifier.error(`Could not remove the unused session ${sessionID}: ${describeError(cleanup)}`, { sessionID })
+      this.deps.notifier.error(`Could not remove the unused session ${sessionID}: ${describeError(cleanup)}`, { sessionID })
     }
     throw error
   }
 
   private outcome(session: StartedSession, answer: Stored): TurnEnd {
     const how = endedBy(answer)
-    if (how.state === "failed") this.notifier.error(`${session.title}: turn failed (${how.error})`, { sessionID: session.id })
+    if (how.state === "failed") this.deps.notifier.error(`${session.title}: turn failed (${how.error})`, { sessionID: session.id })
     return { how, answer: answerText(answer) }
   }
 
   private failure(session: StartedSession, error: unknown): TurnEnd {
-    this.notifier.error(`${session.title}: its turn failed: ${describeError(error)}`, { sessionID: session.id })
+    this.deps.notifier.error(`${session.title}: its turn failed: ${describeError(error)}`, { sessionID: session.id })
     return { how: { state: "failed", error: describeError(error) } }
   }
 }

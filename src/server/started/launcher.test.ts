@@ -77,12 +77,13 @@ describe("Launcher", () => {
     expect(book.admit("ses_child", 8)).toEqual({ ok: false, limit: 8 })
     expect(book.admit("ses_child", 7)).toEqual({ ok: true })
 
+    // OpenCode says the turn runs: then its idle, not the prompt's answer, says when it is over.
+    lifecycle.began("ses_child")
     end("ses_child").answer(assistant("a9", "Found it."))
     await vi.waitFor(() => expect(first("ses_child")).toEqual({ state: "answered" }))
     // The answer is known without reading the store (this fake has no messages to read).
     const life = lifecycle.life("ses_child")!
     expect(await lifecycle.answers(life, ["ses_child"])).toEqual(new Map([["ses_child", "Found it."]]))
-    // Whether a turn still runs there is OpenCode's idle to say.
     expect(lifecycle.isRunning("ses_child")).toBe(true)
     lifecycle.ended("ses_child")
     expect(lifecycle.isRunning("ses_child")).toBe(false)

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest"
 import type { CallRecord } from "../../core/protocol.js"
-import { callRecordOf, readStored } from "../../core/stored.js"
+import { readStored, type StoredPart } from "../../core/stored.js"
+
+const callRecordOf = (part: StoredPart) => part.record
 import { CallRecords } from "./records.js"
 
 const record: CallRecord = { kind: "handoff", v: 1, fromAgent: "build", mode: "message", agent: "plan" }

@@ -16,7 +16,6 @@ import type { FirstTurns } from "../../started/first-turn.js"
 import type { Launcher } from "../../started/launcher.js"
 import type { Reporter } from "../../started/reporter.js"
 import type { Stopper } from "../../started/stopper.js"
-import type { Waits } from "../../started/waits.js"
 import type { PendingCallers } from "../../state/pending.js"
 import type { Wording } from "../../words/index.js"
 
@@ -36,7 +35,6 @@ export type ToolServices = {
   host: HostCapabilities
   permissions: PermissionGate
   reporter: Reporter
-  waits: Waits
   headless: HeadlessSessions
   worktrees: Worktrees
   placement: Placement

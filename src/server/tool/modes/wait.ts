@@ -1,3 +1,4 @@
+import type { Bus } from "../../../core/bus.js"
 import type { Answered } from "../../../core/gather.js"
 import { isFinished, owedTurns, type OwedTurn } from "../../../core/life.js"
 import { reportedIn } from "../../../core/lineage.js"
@@ -5,6 +6,7 @@ import { PROTOCOL, sessionOfKey } from "../../../core/protocol.js"
 import { allFinished, MAX_WAIT_SECONDS, waitSeconds, waitTargets } from "../../../core/wait.js"
 import { SessionToolError } from "../../host/errors.js"
 import { worktreeState } from "../../isolation/describe.js"
+import { LifeChanged, SessionDeleted } from "../../lifecycle/signals.js"
 import { words } from "../../words/index.js"
 import type { Done, ToolServices } from "./services.js"
 
@@ -16,10 +18,10 @@ export type WaitCall = { sessionID: string; session?: string; timeout?: number; 
  * answers it returns are not reported again.
  */
 export async function wait(
-  services: Pick<ToolServices, "opencode" | "lifecycle" | "waits" | "reporter" | "options" | "worktrees">,
+  services: Pick<ToolServices, "opencode" | "lifecycle" | "bus" | "reporter" | "options" | "worktrees">,
   call: WaitCall,
 ): Promise<Done> {
-  const { opencode, lifecycle, waits, reporter } = services
+  const { opencode, lifecycle, bus, reporter } = services
   const limit = waitSeconds(call.timeout, services.options.waitTimeout)
   if (!limit.ok) throw new SessionToolError(words.refusal.waitTimeout(call.timeout, MAX_WAIT_SECONDS))
   const callerID = call.sessionID
@@ -44,7 +46,7 @@ export async function wait(
   let sessions: OwedTurn[]
   let timedOut = false
   for (;;) {
-    const next = waits.next(callerID)
+    const next = changeOf(bus, callerID)
     sessions = await look()
     if (allFinished(sessions)) {
       next.cancel()
@@ -87,6 +89,17 @@ export async function wait(
 
 function deleted(key: string): OwedTurn {
   return { key, sessionID: sessionOfKey(key), title: "(deleted)", agent: "?", mode: "new", report: "none", call: "", state: { state: "deleted" } }
+}
+
+/** The next change to a session `callerID` started (its life, or its deletion). Asked for before looking, so that none falls between. */
+function changeOf(bus: Bus, callerID: string): { woken: Promise<void>; cancel: () => void } {
+  let wake!: () => void
+  const woken = new Promise<void>((resolve) => (wake = resolve))
+  const heard = (change: { callerID?: string }) => void (change.callerID === callerID && wake())
+  const offs = [bus.on(LifeChanged, heard), bus.on(SessionDeleted, heard)]
+  const cancel = () => offs.forEach((off) => off())
+  void woken.then(cancel)
+  return { woken, cancel }
 }
 
 function sleep(woken: Promise<void>, ms: number, abort: AbortSignal): Promise<"woken" | "timeout" | "aborted"> {
