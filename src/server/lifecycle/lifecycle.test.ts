@@ -90,6 +90,35 @@ describe("turns: one TurnBegan and one TurnEnded per turn, whichever signal come
   })
 })
 
+describe("answers and the caller's turns, known without a read", () => {
+  it("keeps the text a turn streamed as its answer when its idle ends it; a newer answer replaces an older one", async () => {
+    const { lifecycle, reads } = setup()
+    lifecycle.started("ses_c", marker())
+    lifecycle.change("ses_c", { type: "began" })
+    lifecycle.began("ses_c")
+    lifecycle.texted("ses_c", "a1", "p1", "Thinking")
+    lifecycle.texted("ses_c", "a2", "p1", "Found it")
+    lifecycle.texted("ses_c", "a2", "p2", "in the cache.")
+    lifecycle.texted("ses_other", "a3", "p1", "Not held: not kept.")
+    lifecycle.ended("ses_c")
+    expect(await lifecycle.answers(lifecycle.life("ses_c")!, ["ses_c"])).toEqual(new Map([["ses_c", "Found it\nin the cache."]]))
+    expect(reads).toEqual([])
+  })
+
+  it("knows the caller's turn each owed turn was asked in, and when that turn is over", () => {
+    const { lifecycle } = setup()
+    lifecycle.began(CALLER)
+    lifecycle.started("ses_c", marker())
+    expect(lifecycle.askedIn("ses_c", "ses_c")).toEqual({ turn: 1, over: false })
+    lifecycle.ended(CALLER)
+    expect(lifecycle.askedIn("ses_c", "ses_c")).toEqual({ turn: 1, over: true })
+    lifecycle.began(CALLER)
+    lifecycle.change("ses_c", { type: "followed-up", key: "ses_c/fu1", followUp: { id: "fu1", agent: "plan", report: "each", call: "a5" } })
+    expect(lifecycle.askedIn("ses_c", "ses_c")).toEqual({ turn: 1, over: true })
+    expect(lifecycle.askedIn("ses_c", "ses_c/fu1")).toEqual({ turn: 2, over: false })
+  })
+})
+
 describe("what started sessions spent", () => {
   it("counts each answer once, as OpenCode updates it, and not the answers a fork copied from before it started", () => {
     const { lifecycle } = setup()

@@ -1,17 +1,13 @@
-import { BoundedMap, BoundedSet } from "../../core/bounded.js"
+import { BoundedSet } from "../../core/bounded.js"
 import type { Bus } from "../../core/bus.js"
-import { firstLife, isRunning as runs, next, type Ended, type Life, type LifeEvent } from "../../core/life.js"
-import { startedIn, startMarkerOf } from "../../core/lineage.js"
-import { lifeFromStore, NOTHING_SPENT, totalSpent, type Caller, type Spent, type StoredLife } from "../../core/outcome.js"
+import { firstLife, isRunning as runs, next, type Ended, type LifeEvent } from "../../core/life.js"
+import type { Spent } from "../../core/outcome.js"
 import type { StartMarker } from "../../core/protocol.js"
-import type { Stored } from "../../core/stored.js"
 import { describeError } from "../host/errors.js"
 import type { Opencode } from "../host/opencode.js"
-import { answersOf, mapLimited, READ_CONCURRENCY, readSession } from "./from-store.js"
+import { HeldLives, REMEMBERED, type Held } from "./held-lives.js"
 import { LifeChanged, SessionDeleted, TurnBegan, TurnEnded, TurnFailed, TurnInterrupted } from "./signals.js"
-
-/** Sessions remembered: their lives, which ones the tool did not start, which run, which are gone. */
-const REMEMBERED = 2_000
+import { TurnNotes } from "./turn-notes.js"
 
 /**
  * The one owner of what the sessions the tool started are doing (core/life.ts), and of whether a
@@ -21,29 +17,24 @@ const REMEMBERED = 2_000
  * per turn, TurnInterrupted, TurnFailed, SessionDeleted, LifeChanged. Memory is a cache of the
  * store: a life it does not hold is read back from OpenCode (./from-store.ts).
  */
-export class Lifecycle {
-  private readonly held = new BoundedMap<string, StoredLife>(REMEMBERED)
-  /** Sessions found not to be started by the tool: their turns cost no read. */
-  private readonly others = new BoundedSet<string>(REMEMBERED)
-  /** Sessions a turn runs in now. */
-  private readonly running = new BoundedSet<string>(REMEMBERED)
-  /** How the running turn of a session is ending, as OpenCode's signals told before its idle. */
-  private readonly endings = new BoundedMap<string, Ended>(REMEMBERED)
+export class Lifecycle extends HeldLives {
+  private readonly notes = new TurnNotes()
   /** Sessions deleted: late signals about them change nothing. */
   private readonly gone = new BoundedSet<string>(REMEMBERED)
-  private readonly reading = new Map<string, Promise<StoredLife | undefined>>()
-
   constructor(
     private readonly bus: Bus,
-    private readonly opencode: Opencode,
+    opencode: Opencode,
     /** Hears what could not be read back (the person is told). */
     private readonly warn: (message: string) => void,
-  ) {}
+  ) {
+    super(opencode)
+  }
 
   /** The tool started `sessionID` with this marker on its first message: its first turn waits to be sent. */
   started(sessionID: string, marker: StartMarker): void {
     this.others.delete(sessionID)
-    this.held.set(sessionID, { life: firstLife(sessionID, marker), usage: new Map(), answers: new Map(), since: Date.now() })
+    const askedIn = new Map([[sessionID, this.notes.begun(marker.fromSession)]])
+    this.held.set(sessionID, { life: firstLife(sessionID, marker), usage: new Map(), answers: new Map(), since: Date.now(), askedIn })
   }
 
   /** Its worktree is made: from now on its marker names it (and its turns run where this copy does not hear them). */
@@ -57,7 +48,8 @@ export class Lifecycle {
     const held = this.held.get(sessionID)
     if (!held) return
     const was = this.isRunning(sessionID)
-    if (!was && (event.type === "began" || event.type === "delivered")) this.endings.delete(sessionID)
+    if (!was && (event.type === "began" || event.type === "delivered")) this.notes.began(sessionID)
+    if (event.type === "followed-up") held.askedIn.set(event.key, this.notes.begun(held.life.marker.fromSession))
     this.apply(held, event)
     this.told(sessionID, was)
   }
@@ -67,7 +59,7 @@ export class Lifecycle {
     if (this.running.has(sessionID)) return
     const was = this.isRunning(sessionID)
     this.running.add(sessionID)
-    if (!was) this.endings.delete(sessionID)
+    if (!was) this.notes.began(sessionID)
     const held = this.held.get(sessionID)
     if (held) this.apply(held, { type: "began" })
     this.told(sessionID, was)
@@ -77,7 +69,7 @@ export class Lifecycle {
   ended(sessionID: string): void {
     const was = this.isRunning(sessionID)
     const held = this.held.get(sessionID)
-    if (held) this.apply(held, { type: "ended", how: this.endings.get(sessionID) ?? { state: "answered" } })
+    if (held) this.apply(held, { type: "ended", how: this.notes.ending(sessionID) ?? { state: "answered" } }, this.notes.answer(sessionID))
     this.running.delete(sessionID)
     this.told(sessionID, was)
     if (was && !held && !this.others.has(sessionID)) this.cameBack(sessionID)
@@ -94,9 +86,7 @@ export class Lifecycle {
     const held = this.held.get(sessionID)
     if (!held) return
     const was = this.isRunning(sessionID)
-    const running = held.life.turns.filter((turn) => turn.state.state === "running").map((turn) => turn.key)
-    this.apply(held, { type: "ended", how })
-    if (answer !== undefined && how.state === "answered") for (const key of running) held.answers.set(key, answer)
+    this.apply(held, { type: "ended", how }, answer)
     this.told(sessionID, was)
   }
 
@@ -108,13 +98,13 @@ export class Lifecycle {
 
   /** The person interrupted the turn in `sessionID` (`turn`: the user message it answers, when the signal says). Once per turn. */
   interrupted(sessionID: string, turn?: string): void {
-    if (this.endings.get(sessionID)?.state === "interrupted") return
-    this.endings.set(sessionID, { state: "interrupted" })
+    if (this.notes.ending(sessionID)?.state === "interrupted") return
+    this.notes.endsAs(sessionID, { state: "interrupted" })
     this.bus.publish(TurnInterrupted, { sessionID, ...(turn ? { turn } : {}) })
   }
 
   failed(sessionID: string, error: string): void {
-    this.endings.set(sessionID, { state: "failed", error })
+    this.notes.endsAs(sessionID, { state: "failed", error })
     this.bus.publish(TurnFailed, { sessionID, error })
   }
 
@@ -137,6 +127,11 @@ export class Lifecycle {
     if (held && created >= held.since) held.usage.set(messageID, spent)
   }
 
+  /** A text part of an answer in `sessionID`, as OpenCode streamed it: the turn's answer, known when it ends. */
+  texted(sessionID: string, messageID: string, partID: string, text: string): void {
+    if (this.held.has(sessionID)) this.notes.texted(sessionID, messageID, partID, text)
+  }
+
   /** Whether a turn runs in `sessionID` now: the one answer. */
   isRunning(sessionID: string): boolean {
     const held = this.held.get(sessionID)
@@ -156,59 +151,27 @@ export class Lifecycle {
     return running
   }
 
-  life(sessionID: string): Life | undefined {
-    return this.held.get(sessionID)?.life
-  }
-
-  /** What a started session's own turns have cost so far. */
-  spent(sessionID: string): Spent {
+  /**
+   * For an owed turn of a session this copy launched: the turn of its caller it was asked for in
+   * (how many turns the caller had begun then), and whether that turn of the caller is over.
+   * Undefined for a life read back from the store: there, the caller's history tells.
+   */
+  askedIn(sessionID: string, key: string): { turn: number; over: boolean } | undefined {
     const held = this.held.get(sessionID)
-    return held ? totalSpent(held.usage.values()) : NOTHING_SPENT
+    const turn = held?.askedIn.get(key)
+    if (!held || turn === undefined) return undefined
+    const callerID = held.life.marker.fromSession
+    return { turn, over: !this.isRunning(callerID) || this.notes.begun(callerID) > turn }
   }
 
-  /** The started sessions this copy holds whose caller is `callerID`. */
-  heldChildren(callerID: string): Life[] {
-    return [...this.held.values()].map((held) => held.life).filter((life) => life.marker.fromSession === callerID)
-  }
-
-  /** The life of `sessionID`, read back from the store if this copy does not hold it; undefined if the tool did not start it (or it is gone). */
-  async find(sessionID: string): Promise<Life | undefined> {
-    const held = this.held.get(sessionID)
-    if (held || this.others.has(sessionID)) return held?.life
-    return (await this.read(sessionID))?.life
-  }
-
-  /** Every session `callerID` started, in call order, with its life (read back where not held). */
-  async livesOf(callerID: string, callerMessages: readonly Stored[]): Promise<Life[]> {
-    const ids = startedIn(callerMessages)
-    for (const life of this.heldChildren(callerID)) if (!ids.includes(life.sessionID)) ids.push(life.sessionID)
-    const lives = await mapLimited(ids, READ_CONCURRENCY, async (sessionID) => {
-      const held = this.held.get(sessionID)
-      if (held || this.others.has(sessionID)) return held?.life
-      return (await this.read(sessionID, { id: callerID, messages: callerMessages }))?.life
-    })
-    return lives.filter((life): life is Life => life !== undefined)
-  }
-
-  /** The answers' texts of these turns of a started session (those that answered): from the store, read once. */
-  async answers(life: Life, keys: readonly string[]): Promise<Map<string, string>> {
-    const held = this.held.get(life.sessionID)
-    const missing = keys.filter((key) => !held?.answers.has(key))
-    if (missing.length) for (const [key, answer] of await answersOf(this.opencode, life, missing)) held?.answers.set(key, answer)
-    return new Map(keys.flatMap((key) => (held?.answers.has(key) ? [[key, held.answers.get(key) ?? ""] as const] : [])))
-  }
-
-  /** How many lives this copy holds: for the memory benchmark and tests. */
-  size(): number {
-    return this.held.size
-  }
-
-  private apply(held: StoredLife, event: LifeEvent): void {
+  /** Moves a life by the one transition, and tells what changed; `answer`: the text of the turn that answered, kept for its report. */
+  private apply(held: Held, event: LifeEvent, answer?: string): void {
     const before = held.life
     const after = next(before, event)
     if (after === before) return
     held.life = after
     const keys = after.turns.filter((turn, index) => turn !== before.turns[index]).map((turn) => turn.key)
+    if (answer !== undefined && after.state.state === "answered") for (const key of keys) held.answers.set(key, answer)
     this.bus.publish(LifeChanged, { sessionID: after.sessionID, callerID: after.marker.fromSession, keys, state: after.state })
   }
 
@@ -223,27 +186,5 @@ export class Lifecycle {
       },
       (error: unknown) => this.warn(`Could not read back session ${sessionID} after its turn ended: ${describeError(error)}`),
     )
-  }
-
-  /** Reads one session's life from the store (once at a time); a `known` caller spares a read of its messages. */
-  private read(sessionID: string, known?: Caller): Promise<StoredLife | undefined> {
-    let reading = this.reading.get(sessionID)
-    if (!reading) {
-      reading = (async () => {
-        const messages = await readSession(this.opencode, sessionID)
-        const callerID = known?.id ?? (messages && startMarkerOf(messages)?.fromSession)
-        const caller = known ?? (callerID ? { id: callerID, messages: (await readSession(this.opencode, callerID)) ?? [] } : undefined)
-        const stored = messages && caller && lifeFromStore(sessionID, messages, caller, this.running.has(sessionID))
-        if (!stored) {
-          // Gone, or not the tool's: not read again.
-          if (!messages || !known) this.others.add(sessionID)
-          return undefined
-        }
-        if (!this.held.has(sessionID)) this.held.set(sessionID, stored)
-        return this.held.get(sessionID)
-      })().finally(() => this.reading.delete(sessionID))
-      this.reading.set(sessionID, reading)
-    }
-    return reading
   }
 }

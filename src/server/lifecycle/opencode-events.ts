@@ -36,6 +36,12 @@ export class OpencodeEvents {
         this.lifecycle.used(info.sessionID, info.id, info.time.created, spentOn(info))
         return
       }
+      case "message.part.updated": {
+        // An answer's text as it streams: known when the turn ends, without a read.
+        const part = event.properties.part
+        if (part.type === "text" && !part.synthetic) this.lifecycle.texted(part.sessionID, part.messageID, part.id, part.text)
+        return
+      }
       case "session.error": {
         const { sessionID, error } = event.properties
         if (!sessionID || !error) return

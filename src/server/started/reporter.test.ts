@@ -31,7 +31,13 @@ function callerWith(children: Record<string, ReportStyle>, over = true, more: St
 
 /** Two copies of the plugin share the process and the files; each has its own book and lifecycle over the same store. */
 function copy(store: Record<string, Stored[]>) {
-  const opencode = fakeOpencode({ messages: async (sessionID: string) => store[sessionID] ?? [] })
+  const reads: string[] = []
+  const opencode = fakeOpencode({
+    messages: async (sessionID: string) => {
+      reads.push(sessionID)
+      return store[sessionID] ?? []
+    },
+  })
   const parts = lifecycleOver(opencode)
   const book = new HandoffBook(8)
   const notifier = { info: () => undefined, error: (message: string) => parts.warnings.push(message) } as unknown as Notifier
@@ -45,7 +51,7 @@ function copy(store: Record<string, Stored[]>) {
     worktrees: {} as Worktrees,
   })
   const reports = () => book.pending(CALLER).filter((handoff) => handoff.kind === "report")
-  return { ...parts, book, reporter, reports }
+  return { ...parts, book, reporter, reports, reads }
 }
 
 function finish(parts: ReturnType<typeof copy>, sessionID: string, report: ReportStyle, how: "answered" | "failed" = "answered") {
@@ -57,7 +63,7 @@ function finish(parts: ReturnType<typeof copy>, sessionID: string, report: Repor
 }
 
 describe("Reporter", () => {
-  it("sends an `each` session's answer back once it finishes, once, and asks for its delivery", async () => {
+  it("sends an `each` session's answer back once it finishes, once, and asks for its delivery, with no read", async () => {
     const store = { [CALLER]: callerWith({ ses_a: "each" }) }
     const parts = copy(store)
     finish(parts, "ses_a", "each")
@@ -66,6 +72,8 @@ describe("Reporter", () => {
     expect(report!.covers?.map((sender) => sender.key)).toEqual(["ses_a"])
     expect(report!.text).toContain("Answer of ses_a.")
     expect(parts.names()).toContain("work.queued")
+    // This copy started it and OpenCode has not restarted: memory knows everything the decision needs.
+    expect(parts.reads).toEqual([])
     expect(parts.reporter.owes(CALLER)).toBe(true) // queued, not delivered
     parts.reporter.changed(parts.lifecycle.life("ses_a"), ["ses_a"])
     await new Promise((resolve) => setTimeout(resolve, 20))
@@ -73,13 +81,13 @@ describe("Reporter", () => {
   })
 
   it("holds a turn's `together` answers until all have finished and the turn is over, then sends one message", async () => {
-    const store = { [CALLER]: callerWith({ ses_a: "together", ses_b: "together" }, false) }
-    const parts = copy(store)
+    const parts = copy({})
+    parts.lifecycle.began(CALLER) // the caller's turn, which starts them
     finish(parts, "ses_a", "together")
     finish(parts, "ses_b", "together", "failed")
     await new Promise((resolve) => setTimeout(resolve, 20))
     expect(parts.reports()).toEqual([]) // the caller's turn may still start more
-    store[CALLER] = callerWith({ ses_a: "together", ses_b: "together" }, true)
+    parts.lifecycle.ended(CALLER)
     parts.reporter.turnEnded(CALLER)
     await vi.waitFor(() => expect(parts.reports()).toHaveLength(1))
     const [report] = parts.reports()
@@ -87,12 +95,21 @@ describe("Reporter", () => {
     expect(report!.text).toMatch(/Answer of ses_a\.[\s\S]*Its turn failed: APIError: down/)
   })
 
-  it("sends nothing the store says reached the caller already, nor what a wait collected", async () => {
+  it("decides from the store for sessions read back from it (after a restart): what reached the caller is not sent again", async () => {
     const reported = stored(user("u2", "[Report]", { kind: "report", fromAgent: "plan", fromSession: "ses_a", sessions: ["ses_a"] }))
-    const store = { [CALLER]: callerWith({ ses_a: "each", ses_b: "each" }, true, reported) }
+    const child = (id: string) => stored(user(`${id}_u`, "go", startMarker(CALLER, { report: "each", call: "a1" })), assistant(`${id}_a`, `Answer of ${id}.`))
+    const store = { [CALLER]: callerWith({ ses_a: "each", ses_b: "each" }, true, reported), ses_a: child("ses_a"), ses_b: child("ses_b") }
     const parts = copy(store)
+    parts.reporter.resume(CALLER)
+    await vi.waitFor(() => expect(parts.reports()).toHaveLength(1))
+    expect(parts.reports()[0]!.covers?.map((sender) => sender.key)).toEqual(["ses_b"])
+    expect(parts.reports()[0]!.text).toContain("Answer of ses_b.")
+    expect(parts.reads).toContain(CALLER)
+  })
+
+  it("sends nothing a wait collected", async () => {
+    const parts = copy({})
     parts.reporter.collected(CALLER, ["ses_b"])
-    finish(parts, "ses_a", "each")
     finish(parts, "ses_b", "each")
     await new Promise((resolve) => setTimeout(resolve, 30))
     expect(parts.reports()).toEqual([])

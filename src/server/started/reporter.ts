@@ -113,6 +113,29 @@ export class Reporter {
   }
 
   private async decideNow(callerID: string): Promise<void> {
+    const known = this.dueFromMemory(callerID)
+    await (known ? this.sendDue(callerID, known.due, known.lives) : this.fromStore(callerID))
+  }
+
+  /**
+   * What is due, from memory alone, when this copy launched every session the caller has (and
+   * OpenCode has not restarted since): no read stands between a session's answer and its report.
+   * Undefined when memory cannot tell.
+   */
+  private dueFromMemory(callerID: string): { due: DueReport[]; lives: Life[] } | undefined {
+    const { lifecycle } = this.deps
+    if (this.resumedAt.has(callerID)) return undefined
+    const lives = lifecycle.heldChildren(callerID)
+    const owed = lives.flatMap(owedTurns).map((turn) => ({ ...turn, asked: lifecycle.askedIn(turn.sessionID, turn.key) }))
+    if (!owed.every((turn) => turn.asked)) return undefined
+    const members: Member[] = owed
+      .filter((turn) => turn.report !== "none" && !this.reported(turn.key))
+      .map((turn) => ({ ...turn, turn: String(turn.asked?.turn) }))
+    const over = (turn: string) => owed.some((one) => String(one.asked?.turn) === turn && one.asked?.over)
+    return { due: dueReports(members, new Set(), over), lives }
+  }
+
+  private async fromStore(callerID: string): Promise<void> {
     const { opencode, lifecycle } = this.deps
     const callerMessages = await opencode.messages(callerID)
     const reported = reportedIn(callerMessages)
@@ -126,7 +149,11 @@ export class Reporter {
     const resumedAt = this.resumedAt.get(callerID) ?? 0
     const before = (turn: string) => (callerMessages.find((message) => message.info.id === turn)?.info.time?.created ?? Infinity) < resumedAt
     const over = (turn: string) => turnOver(callerMessages, turn, lifecycle.isRunning(callerID)) || before(turn)
-    for (const report of dueReports(members, reported, over)) {
+    await this.sendDue(callerID, dueReports(members, reported, over), lives)
+  }
+
+  private async sendDue(callerID: string, due: readonly DueReport[], lives: readonly Life[]): Promise<void> {
+    for (const report of due) {
       await this.fill(report, lives)
       this.send(callerID, report)
     }
