@@ -46,15 +46,6 @@ export class HandoffBook {
     return handoff
   }
 
-  /**
-   * A session started by the tool inherits its starter's automatic-turn count, plus one, so a
-   * chain of spawns is bounded like a chain of hand-offs. Set before its first turn can call.
-   */
-  inheritCount(parentID: string, childID: string): void {
-    const child = this.entry(childID)
-    child.automaticTurns = Math.max(child.automaticTurns, (this.sessions.get(parentID)?.automaticTurns ?? 0) + 1)
-  }
-
   pending(sessionID: string): readonly Handoff[] {
     return this.sessions.get(sessionID)?.queue ?? []
   }

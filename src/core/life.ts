@@ -11,10 +11,22 @@ import { z, type Infer } from "./schema.js"
 export const WaitingFor = z.enum(["place", "step", "delivery"])
 export type WaitingFor = Infer<typeof WaitingFor>
 
+/**
+ * Something a session asks the person, and waits on: a permission (`what`: the permission and
+ * its patterns, "bash: npm test") or a question (`what`: its text). Only the person answers it.
+ */
+export const Ask = z.object({ id: z.string(), kind: z.enum(["permission", "question"]), what: z.string() })
+export type Ask = Infer<typeof Ask>
+
+/** A started session that waits on the person, and what it asks. */
+export type Asker = { sessionID: string; title: string; agent: string; asks: readonly Ask[] }
+
 export const State = z.discriminatedUnion("state", [
   /** Not begun: a free place among its caller's (`maxRunning`), the end of the caller's step (an isolated start), or its delivery (a follow-up). */
   z.object({ state: z.literal("waiting"), for: WaitingFor }),
   z.object({ state: z.literal("running") }),
+  /** Its turn runs, and waits for the person to answer these (oldest first). */
+  z.object({ state: z.literal("asking"), asks: z.array(Ask) }),
   /** Its turn ended with an answer (the text is in OpenCode's store). */
   z.object({ state: z.literal("answered") }),
   z.object({ state: z.literal("failed"), error: z.string() }),
@@ -62,6 +74,10 @@ export type LifeEvent =
   | { type: "delivered"; key: string }
   | { type: "ended"; how: Ended }
   | { type: "stopped"; how: Extract<State, { state: "stopped" }> }
+  /** Its running turn asks the person something, and waits. */
+  | { type: "asked"; ask: Ask }
+  /** The person answered an ask (or it was withdrawn). */
+  | { type: "ask-closed"; id: string }
   /** A stop that did not take (OpenCode refused the abort): the life is as it was before it. */
   | { type: "unstopped"; before: Life }
   /** What waited (the first turn, or a follow-up `key`) was dropped before it began: it will not start. */
@@ -78,8 +94,9 @@ export function isFinished(state: State): boolean {
   return FINISHED.has(state.state)
 }
 
+/** A turn runs: working, or waiting on the person's answer. */
 export function isRunning(state: State): boolean {
-  return state.state === "running"
+  return state.state === "running" || state.state === "asking"
 }
 
 /** A session the tool just started: its first turn waits to be sent. */
@@ -131,6 +148,16 @@ export function next(life: Life, event: LifeEvent): Life {
     case "stopped":
       if (!isRunning(life.state) && !life.turns.some((turn) => waiting(turn.state) || isRunning(turn.state))) return life
       return withTurns(life, event.how, (turn) => (waiting(turn.state) || isRunning(turn.state) ? event.how : turn.state))
+    case "asked": {
+      const asks = life.state.state === "asking" ? life.state.asks : []
+      if (!isRunning(life.state) || asks.some((ask) => ask.id === event.ask.id)) return life
+      return { ...life, state: { state: "asking", asks: [...asks, event.ask] } }
+    }
+    case "ask-closed": {
+      if (life.state.state !== "asking" || !life.state.asks.some((ask) => ask.id === event.id)) return life
+      const asks = life.state.asks.filter((ask) => ask.id !== event.id)
+      return { ...life, state: asks.length ? { state: "asking", asks } : { state: "running" } }
+    }
     case "unstopped":
       return life.state.state === "stopped" ? event.before : life
     case "dropped": {

@@ -5,7 +5,7 @@
  */
 import type { Ended, Life, State, Turn } from "./life.js"
 import { sessionTitle } from "./format.js"
-import { followUpsIn, startedCall, startMarkerOf, waitingStarts, type RecordedCall } from "./lineage.js"
+import { followUpsIn, startedCall, startedIn, startMarkerOf, waitingStarts, type RecordedCall } from "./lineage.js"
 import { reportKey, type StartMarker, type StopMarker } from "./protocol.js"
 import { messageMarker, type Stored } from "./stored.js"
 
@@ -96,6 +96,11 @@ export type Spent = { input: number; output: number; cost: number }
 
 export const NOTHING_SPENT: Spent = { input: 0, output: 0, cost: 0 }
 
+/** The tokens a spend counts against a limit: input and output (reasoning included). */
+export function tokens(spent: Spent): number {
+  return spent.input + spent.output
+}
+
 /** What one answer cost; output counts reasoning too. */
 export function spentOn(info: Stored["info"]): Spent {
   const tokens = info.tokens
@@ -119,8 +124,8 @@ export function totalSpent(spent: Iterable<Spent>): Spent {
   return total
 }
 
-/** A life as the store tells it, with what each of its answers cost, its turns' answers, and when its own history began. */
-export type StoredLife = { life: Life; usage: Map<string, Spent>; answers: Map<string, string>; since: number }
+/** A life as the store tells it, with what each of its answers cost, its turns' answers, when its own history began, and the sessions it started itself. */
+export type StoredLife = { life: Life; usage: Map<string, Spent>; answers: Map<string, string>; since: number; started: string[] }
 
 /**
  * The life of `sessionID` from its own messages and its caller's records; undefined if the tool
@@ -152,7 +157,8 @@ export function lifeFromStore(sessionID: string, stored: readonly Stored[], call
   const state: State = latest.state === "never-started" && waitsHere ? first : latest
   const start = messages.find((message) => messageMarker(message) === marker)
   const answers = new Map([...outcomes].flatMap(([key, read]) => (read.answer === undefined ? [] : [[key, read.answer] as const])))
-  return { life: { sessionID, marker, state, turns }, usage: spentPerAnswer(messages), answers, since: start?.info.time?.created ?? 0 }
+  const started = startedIn(messages.slice(ownStart(messages)))
+  return { life: { sessionID, marker, state, turns }, usage: spentPerAnswer(messages), answers, since: start?.info.time?.created ?? 0, started }
 }
 
 /** Whose life is read: the session that started it, and its messages (their call records). */

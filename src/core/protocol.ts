@@ -81,6 +81,8 @@ export const StartMarker = z.object({
   title: z.string(),
   /** Set when the session works in a worktree of its own. */
   isolation: Isolation.optional(),
+  /** How deep it is: what the person's session started is 1, what that one started 2 (option maxDepth). */
+  depth: z.number().int().min(1).optional(),
 })
 export type StartMarker = Infer<typeof StartMarker>
 
@@ -101,10 +103,10 @@ export type FollowUpMarker = Infer<typeof FollowUpMarker>
 
 /**
  * Who or what stopped a started session: its caller (mode stop), the person's interrupt of the
- * caller's turn that started it (option `stopWithCaller`), the person (the TUI's command), or the
- * `maxTokens` limit.
+ * caller's turn that started it (option `stopWithCaller`), the person (the TUI's command), the
+ * `maxTokens` limit on its own tokens, or the `maxTreeTokens` limit on its whole tree's.
  */
-export const StopCause = z.enum(["caller", "interrupt", "person", "max-tokens"])
+export const StopCause = z.enum(["caller", "interrupt", "person", "max-tokens", "max-tree-tokens"])
 export type StopCause = Infer<typeof StopCause>
 
 /**

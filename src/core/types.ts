@@ -46,6 +46,8 @@ export type Call = {
   isolation?: Checkout
   /** The tool call's id: its record, and the marker of what it hands over, name it. */
   callID?: string
+  /** `new`/`fork` only: how deep the started session is (the person's session is 0). */
+  depth?: number
 }
 
 /** A git checkout's top folder, and the caller's folder inside it ("" at the top, else ending in "/"). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import type { Answered } from "./gather.js"
-import { allFinished, MAX_WAIT_SECONDS, waitSeconds, waitTargets } from "./wait.js"
+import { MAX_WAIT_SECONDS, waitIsOver, waitSeconds, waitTargets } from "./wait.js"
 
 function session(sessionID: string, state: Answered["state"]): Answered {
   return { key: sessionID, sessionID, title: `Fork (plan): ${sessionID}`, agent: "plan", mode: "fork", state }
@@ -43,13 +43,19 @@ describe("waitSeconds", () => {
   })
 })
 
-describe("allFinished", () => {
+describe("waitIsOver", () => {
+  const nobodyAsks = () => false
   it("is true once every session has an answer, failed, or is gone", () => {
-    expect(
-      allFinished([session("ses_a", { state: "answered" }), session("ses_b", { state: "failed", error: "x" }), session("ses_c", { state: "deleted" })]),
-    ).toBe(true)
-    expect(allFinished([session("ses_a", { state: "answered" }), session("ses_b", { state: "running" })])).toBe(false)
-    expect(allFinished([session("ses_a", { state: "stopped", by: "caller" })])).toBe(true)
-    expect(allFinished([session("ses_a", { state: "cut-off" })])).toBe(false)
+    const over = [session("ses_a", { state: "answered" }), session("ses_b", { state: "failed", error: "x" }), session("ses_c", { state: "deleted" })]
+    expect(waitIsOver(over, nobodyAsks)).toBe(true)
+    expect(waitIsOver([session("ses_a", { state: "answered" }), session("ses_b", { state: "running" })], nobodyAsks)).toBe(false)
+    expect(waitIsOver([session("ses_a", { state: "stopped", by: "caller" })], nobodyAsks)).toBe(true)
+    expect(waitIsOver([session("ses_a", { state: "cut-off" })], nobodyAsks)).toBe(false)
+  })
+
+  it("is true too once the ones still running wait on the person (themselves, or a session they started)", () => {
+    const asking = (sessionID: string) => sessionID === "ses_b"
+    expect(waitIsOver([session("ses_a", { state: "answered" }), session("ses_b", { state: "running" })], asking)).toBe(true)
+    expect(waitIsOver([session("ses_b", { state: "running" }), session("ses_c", { state: "running" })], asking)).toBe(false)
   })
 })

@@ -37,6 +37,10 @@ export function waitSeconds(asked: unknown, fallback: number): { ok: true; secon
   return { ok: true, seconds: asked }
 }
 
-export function allFinished(sessions: readonly Answered[]): boolean {
-  return sessions.every((session) => isFinished(session.state))
+/**
+ * A wait is over once every session it covers has finished, or waits on the person (`asking`:
+ * itself, or a session it started): that one will not finish until the person answers.
+ */
+export function waitIsOver(sessions: ReadonlyArray<Pick<Answered, "sessionID" | "state">>, asking: (sessionID: string) => boolean): boolean {
+  return sessions.every((session) => isFinished(session.state) || asking(session.sessionID))
 }

@@ -2,7 +2,7 @@ import type { Hooks } from "@opencode-ai/plugin"
 import { describeError } from "./host/errors.js"
 import { handoffTargets } from "./host/agents.js"
 import { readOptions } from "./host/options.js"
-import { shared } from "./host/process.js"
+import { hearAsks, shared } from "./host/process.js"
 import { buildParts, worktreeOfDeleted, type Parts, type Where } from "./services.js"
 import { sessionTool } from "./tool/session-tool.js"
 import { words } from "./words/index.js"
@@ -21,6 +21,8 @@ export function createSessionsPlugin(input: Where, rawOptions?: unknown): Hooks 
   const { catalog, notifier, host, records, joiner, delivery, launcher, book, reporter, events, wording } = parts
   let optionsProblem = problem
   let serving = false
+  // On 1.0 the copy whose event hook hears an ask is not the one holding the session's life.
+  const stopHearingAsks = hearAsks((ask) => events.ask(ask))
   // What was owed when OpenCode last stopped is done once it serves: soon after it has loaded the
   // plugin (its config hook), or at its first event, whichever comes first. Never in the factory.
   const served = () => {
@@ -75,6 +77,7 @@ export function createSessionsPlugin(input: Where, rawOptions?: unknown): Hooks 
     // OpenCode disposes the instance (on a config change, or on exit). What it still owes is
     // kept in the store and noted (state/pending.ts): the next copy of the plugin takes it over.
     async dispose() {
+      stopHearingAsks()
       delivery.stop()
       const waiting = launcher.stop()
       const held = book.heldSessions(Number.MAX_SAFE_INTEGER).flatMap((sessionID) => book.pending(sessionID))
@@ -101,6 +104,17 @@ export function createSessionsPlugin(input: Where, rawOptions?: unknown): Hooks 
   }
 }
 
+/** What started sessions asked the person before this copy of the plugin listened (OpenCode's lists, 1.1 and later), known as if just asked. */
+function asksBefore({ opencode, lifecycle, host, notifier }: Parts): void {
+  opencode.pendingAsks().then(
+    (pending) => {
+      if (!pending) return host.lacks("ask-list", "no GET /permission")
+      for (const { sessionID, ask } of pending) lifecycle.asked(sessionID, ask)
+    },
+    (error: unknown) => notifier.warn(`Could not read what sessions ask the person now: ${describeError(error)}`),
+  )
+}
+
 /**
  * Once OpenCode serves: what was owed when it last stopped is resumed, and (once per process)
  * worktrees whose session was deleted while no copy of the plugin watched are handled as a deletion.
@@ -108,6 +122,7 @@ export function createSessionsPlugin(input: Where, rawOptions?: unknown): Hooks 
 function whenServing(parts: Parts): void {
   const { recovery, worktrees, notifier } = parts
   recovery.run().catch((error: unknown) => notifier.error(`Could not resume what was owed when OpenCode stopped: ${describeError(error)}`))
+  asksBefore(parts)
   const process = shared()
   if (process.worktreesSwept) return
   process.worktreesSwept = true

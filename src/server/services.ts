@@ -28,7 +28,8 @@ import { PendingCallers } from "./state/pending.js"
 import { Recovery } from "./started/recovery.js"
 import { CallRecords } from "./tool/records.js"
 import type { ToolServices } from "./tool/modes/services.js"
-import { wordingFor } from "./words/index.js"
+import { firstInProcess } from "./host/process.js"
+import { wordingFor, words } from "./words/index.js"
 
 /** Everything one plugin instance holds: what the tool works with, and the parts only its hooks drive. */
 export type Parts = ToolServices & { records: CallRecords } & {
@@ -65,8 +66,8 @@ export function buildParts(input: Where, options: Options): Parts {
   const reporter = new Reporter({ opencode, book, lifecycle, bus, notifier, claims, worktrees, wording })
   const pending = new PendingCallers(stateHome(), directory, { claims, notifier, owed: reporter })
   const turns = new FirstTurns({ opencode, lifecycle, placement, notifier, wording })
-  const launcher = new Launcher({ turns, lifecycle, book, notifier, worktrees, maxRunning: options.maxRunning })
-  const stopper = new Stopper({ opencode, book, launcher, lifecycle, notifier, maxTokens: options.maxTokens, wording })
+  const launcher = new Launcher({ turns, lifecycle, notifier, worktrees, maxRunning: options.maxRunning })
+  const stopper = new Stopper({ opencode, book, launcher, lifecycle, notifier, maxTokens: options.maxTokens, maxTreeTokens: options.maxTreeTokens, wording })
   const headless = new HeadlessSessions(opencode, notifier)
   const permissions = new PermissionGate({ opencode, location: { directory: input.directory, worktree: input.worktree, env: process.env }, host, notifier })
   const recovery = new Recovery({ opencode, book, lifecycle, delivery, launcher, reporter, callers: pending, claims, notifier })
@@ -119,6 +120,11 @@ function connect(parts: Parts): void {
     if (options.stopWithCaller) stopWithCaller(parts, sessionID, turn)
   })
   bus.on(signals.StopAsked, ({ callerID }) => personStops(parts, callerID))
+  bus.on(signals.Asked, ({ sessionID, ask }) => {
+    const life = lifecycle.life(sessionID)
+    // 1.0 runs two copies of the plugin, which both hear the ask: one toast.
+    if (life && firstInProcess(`asked:${ask.id}`)) notifier.warn(words.toast.asked(life.marker.title, life.marker.agent, ask), { sessionID })
+  })
   bus.on(signals.TuiPartAnnounced, () => tuiPart.registered())
   bus.on(signals.SessionDeleted, ({ sessionID }) => {
     book.forget(sessionID)

@@ -147,6 +147,45 @@ describe("sidebarModel", () => {
   })
 })
 
+describe("a tree, and what asks the person", () => {
+  // ses_caller started ses_A; ses_A started ses_A1, which started ses_A2 (which asks the person).
+  const caller = stored(user("u1", "build"), began("a1", startedRecord("ses_A")), assistant("a2", "ok"))
+  const under = (callerID: string, title: string) => startMarker(callerID, { report: "none", title })
+  const tree = (asks: ChildFacts["asks"]) =>
+    new Map<string, ChildFacts | undefined>([
+      ["ses_A", child(true, user("c1", "plan", under("ses_caller", "A")), began("c2", startedRecord("ses_A1", { report: "none" })), spent("c3", 100, 20))],
+      ["ses_A1", child(true, user("d1", "plan", under("ses_A", "A1")), began("d2", startedRecord("ses_A2", { report: "none" })), spent("d3", 300, 30))],
+      ["ses_A2", { ...child(true, user("e1", "plan", under("ses_A1", "A2")), spent("e2", 1000, 50)), asks }],
+    ])
+  const ask = { id: "per_1", kind: "permission" as const, what: "bash: rm -rf dist" }
+
+  it("counts what each row started at every depth, and everything under the session on screen", () => {
+    const model = sidebarModel("ses_caller", caller, tree(undefined))
+    expect(model.started.map((row) => [row.sessionID, row.spent.input, row.below])).toEqual([
+      ["ses_A", 100, { sessions: 2, spent: { input: 1300, output: 80, cost: 0 }, asking: 0 }],
+    ])
+    expect(model.everything).toEqual({ sessions: 3, spent: { input: 1400, output: 100, cost: 0 }, asking: 0 })
+    expect(sidebarLines(model)).toEqual([
+      "Started here (1) · 120 tok",
+      "  all depths: 3 · 1.5k tok",
+      "• A",
+      "  plan · working · 120 tok",
+      "  started 2 · 1.4k tok",
+    ])
+  })
+
+  it("marks a row that asks the person, or under which a session asks, and says what is asked", () => {
+    const deep = sidebarModel("ses_caller", caller, tree([ask]))
+    expect(deep.started[0]?.below?.asking).toBe(1)
+    expect(sidebarLines(deep)).toContain("! A")
+    expect(sidebarLines(deep)).toContain("  started 2 · 1.4k tok · 1 ask you")
+    const own = new Map([["ses_A", { ...child(true, user("c1", "plan", under("ses_caller", "A"))), asks: [ask] }]])
+    const asking = sidebarModel("ses_caller", caller, own)
+    expect(asking.started[0]).toMatchObject({ state: "asks you", asks: [ask] })
+    expect(sidebarLines(asking)).toEqual(["Started here (1)", "! A", "  plan · asks you", "  bash: rm -rf dist"])
+  })
+})
+
 describe("queued hand-offs", () => {
   const handoffCalls = (agents: string[]): RawMessage =>
     calls(

@@ -5,13 +5,17 @@
  */
 import { excerpt } from "../core/format.js"
 import { reportStanding } from "../core/gather.js"
-import { owedTurns, type State } from "../core/life.js"
+import { owedTurns, type Ask, type State } from "../core/life.js"
 import { queuedIn, reportedIn, startedIn, startMarkerOf, type QueuedCall } from "../core/lineage.js"
-import { lifeFromStore, totalSpent, type Spent } from "../core/outcome.js"
+import { lifeFromStore, NOTHING_SPENT, tokens as tokensOf, totalSpent, type Spent, type StoredLife } from "../core/outcome.js"
 import type { StartMarker } from "../core/protocol.js"
 import { isPluginMessage, messageMarker, type Stored } from "../core/stored.js"
 
-export type ChildFacts = { messages: readonly Stored[]; running: boolean }
+/** What the TUI knows of a started session: its messages, whether a turn runs there, and what it asks the person now. */
+export type ChildFacts = { messages: readonly Stored[]; running: boolean; asks?: readonly Ask[] }
+
+/** What a session started, at every depth below it: how many, what they cost, how many ask the person now. */
+export type Below = { sessions: number; spent: Spent; asking: number }
 
 export type StartedRow = {
   sessionID: string
@@ -24,6 +28,10 @@ export type StartedRow = {
   branch?: string
   /** Its own turns' tokens and cost, as the model reported them. */
   spent: Spent
+  /** What it asks the person now (oldest first): only the person answers, in that session. */
+  asks?: readonly Ask[]
+  /** What it started in turn, at every depth; absent when it started nothing. */
+  below?: Below
 }
 
 export type SidebarModel = {
@@ -32,6 +40,35 @@ export type SidebarModel = {
   started: StartedRow[]
   /** Hand-offs queued here, delivered when the running turn ends. */
   queued: QueuedCall[]
+  /** Everything started from here, at every depth (absent when nothing was). */
+  everything?: Below
+}
+
+type Grown = { sessionID: string; stored: StoredLife; facts: ChildFacts }
+
+/** The sessions `callerID` started whose facts are known, with their lives as the store tells them. */
+function startedBy(callerID: string, callerMessages: readonly Stored[], children: ReadonlyMap<string, ChildFacts | undefined>): Grown[] {
+  return startedIn(callerMessages).flatMap((sessionID) => {
+    const facts = children.get(sessionID)
+    const stored = facts && lifeFromStore(sessionID, facts.messages, { id: callerID, messages: callerMessages }, facts.running)
+    return stored ? [{ sessionID, stored, facts }] : []
+  })
+}
+
+/** Everything these sessions stand for: themselves and all they started, at every depth (`children` holds the facts of each, read by session-view.ts). */
+function treeOf(level: readonly Grown[], children: ReadonlyMap<string, ChildFacts | undefined>): Below {
+  const seen = new Set<string>()
+  let below: Below = { sessions: 0, spent: NOTHING_SPENT, asking: 0 }
+  for (let next = level; next.length;) {
+    const fresh = next.filter((grown) => !seen.has(grown.sessionID))
+    for (const grown of fresh) {
+      seen.add(grown.sessionID)
+      const spent = totalSpent([below.spent, totalSpent(grown.stored.usage.values())])
+      below = { sessions: below.sessions + 1, spent, asking: below.asking + (grown.facts.asks?.length ? 1 : 0) }
+    }
+    next = fresh.flatMap((grown) => startedBy(grown.sessionID, grown.facts.messages, children))
+  }
+  return below
 }
 
 /** The model for one session: its own messages, and each started session's (undefined: deleted). */
@@ -43,28 +80,29 @@ export function sidebarModel(
   running = false,
 ): SidebarModel {
   const reported = reportedIn(messages)
-  const started: StartedRow[] = []
-  for (const childID of startedIn(messages)) {
-    const facts = children.get(childID)
-    const stored = facts && lifeFromStore(childID, facts.messages, { id: sessionID, messages }, facts.running)
-    if (!stored) continue
+  const mine = startedBy(sessionID, messages, children)
+  const started = mine.map(({ sessionID: childID, stored, facts }): StartedRow => {
     const { marker } = stored.life
     const standing = reportStanding(owedTurns(stored.life), reported)
-    started.push({
+    const below = treeOf(startedBy(childID, facts.messages, children), children)
+    return {
       sessionID: childID,
       title: marker.title,
       agent: marker.agent,
       mode: marker.mode,
-      state: stateLabel(stored.life.state),
+      state: facts.asks?.length ? "asks you" : stateLabel(stored.life.state),
       report: standing === undefined ? "none" : standing === "reported" ? "sent" : "due",
       ...(marker.isolation ? { branch: marker.isolation.branch } : {}),
       spent: totalSpent(stored.usage.values()),
-    })
-  }
+      ...(facts.asks?.length ? { asks: facts.asks } : {}),
+      ...(below.sessions ? { below } : {}),
+    }
+  })
+  const everything = mine.length ? treeOf(mine, children) : undefined
   const own: StartMarker | undefined = startMarkerOf(messages)
-  const startedBy = own && { sessionID: own.fromSession, title: parentTitle ?? own.fromSession, agent: own.fromAgent, mode: own.mode }
+  const starter = own && { sessionID: own.fromSession, title: parentTitle ?? own.fromSession, agent: own.fromAgent, mode: own.mode }
   const queued = queuedIn(messages, running)
-  return startedBy ? { startedBy, started, queued } : { started, queued }
+  return { ...(starter ? { startedBy: starter } : {}), started, queued, ...(everything ? { everything } : {}) }
 }
 
 /** How a started session stands, in a word the narrow sidebar can hold. */
@@ -81,12 +119,21 @@ export function sidebarLines(model: SidebarModel, maxTitle = 30): string[] {
   const lines: string[] = []
   if (model.startedBy) lines.push(`Started by ${model.startedBy.agent} (${model.startedBy.mode}) in`, `  ${cut(model.startedBy.title)}`)
   if (model.started.length) {
-    const total = model.started.reduce((sum, row) => sum + row.spent.input + row.spent.output, 0)
+    const total = model.started.reduce((sum, row) => sum + tokensOf(row.spent), 0)
     lines.push(`Started here (${model.started.length})${total ? ` · ${tokens(total)}` : ""}`)
+    const all = model.everything
+    if (all && all.sessions > model.started.length) lines.push(`  all depths: ${all.sessions} · ${tokens(tokensOf(all.spent))}`)
     for (const row of model.started) {
       const report = row.report === "due" ? " · report due" : row.report === "sent" ? " · reported" : ""
-      const used = row.spent.input + row.spent.output
-      lines.push(`• ${cut(row.title)}`, `  ${row.agent} · ${row.state}${report}${used ? ` · ${tokens(used)}` : ""}`)
+      const used = tokensOf(row.spent)
+      // "!": it, or a session it started, waits for the person.
+      lines.push(`${row.asks || row.below?.asking ? "!" : "•"} ${cut(row.title)}`, `  ${row.agent} · ${row.state}${report}${used ? ` · ${tokens(used)}` : ""}`)
+      const [ask] = row.asks ?? []
+      if (ask) lines.push(`  ${cut(`${ask.kind === "question" ? "? " : ""}${ask.what}`)}`)
+      if (row.below)
+        lines.push(
+          `  started ${row.below.sessions}${tokensOf(row.below.spent) ? ` · ${tokens(tokensOf(row.below.spent))}` : ""}${row.below.asking ? ` · ${row.below.asking} ask you` : ""}`,
+        )
       if (row.branch) lines.push(`  worktree ${cut(row.branch)}`)
     }
   }

@@ -10,7 +10,18 @@ import { handoffHint, sidebarLines, type SidebarModel } from "./sidebar-model.js
 type Api = TuiPluginApi
 
 /** Events after which what the sidebar shows may have changed. */
-const CHANGES = ["message.updated", "session.status", "session.idle", "session.deleted", "session.updated"] as const
+const CHANGES = [
+  "message.updated",
+  "session.status",
+  "session.idle",
+  "session.deleted",
+  "session.updated",
+  "permission.asked",
+  "permission.replied",
+  "question.asked",
+  "question.replied",
+  "question.rejected",
+] as const
 
 const AboutSession = z.object({ sessionID: z.string(), info: z.object({ sessionID: z.string(), id: z.string() }).partial() }).partial()
 

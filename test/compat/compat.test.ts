@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { OPENCODE_BIN, startOpencode, type Harness } from "../e2e/harness.js"
 import { callSession, lines, reportedSessions, sessionToolParts, shape, startedBy, startedSessionsIn, textOf, toolOutcome } from "../e2e/script.js"
 import { answered, answeredBy, isHandoff, isReport, toasts } from "../e2e/waits.js"
+import { asks } from "./asks.js"
 import { permissionRules } from "./permissions.js"
 import { opencodeRun } from "./run.js"
 import { steering } from "./steering.js"
@@ -29,6 +30,7 @@ beforeAll(async () => {
       beta: { mode: "primary", description: "Reviews drafts." },
       // Per-agent rules: the calling agent's own rules come after the global ones, and win.
       gamma: { mode: "primary", description: "Restricted.", permission: { session: { "message:*": "deny", "new:*": "ask" } } },
+      worker: { mode: "primary", description: "Runs commands, each asked of the person.", permission: { bash: "ask" } },
     },
     permission: { session: { "*": "allow", "new:beta": "deny", "fork:beta": "ask" } },
     // Releases before 1.14 refuse to start with the `[name, options]` form: plain name there.
@@ -161,6 +163,8 @@ describe(`OpenCode ${version}: the modes`, () => {
 permissionRules({ harness: () => oc, release, version, sessionCount, firstCall })
 
 steering({ harness: () => oc, version })
+
+asks({ harness: () => oc, release, version })
 
 opencodeRun({ release, version })
 

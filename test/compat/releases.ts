@@ -18,6 +18,8 @@ export type Release = {
   isolation: boolean
   /** Why the isolation test cannot run on this release here, if it cannot. */
   isolationUntested?: string
+  /** How OpenCode tells of a permission ask: 1.0's `permission.updated` (no list of pending asks, no question tool), or `permission.asked` and the lists of 1.1 and later. */
+  askEvents: "1.0" | "1.1"
   /** Asked to compact during a turn, OpenCode now and then runs the compaction, and the turn, a second time. */
   compactRerun?: boolean
   /** What works differently there, in a few words, for the README. */
@@ -32,15 +34,16 @@ export const RELEASES: readonly Release[] = [
     options: false,
     headless: false,
     isolation: false,
+    askEvents: "1.0",
     compactRerun: true,
     isolationUntested:
       'in a scratch git repository this release answers session.create with a server error ("No such file or directory"; its log: storage "failed to run migration")',
     notes:
-      "No permission prompt for plugins and `permission.session` is dropped from the config: the plugin reads the rules from your config files. No `tool.definition` hook: the description is refreshed in the background. A `compact` hand-off is now and then summarized twice, and the caller answers once more: this release, asked to compact during a turn, can run the compaction and the turn again.",
+      "No permission prompt for plugins and `permission.session` is dropped from the config: the plugin reads the rules from your config files. No list of pending asks and no question tool: asks are known from its events as they are made. No `tool.definition` hook: the description is refreshed in the background. A `compact` hand-off is now and then summarized twice, and the caller answers once more: this release, asked to compact during a turn, can run the compaction and the turn again.",
   },
-  { version: "1.1.65", permissions: "opencode", definitionHook: true, options: false, headless: true, isolation: false, notes: "–" },
-  { version: "1.2.27", permissions: "opencode", definitionHook: true, options: false, headless: true, isolation: false, notes: "–" },
-  { version: "1.3.2", permissions: "opencode", definitionHook: true, options: false, headless: true, isolation: false, notes: "–" },
+  { version: "1.1.65", permissions: "opencode", definitionHook: true, options: false, headless: true, isolation: false, askEvents: "1.1", notes: "–" },
+  { version: "1.2.27", permissions: "opencode", definitionHook: true, options: false, headless: true, isolation: false, askEvents: "1.1", notes: "–" },
+  { version: "1.3.2", permissions: "opencode", definitionHook: true, options: false, headless: true, isolation: false, askEvents: "1.1", notes: "–" },
   {
     version: "1.14.41",
     permissions: "plugin",
@@ -48,9 +51,10 @@ export const RELEASES: readonly Release[] = [
     options: true,
     headless: true,
     isolation: false,
+    askEvents: "1.1",
     notes: "The tool context's `ask()` returns an effect a plugin cannot run (so do 1.4–1.15.0 by their types): the plugin applies your rules itself.",
   },
-  { version: "1.17.19", permissions: "opencode", definitionHook: true, options: true, headless: true, isolation: true, notes: "–" },
+  { version: "1.17.19", permissions: "opencode", definitionHook: true, options: true, headless: true, isolation: true, askEvents: "1.1", notes: "–" },
   {
     version: "1.18.33",
     permissions: "opencode",
@@ -58,6 +62,7 @@ export const RELEASES: readonly Release[] = [
     options: true,
     headless: true,
     isolation: true,
+    askEvents: "1.1",
     notes: "Pinned: the whole test suite runs on it.",
   },
 ]
@@ -78,7 +83,7 @@ export function supportTable(): string {
     const options = release.options ? "yes" : "no: name only"
     const run = release.headless ? "hand-offs, wait; report announced" : "hand-offs, wait; report not announced"
     const refused = release.isolationUntested ? "isolation refused, not tested" : "isolation refused"
-    const modes = "message, new, compact, fork, report, wait, stop, follow-up"
+    const modes = "message, new, compact, fork, report, wait, stop, follow-up, asks seen, maxDepth"
     const works = release.isolation ? `${modes}, isolation` : `${modes} (${refused})`
     return `| ${lineOf(release.version)} (${release.version}) | ${works} | ${run} | ${permissions} | ${options} | ${release.notes} |`
   })

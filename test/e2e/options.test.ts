@@ -70,8 +70,8 @@ describe("steering options: { maxTokens: 1000, stopWithCaller: false }", () => {
     const child = startedBy(sessionToolParts(await answered(oc(), id, 1))[0]!)!
     const report = await oc().waitFor("the report", async () => (await oc().messages(id)).find((m) => isReport(m) && reportedSessions(m).includes(child)))
     expect(textOf(report)).toContain("it used 4020 tokens, over the limit of 1000 (option maxTokens)")
-    const toast = await oc().waitFor("the warning toast", () => toasts(oc(), since).find((t) => t.message.includes("more than maxTokens")))
-    expect(toast.message).toContain("used 4020 tokens")
+    const toast = await oc().waitFor("the warning toast", () => toasts(oc(), since).find((t) => t.message.includes("(option maxTokens)")))
+    expect(toast.message).toContain("it used 4020 tokens, over the limit of 1000")
     const statuses = (await oc().client.session.status()).data ?? {}
     expect(statuses[child]?.type ?? "idle").toBe("idle")
   })

@@ -69,15 +69,15 @@ describe("loop guard", () => {
   })
 })
 
-describe("loop guard across spawned sessions", () => {
-  it(`bounds a chain of sessions each starting the next: the spawn after ${LIMIT} is refused`, async () => {
+describe("depth across forks", () => {
+  it("bounds a chain of forks each starting the next at maxDepth (2): the third is refused, whatever the hand-off count", async () => {
     let text = "last"
     for (let hop = LIMIT + 1; hop >= 1; hop--) text = lines(`spawn ${hop}`, callSession({ mode: "fork", agent: hop % 2 ? "beta" : "alpha", text }))
     // Forks are set to "ask" in this file: answer every request as it comes.
     const answering = answerForkRequests(oc)
     try {
       const root = await oc.startSession(text, "alpha")
-      // Follow the chain root → spawn → spawn … until a call in it is refused.
+      // Follow the chain root → fork → fork … until a call in it is refused.
       const { chain, refusal } = await oc.waitFor("a refused spawn in the chain", async () => {
         const chain = [root]
         for (;;) {
@@ -89,9 +89,10 @@ describe("loop guard across spawned sessions", () => {
           chain.push(startedBy(part)!)
         }
       })
-      expect(refusal).toContain(`${LIMIT} automatic hand-offs in a row`)
-      // root started 1, 1 started 2, 2 started 3; the call of session 3 was refused.
-      expect(chain).toHaveLength(LIMIT + 1)
+      expect(refusal).toContain("this session is at depth 2")
+      expect(refusal).toContain("(option maxDepth")
+      // root (depth 0) forked 1, 1 forked 2; the call of session 2 was refused.
+      expect(chain).toHaveLength(3)
     } finally {
       await answering.stop()
     }

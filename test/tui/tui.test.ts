@@ -21,7 +21,10 @@ beforeAll(async () => {
   packed = await packCheckout()
   registry = await startRegistry()
   await registry.publish(packed.tarball)
-  tui = await startTui({ install: { registry: registry.url } })
+  tui = await startTui({
+    install: { registry: registry.url },
+    agents: { worker: { mode: "primary", description: "Runs commands, each asked of the person.", permission: { bash: "ask" } } },
+  })
   // OpenCode installs the package into its cache before the TUI is ready.
   await tui.waitFor("Ask anything", 90_000)
 })
@@ -65,6 +68,12 @@ describe("the TUI part, installed by name", () => {
     expect(palette).not.toMatch(/TUI part registered/)
     tui.keys("Escape")
     await tui.waitGone("Commands")
+    tui.keys("C-p")
+    await tui.waitFor("Commands")
+    tui.type("asks you")
+    expect(await tui.waitFor("Open the session that asks you")).toMatch(/Open the session that asks you\s+ctrl\+x j/)
+    tui.keys("Escape")
+    await tui.waitGone("Commands")
   })
 
   it("jumps to a started session and back to the one that started it", async () => {
@@ -102,6 +111,20 @@ describe("the TUI part, installed by name", () => {
     const screen = await tui.waitFor(/Stopped 1 session started here: New \(plan\): Long job/)
     expect(screen).not.toMatch(/Unknown command|not found/i)
     await tui.waitFor(/New \(plan\): Long job[\s\S]*plan · stopped/)
+  })
+
+  it("marks a started session that asks the person, toasts it, and ctrl+x j opens it, where OpenCode's own prompt takes the answer", async () => {
+    say(callSession({ mode: "new", agent: "worker", report: true, text: "Run it\n@bash echo tui-ask\n@after-tool @say Ran it after approval." }))
+    const screen = await tui.waitFor(/! New \(worker\): Run it[\s\S]*worker · asks you/)
+    expect(screen).toContain("bash: echo tui-ask")
+    await tui.waitFor("waits for you")
+    tui.keys("C-x", "j")
+    await tui.waitFor(/Started by build \(new\) in/)
+    await tui.waitFor(/Permission required|Allow once/)
+    tui.keys("Enter") // OpenCode's own prompt: allow once
+    await tui.waitFor("Ran it after approval.")
+    tui.keys("C-x", "p")
+    await tui.waitFor(/New \(worker\): Run it[\s\S]*worker · idle · reported/)
   })
 
   it("said in OpenCode's log that it registered, and the server part never warned that it did not load", async () => {

@@ -18,6 +18,7 @@ const LOUD: Record<Feature, boolean> = {
   worktree: true,
   "call-records": true,
   "caller-model": false,
+  "ask-list": false,
 }
 
 export class HostCapabilities {

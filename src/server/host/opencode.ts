@@ -1,6 +1,9 @@
 import type { PluginInput } from "@opencode-ai/plugin"
 import type { Agent, Provider, Session } from "@opencode-ai/sdk"
+import { PermissionAsk, permissionAsk, QuestionAsk, questionAsk } from "../../core/asks.js"
+import type { Ask } from "../../core/life.js"
 import type { ModelRef } from "../../core/protocol.js"
+import { z } from "../../core/schema.js"
 import { readMessages, readStored, type Stored } from "../../core/stored.js"
 import { OpencodeCallError } from "./errors.js"
 
@@ -32,11 +35,14 @@ function unwrap<T>(what: string, result: Result<T>): T {
   return result.data
 }
 
-/** What posts to a route the v1 client has no method for: its own transport. */
-type Transport = { post(options: { url: string; body: unknown; headers: Record<string, string> }): Promise<Result<unknown>> }
+/** What reaches a route the v1 client has no method for: its own transport. */
+type Transport = {
+  post(options: { url: string; body: unknown; headers: Record<string, string> }): Promise<Result<unknown>>
+  get(options: { url: string }): Promise<Result<unknown>>
+}
 
 function isTransport(value: unknown): value is Transport {
-  return typeof value === "object" && value !== null && "post" in value && typeof value.post === "function"
+  return typeof value === "object" && value !== null && "post" in value && typeof value.post === "function" && "get" in value && typeof value.get === "function"
 }
 
 function transportOf(client: object): Transport | undefined {
@@ -94,6 +100,28 @@ export class Opencode {
     const status = result.response?.status
     if (status !== 204 && status !== 200)
       throw new OpencodeCallError(`moving session ${sessionID} to ${directory} (HTTP ${status ?? "none"})`, result.error ?? "no answer", status)
+  }
+
+  /**
+   * What sessions ask the person now and wait on (permission asks and questions), as OpenCode
+   * lists them (1.1 and later); undefined where it has no such list (1.0).
+   */
+  async pendingAsks(): Promise<Array<{ sessionID: string; ask: Ask }> | undefined> {
+    const transport = transportOf(this.client)
+    if (!transport) return undefined
+    const [permissions, questions] = await Promise.all([transport.get({ url: "/permission" }), transport.get({ url: "/question" })])
+    const listed = (result: Result<unknown>) => (result.response?.ok ? z.array(z.unknown()).safeParse(result.data).data : undefined)
+    const [asked, questioned] = [listed(permissions), listed(questions)]
+    if (!asked) return undefined
+    const pending = asked.flatMap((item) => {
+      const parsed = PermissionAsk.safeParse(item)
+      return parsed.success ? [{ sessionID: parsed.data.sessionID, ask: permissionAsk(parsed.data) }] : []
+    })
+    for (const item of questioned ?? []) {
+      const parsed = QuestionAsk.safeParse(item)
+      if (parsed.success) pending.push({ sessionID: parsed.data.sessionID, ask: questionAsk(parsed.data) })
+    }
+    return pending
   }
 
   /** Unloads OpenCode's instance for a directory (its watchers, its copy of the plugins). */

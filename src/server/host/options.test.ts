@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { DEFAULT_WAIT_SECONDS } from "../../core/wait.js"
-import { DEFAULT_MAX_AUTOMATIC_HANDOFFS, DEFAULT_MAX_RUNNING, readOptions } from "./options.js"
+import { DEFAULT_MAX_AUTOMATIC_HANDOFFS, DEFAULT_MAX_DEPTH, DEFAULT_MAX_RUNNING, readOptions } from "./options.js"
 
 const DEFAULTS = {
   maxAutomaticHandoffs: DEFAULT_MAX_AUTOMATIC_HANDOFFS,
@@ -12,9 +12,11 @@ const DEFAULTS = {
   waitTimeout: DEFAULT_WAIT_SECONDS,
   stopWithCaller: true,
   maxTokens: 0,
+  maxDepth: DEFAULT_MAX_DEPTH,
+  maxTreeTokens: 0,
 }
 const VALID_SHAPE =
-  '{ maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64, isolation: "none" | "worktree", waitTimeout: seconds 1–7200, stopWithCaller: boolean, maxTokens: integer ≥ 0 (0: no limit) }'
+  '{ maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64, isolation: "none" | "worktree", waitTimeout: seconds 1–7200, stopWithCaller: boolean, maxTokens: integer ≥ 0 (0: no limit), maxDepth: integer 1–16, maxTreeTokens: integer ≥ 0 (0: no limit) }'
 
 describe("readOptions", () => {
   it.each([undefined, null, {}])("uses the defaults without a problem when given %s", (raw) => {
@@ -32,7 +34,7 @@ describe("readOptions", () => {
       stopWithCaller: false,
       maxTokens: 50_000,
     }
-    expect(readOptions(given)).toEqual({ options: { ...given, isolation: "none" } })
+    expect(readOptions(given)).toEqual({ options: { ...given, isolation: "none", maxDepth: DEFAULT_MAX_DEPTH, maxTreeTokens: 0 } })
     expect(readOptions({ maxAutomaticHandoffs: 1 }).options.maxAutomaticHandoffs).toBe(1)
     expect(readOptions({ maxAutomaticHandoffs: 1000 }).options.maxAutomaticHandoffs).toBe(1000)
   })

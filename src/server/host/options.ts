@@ -5,6 +5,7 @@ const z = tool.schema
 
 export const DEFAULT_MAX_AUTOMATIC_HANDOFFS = 8
 export const DEFAULT_MAX_RUNNING = 4
+export const DEFAULT_MAX_DEPTH = 2
 
 /** Options given as `"plugin": [["opencode-sessions", { ... }]]` in opencode.json. */
 export const OptionsSchema = z
@@ -27,6 +28,10 @@ export const OptionsSchema = z
     stopWithCaller: z.boolean().default(true),
     /** Tokens (input + output) a started session may use; past them it is stopped at its next step. 0: no limit. */
     maxTokens: z.number().int().min(0).default(0),
+    /** How deep sessions may start sessions: the person's session is 0, what it starts 1, and so on; a start deeper than this is refused. */
+    maxDepth: z.number().int().min(1).max(16).default(DEFAULT_MAX_DEPTH),
+    /** Tokens everything started under the person's session may use together; past them each stops at its next step. 0: no limit. */
+    maxTreeTokens: z.number().int().min(0).default(0),
   })
   .strict()
 
@@ -42,29 +47,22 @@ export function readOptions(raw: unknown): ReadOptions {
   const defaults = OptionsSchema.parse({})
   if (raw === undefined || raw === null) return { options: defaults }
   if (typeof raw !== "object" || Array.isArray(raw)) return { options: defaults, problem: explain(["(options): expected an object"]) }
-
-  const options: Record<string, unknown> = { ...defaults }
+  const parsed = OptionsSchema.safeParse(raw)
+  if (parsed.success) return { options: parsed.data }
   const problems: string[] = []
-  const fields = OptionsSchema.shape as Record<
-    string,
-    { safeParse(value: unknown): { success: boolean; data?: unknown; error?: { issues: Array<{ message: string }> } } }
-  >
-  for (const [key, value] of Object.entries(raw)) {
-    const field = fields[key]
-    if (!field) {
-      problems.push(`"${key}": not an option`)
-      continue
-    }
-    const parsed = field.safeParse(value)
-    if (parsed.success) options[key] = parsed.data
-    else problems.push(`${key}: ${parsed.error?.issues.map((issue) => issue.message).join(", ")}`)
+  const bad = new Set<string>()
+  for (const issue of parsed.error.issues) {
+    const keys = issue.code === "unrecognized_keys" ? issue.keys : [String(issue.path[0])]
+    for (const key of keys) bad.add(key)
+    problems.push(issue.code === "unrecognized_keys" ? keys.map((key) => `"${key}": not an option`).join("; ") : `${keys[0]}: ${issue.message}`)
   }
-  return problems.length ? { options: options as Options, problem: explain(problems) } : { options: options as Options }
+  // What remains parses: the keys that did not are left out, so their defaults apply.
+  return { options: OptionsSchema.parse(Object.fromEntries(Object.entries(raw).filter(([key]) => !bad.has(key)))), problem: explain(problems) }
 }
 
 function explain(problems: string[]): string {
   return (
     `opencode-sessions: invalid plugin options (${problems.join("; ")}). Using the defaults for those instead. ` +
-    `Valid: { maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64, isolation: "none" | "worktree", waitTimeout: seconds 1–${MAX_WAIT_SECONDS}, stopWithCaller: boolean, maxTokens: integer ≥ 0 (0: no limit) }.`
+    `Valid: { maxAutomaticHandoffs: integer 1–1000, toasts: boolean, report: boolean, reports: "together" | "each", maxRunning: integer 1–64, isolation: "none" | "worktree", waitTimeout: seconds 1–${MAX_WAIT_SECONDS}, stopWithCaller: boolean, maxTokens: integer ≥ 0 (0: no limit), maxDepth: integer 1–16, maxTreeTokens: integer ≥ 0 (0: no limit) }.`
   )
 }

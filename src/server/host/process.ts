@@ -4,6 +4,7 @@
  * OpenCode 1.0 runs two copies of the plugin for one project (one copy's hooks are called,
  * the other copy's tool runs), and several copies hear the same events and the same TUI.
  */
+import type { AskSignal } from "../../core/asks.js"
 import { BoundedSet } from "../../core/bounded.js"
 
 /** Signals one copy waits for and another copy's hooks give (a started session's first message accepted, a model request going out). */
@@ -20,6 +21,8 @@ type Shared = {
   worktreesSwept: boolean
   /** Some TUI in this process announced the TUI part; whether that was checked. */
   tuiPart: { registered: boolean; checked: boolean }
+  /** Every copy's ear for asks: the copy whose event hook hears one tells them all (on 1.0 another copy holds the session's life). */
+  askEars: Set<(ask: AskSignal) => void>
 }
 
 const KEY = Symbol.for("opencode-sessions.process")
@@ -43,6 +46,7 @@ export function shared(): Shared {
     recovering: new Set(),
     worktreesSwept: false,
     tuiPart: { registered: false, checked: false },
+    askEars: new Set(),
   }
   return global[KEY]
 }
@@ -53,4 +57,16 @@ export function firstInProcess(key: string): boolean {
   if (claimed.has(key)) return false
   claimed.add(key)
   return true
+}
+
+/** An ask this copy heard, told to every copy in the process (itself included). */
+export function tellEveryCopy(ask: AskSignal): void {
+  for (const ear of shared().askEars) ear(ask)
+}
+
+/** This copy hears every ask any copy hears; the function returned stops it (when OpenCode unloads the copy). */
+export function hearAsks(ear: (ask: AskSignal) => void): () => void {
+  const { askEars } = shared()
+  askEars.add(ear)
+  return () => void askEars.delete(ear)
 }

@@ -1,5 +1,5 @@
 import { BoundedMap, BoundedSet } from "../../core/bounded.js"
-import type { Life } from "../../core/life.js"
+import type { Asker, Life } from "../../core/life.js"
 import { startedIn, startMarkerOf } from "../../core/lineage.js"
 import { lifeFromStore, NOTHING_SPENT, totalSpent, type Caller, type Spent, type StoredLife } from "../../core/outcome.js"
 import type { Stored } from "../../core/stored.js"
@@ -41,6 +41,72 @@ export class HeldLives {
   /** The started sessions this copy holds whose caller is `callerID`. */
   heldChildren(callerID: string): Life[] {
     return [...this.held.values()].map((held) => held.life).filter((life) => life.marker.fromSession === callerID)
+  }
+
+  /**
+   * Every started session under `sessionID`, at every depth, read back from the store where this
+   * copy does not hold it (after a restart): for `status`, which counts what a tree cost.
+   * `lives`: those it started, read already.
+   */
+  async readTree(lives: readonly Life[]): Promise<void> {
+    for (let level = lives; level.length;) {
+      const below = await mapLimited(level, READ_CONCURRENCY, async (life) => {
+        const started = this.held.get(life.sessionID)?.started ?? []
+        if (started.every((id) => this.held.has(id) || this.others.has(id))) return this.heldChildren(life.sessionID)
+        return this.livesOf(life.sessionID, (await readSession(this.opencode, life.sessionID)) ?? [])
+      })
+      level = below.flat()
+    }
+  }
+
+  /** Every started session under `sessionID` this copy holds, at every depth (what it started, what those started…). */
+  descendants(sessionID: string): Life[] {
+    const found: Life[] = []
+    for (let level = this.heldChildren(sessionID); level.length; level = level.flatMap((life) => this.heldChildren(life.sessionID))) found.push(...level)
+    return found
+  }
+
+  /** Who waits on the person in `sessionID`'s tree: itself (if the tool started it), and every session under it. */
+  askersUnder(sessionID: string): Asker[] {
+    return [this.life(sessionID), ...this.descendants(sessionID)].flatMap((life) =>
+      life?.state.state === "asking" ? [{ sessionID: life.sessionID, title: life.marker.title, agent: life.marker.agent, asks: life.state.asks }] : [],
+    )
+  }
+
+  /** Whether `sessionID` was started, at any depth, under `ancestorID`. */
+  isUnder(sessionID: string, ancestorID: string): boolean {
+    const seen = new Set<string>()
+    for (let life = this.life(sessionID); life && !seen.has(life.sessionID); life = this.life(life.marker.fromSession)) {
+      if (life.marker.fromSession === ancestorID) return true
+      seen.add(life.sessionID)
+    }
+    return false
+  }
+
+  /** What everything started under `sessionID` has cost, at every depth. */
+  treeSpent(sessionID: string): Spent {
+    return totalSpent(this.descendants(sessionID).map((life) => this.spent(life.sessionID)))
+  }
+
+  /** The session at the top of `sessionID`'s tree: the person's session everything in it descends from (itself, if the tool did not start it). */
+  rootOf(sessionID: string): string {
+    const seen = new Set<string>()
+    let id = sessionID
+    for (let life = this.life(id); life && !seen.has(id); life = this.life(id)) {
+      seen.add(id)
+      id = life.marker.fromSession
+    }
+    return id
+  }
+
+  /**
+   * How deep `sessionID` is (the person's session is 0): its start marker says, or its caller's
+   * depth plus one for a marker from before depths were written down; read back where not held.
+   */
+  async depthOf(sessionID: string, seen: ReadonlySet<string> = new Set()): Promise<number> {
+    const life = seen.has(sessionID) ? undefined : await this.find(sessionID)
+    if (!life) return 0
+    return life.marker.depth ?? (await this.depthOf(life.marker.fromSession, new Set([...seen, sessionID]))) + 1
   }
 
   /** The life of `sessionID`, read back from the store if this copy does not hold it; undefined if the tool did not start it (or it is gone). */

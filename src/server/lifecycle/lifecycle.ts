@@ -1,12 +1,12 @@
 import { BoundedSet } from "../../core/bounded.js"
 import type { Bus } from "../../core/bus.js"
-import { firstLife, isRunning as runs, next, type Ended, type LifeEvent } from "../../core/life.js"
+import { firstLife, isRunning as runs, next, type Ask, type Ended, type LifeEvent } from "../../core/life.js"
 import type { Spent } from "../../core/outcome.js"
 import type { StartMarker } from "../../core/protocol.js"
 import { describeError } from "../host/errors.js"
 import type { Opencode } from "../host/opencode.js"
 import { HeldLives, REMEMBERED, type Held } from "./held-lives.js"
-import { LifeChanged, SessionDeleted, TurnBegan, TurnEnded, TurnFailed, TurnInterrupted } from "./signals.js"
+import { Asked, LifeChanged, SessionDeleted, TurnBegan, TurnEnded, TurnFailed, TurnInterrupted } from "./signals.js"
 import { TurnNotes } from "./turn-notes.js"
 
 /**
@@ -34,7 +34,7 @@ export class Lifecycle extends HeldLives {
   started(sessionID: string, marker: StartMarker): void {
     this.others.delete(sessionID)
     const askedIn = new Map([[sessionID, this.notes.begun(marker.fromSession)]])
-    this.held.set(sessionID, { life: firstLife(sessionID, marker), usage: new Map(), answers: new Map(), since: Date.now(), askedIn })
+    this.held.set(sessionID, { life: firstLife(sessionID, marker), usage: new Map(), answers: new Map(), since: Date.now(), started: [], askedIn })
   }
 
   /** Its worktree is made: from now on its marker names it (and its turns run where this copy does not hear them). */
@@ -125,6 +125,31 @@ export class Lifecycle extends HeldLives {
     const held = this.held.get(sessionID)
     // A fork's copies of its caller's answers were made before it started: they are not its own.
     if (held && created >= held.since) held.usage.set(messageID, spent)
+  }
+
+  /**
+   * `sessionID` asks the person something and waits (a session that asks runs, whatever this copy
+   * heard before). One this copy does not hold (started before a restart) is read back first.
+   */
+  asked(sessionID: string, ask: Ask): void {
+    const held = this.held.get(sessionID)
+    if (!held) {
+      if (this.others.has(sessionID)) return
+      return void this.read(sessionID).then(
+        (back) => back && this.asked(sessionID, ask),
+        (error: unknown) => this.warn(`Could not read back session ${sessionID}, which asks the person: ${describeError(error)}`),
+      )
+    }
+    this.began(sessionID)
+    const before = held.life
+    this.apply(held, { type: "asked", ask })
+    if (held.life !== before) this.bus.publish(Asked, { sessionID, callerID: held.life.marker.fromSession, ask })
+  }
+
+  /** The person answered an ask of `sessionID` (or it was withdrawn). */
+  askClosed(sessionID: string, id: string): void {
+    const held = this.held.get(sessionID)
+    if (held) this.apply(held, { type: "ask-closed", id })
   }
 
   /** A text part of an answer in `sessionID`, as OpenCode streamed it: the turn's answer, known when it ends. */

@@ -3,7 +3,8 @@ import type { Event } from "@opencode-ai/sdk"
 import { beforeEach, describe, expect, it } from "vitest"
 import { fakeOpencode, lifecycleOver } from "../../../test/fixtures/server.js"
 import { markerMetadata, stopStartedCommand, TUI_PART_REGISTERED } from "../../core/protocol.js"
-import { shared } from "../host/process.js"
+import { startMarker } from "../../../test/fixtures/stored.js"
+import { hearAsks, shared } from "../host/process.js"
 import { OpencodeEvents } from "./opencode-events.js"
 
 function setup() {
@@ -96,5 +97,25 @@ describe("OpencodeEvents", () => {
       ["step.began", { sessionID: "ses_a" }],
       ["step.began", { sessionID: "ses_a" }],
     ])
+  })
+})
+
+describe("asks, heard by one copy of the plugin and known to every copy (1.0 runs two: one hears the events, the other runs the tool)", () => {
+  it("an ask and its reply reach the lifecycle of the copy that holds the session, whichever copy's event hook heard them", () => {
+    const hearing = setup()
+    const holding = setup()
+    const ears = [hearAsks((ask) => hearing.events.ask(ask)), hearAsks((ask) => holding.events.ask(ask))]
+    try {
+      holding.lifecycle.started("ses_asks", startMarker("ses_caller"))
+      holding.lifecycle.began("ses_asks")
+      const asked = { type: "permission.asked", properties: { id: "per_9", sessionID: "ses_asks", permission: "bash", patterns: ["ls"] } } as unknown as Event
+      hearing.events.event(asked)
+      expect(holding.lifecycle.life("ses_asks")?.state).toEqual({ state: "asking", asks: [{ id: "per_9", kind: "permission", what: "bash: ls" }] })
+      expect(holding.names()).toContain("asked")
+      hearing.events.event({ type: "permission.replied", properties: { sessionID: "ses_asks", requestID: "per_9", reply: "once" } } as unknown as Event)
+      expect(holding.lifecycle.life("ses_asks")?.state).toEqual({ state: "running" })
+    } finally {
+      for (const off of ears) off()
+    }
   })
 })

@@ -8,7 +8,8 @@ import type { Bus } from "../../core/bus.js"
 import { errorText, spentOn } from "../../core/outcome.js"
 import { stopStartedOf, TUI_PART_REGISTERED } from "../../core/protocol.js"
 import { markerIn } from "../../core/stored.js"
-import { firstInProcess } from "../host/process.js"
+import { firstInProcess, tellEveryCopy } from "../host/process.js"
+import { askOf, type AskSignal } from "../../core/asks.js"
 import type { Lifecycle } from "./lifecycle.js"
 import { MessageAccepted, StepBegan, StopAsked, TuiPartAnnounced } from "./signals.js"
 
@@ -18,8 +19,16 @@ export class OpencodeEvents {
     private readonly bus: Bus,
   ) {}
 
+  /** An ask some copy of the plugin heard (see host/process.ts): the lifecycle of this copy hears it too. */
+  ask(ask: AskSignal): void {
+    if ("opened" in ask) this.lifecycle.asked(ask.sessionID, ask.opened)
+    else this.lifecycle.askClosed(ask.sessionID, ask.closed)
+  }
+
   /** The `event` hook. Status "retry" counts as busy: the turn still runs. */
   event(event: Event): void {
+    const ask = askOf(event)
+    if (ask) return tellEveryCopy(ask)
     switch (event.type) {
       case "session.status":
         if (event.properties.status.type === "idle") this.lifecycle.ended(event.properties.sessionID)

@@ -5,7 +5,7 @@
  * every part that acts on them.
  */
 import { signal } from "../../core/bus.js"
-import { State } from "../../core/life.js"
+import { Ask, State } from "../../core/life.js"
 import { z } from "../../core/schema.js"
 
 const session = { sessionID: z.string() }
@@ -39,6 +39,9 @@ export const SessionDeleted = signal("session.deleted", z.object({ ...session, c
  * whose state changed (none when only the session's own state did), `state` is the session's.
  */
 export const LifeChanged = signal("life.changed", z.object({ ...session, callerID: z.string(), keys: z.array(z.string()), state: State }))
+
+/** A started session asks the person something (a permission, a question), and waits for their answer. */
+export const Asked = signal("asked", z.object({ ...session, callerID: z.string(), ask: Ask }))
 
 /** Something was queued for a session (a report, a follow-up, a hand-off put back): it is delivered once the session is idle. */
 export const WorkQueued = signal("work.queued", z.object(session))

@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from "vitest"
 import { assistant, stored, type RawMessage } from "../../../test/fixtures/stored.js"
 import { fakeOpencode, lifecycleOver } from "../../../test/fixtures/server.js"
-import { HandoffBook } from "../../core/book.js"
 import type { Call } from "../../core/types.js"
 import { Notifier } from "../host/notify.js"
 import type { ToastVariant } from "../host/opencode.js"
@@ -32,13 +31,12 @@ function setup(maxRunning = 8) {
     log: async () => undefined,
   })
   const { bus, lifecycle, heard } = lifecycleOver(opencode)
-  const book = new HandoffBook(8)
   const notifier = new Notifier(opencode, true)
   const turns = new FirstTurns({ opencode, lifecycle, placement: {} as Placement, notifier })
-  const launcher = new Launcher({ turns, lifecycle, book, notifier, worktrees: {} as Worktrees, maxRunning })
+  const launcher = new Launcher({ turns, lifecycle, notifier, worktrees: {} as Worktrees, maxRunning })
   // As services.ts wires it: a first turn that is over frees its place.
   bus.on(LifeChanged, ({ sessionID, keys }) => launcher.changed(lifecycle.life(sessionID), keys))
-  const call: Call = { sessionID: CALLER, messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Look into it.", report: "each" }
+  const call: Call = { sessionID: CALLER, messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Look into it.", report: "each", depth: 1 }
   const launching = (id: string) => launcher.launch(call, "new", { id, title: `New (plan): ${id}` })
   /** What OpenCode's hooks tell once the session runs: its first message accepted, its first model request going out. */
   const underway = (id: string) => {
@@ -54,14 +52,14 @@ function setup(maxRunning = 8) {
   }
   const first = (id: string) => lifecycle.life(id)?.turns[0]?.state
   const end = (id: string) => ends.get(id)!
-  return { launcher, turns, lifecycle, book, heard, prompted, toasts, deleted, launching, launch, underway, first, end }
+  return { launcher, turns, lifecycle, heard, prompted, toasts, deleted, launching, launch, underway, first, end }
 }
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 5))
 
 describe("Launcher", () => {
   it("returns once the session accepted its first message, and its answer reaches the lifecycle, text and all", async () => {
-    const { lifecycle, book, heard, prompted, toasts, launching, underway, first, end } = setup()
+    const { lifecycle, heard, prompted, toasts, launching, underway, first, end } = setup()
     const launched = launching("ses_child")
     await tick()
     expect(prompted).toEqual(["ses_child"])
@@ -70,12 +68,21 @@ describe("Launcher", () => {
     underway("ses_child")
     expect(await launched).toEqual({ kind: "started" })
     expect(lifecycle.heldChildren(CALLER).map((life) => life.marker)).toEqual([
-      { kind: "start", fromAgent: "build", fromSession: CALLER, mode: "new", agent: "plan", report: "each", call: "msg_1", title: "New (plan): ses_child" },
+      {
+        kind: "start",
+        fromAgent: "build",
+        fromSession: CALLER,
+        mode: "new",
+        agent: "plan",
+        report: "each",
+        call: "msg_1",
+        title: "New (plan): ses_child",
+        depth: 1,
+      },
     ])
     expect(toasts).toEqual([{ variant: "info", message: "build started plan: New (plan): ses_child" }])
-    // It inherits its caller's automatic-turn count, plus one (the loop guard).
-    expect(book.admit("ses_child", 8)).toEqual({ ok: false, limit: 8 })
-    expect(book.admit("ses_child", 7)).toEqual({ ok: true })
+    // Its depth is written down with it: known again after a restart.
+    expect(await lifecycle.depthOf("ses_child")).toBe(1)
 
     // OpenCode says the turn runs: then its idle, not the prompt's answer, says when it is over.
     lifecycle.began("ses_child")

@@ -1,5 +1,4 @@
 import { join } from "node:path"
-import type { HandoffBook } from "../../core/book.js"
 import { isRunning, type Life } from "../../core/life.js"
 import type { Isolation, StartMarker } from "../../core/protocol.js"
 import type { Call, Launched } from "../../core/types.js"
@@ -16,7 +15,6 @@ const REMEMBERED = 2_000
 export type LauncherDeps = {
   turns: FirstTurns
   lifecycle: Lifecycle
-  book: HandoffBook
   notifier: Notifier
   worktrees: Worktrees
   maxRunning: number
@@ -41,8 +39,7 @@ export class Launcher {
 
   /** Starts `session`'s first turn (in its own worktree when `planned` says where), or queues it behind the caller's running ones. */
   async launch(call: Call, mode: "new" | "fork", session: StartedSession, planned?: PlannedIsolation, { retitle = false } = {}): Promise<Launched> {
-    const { book, lifecycle, turns, notifier, maxRunning } = this.deps
-    book.inheritCount(call.sessionID, session.id)
+    const { lifecycle, turns, notifier, maxRunning } = this.deps
     const marker: StartMarker = {
       kind: "start",
       fromAgent: call.callerAgent,
@@ -52,6 +49,7 @@ export class Launcher {
       report: call.report,
       call: call.messageID,
       title: session.title,
+      ...(call.depth === undefined ? {} : { depth: call.depth }),
     }
     lifecycle.started(session.id, marker)
     this.launched.add(session.id)

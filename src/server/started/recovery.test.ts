@@ -222,7 +222,7 @@ describe("Recovery of hand-offs and waiting starts", () => {
     const launches = log.filter((entry) => entry.startsWith("launch"))
     expect(launches).toEqual([
       `launch ${JSON.stringify([
-        { sessionID: CALLER, messageID: "a1", callerAgent: "build", agent: "docs", text: "First task.", report: "together", callID: "c1" },
+        { sessionID: CALLER, messageID: "a1", callerAgent: "build", agent: "docs", text: "First task.", report: "together", callID: "c1", depth: 1 },
         "new",
         { id: "ses_wait", title: "New (docs): First task." },
       ])}`,

@@ -122,7 +122,10 @@ export class Recovery {
       )
       return
     }
-    const call = recordedCall(callerID, start.messageID, start.callID, { ...record, text: textOf(start.input) })
+    const call = {
+      ...recordedCall(callerID, start.messageID, start.callID, { ...record, text: textOf(start.input) }),
+      depth: (await this.deps.lifecycle.depthOf(callerID)) + 1,
+    }
     await this.deps.launcher.launch(call, record.mode, { id: record.session, title: sessionTitle(record.mode, record.agent, call.text) })
   }
 

@@ -21,10 +21,10 @@ const callerTurn = (turn: string, call: string, sessions: string[], info: Record
   ),
 ]
 
-type Setup = { sessions?: Record<string, Stored[]>; maxTokens?: number; abortFails?: boolean }
+type Setup = { sessions?: Record<string, Stored[]>; maxTokens?: number; maxTreeTokens?: number; abortFails?: boolean }
 
 /** The real lifecycle, book and notifier over a fake OpenCode; no session waits for a place here. */
-function setup({ sessions = {}, maxTokens = 0, abortFails = false }: Setup = {}) {
+function setup({ sessions = {}, maxTokens = 0, maxTreeTokens = 0, abortFails = false }: Setup = {}) {
   const stops: string[] = []
   const reads: string[] = []
   const asked: string[] = []
@@ -50,17 +50,19 @@ function setup({ sessions = {}, maxTokens = 0, abortFails = false }: Setup = {})
   })
   const { lifecycle } = lifecycleOver(opencode)
   const notifier = new Notifier(opencode, false)
-  const stopper = new Stopper({ opencode, book: new HandoffBook(10), launcher: { dropOne: () => false }, lifecycle, notifier, maxTokens })
+  const stopperOver = () =>
+    new Stopper({ opencode, book: new HandoffBook(10), launcher: { dropOne: () => false }, lifecycle, notifier, maxTokens, maxTreeTokens })
+  const stopper = stopperOver()
   /** A session the tool started from the caller's message `call`, whose turn runs. */
-  const running = (sessionID: string, call = "a1") => {
-    lifecycle.started(sessionID, startMarker(CALLER, { mode: "new", call, title: `New (plan): ${sessionID}` }))
+  const running = (sessionID: string, call = "a1", callerID = CALLER) => {
+    lifecycle.started(sessionID, startMarker(callerID, { mode: "new", call, title: `New (plan): ${sessionID}` }))
     lifecycle.began(sessionID)
   }
   /** What the session's own answer `messageID` has cost so far (OpenCode updates it as it goes). */
   const uses = (sessionID: string, input: number, output: number, messageID = "msg_1") =>
     lifecycle.used(sessionID, messageID, Date.now(), { input, output, cost: 0 })
   const warnings = () => toasts.filter((toast) => toast.variant === "warning").map((toast) => toast.message)
-  return { stopper, lifecycle, stops, reads, asked, warnings, running, uses }
+  return { stopper, stopperOver, lifecycle, stops, reads, asked, warnings, running, uses }
 }
 
 describe("Stopper.callerInterrupted", () => {
@@ -134,17 +136,19 @@ describe("Stopper.stepBegan (maxTokens)", () => {
   })
 
   it("stops a session once its own input and output are over the limit, as its caller's, saying the limit and what it used, and warns once", async () => {
-    const { stopper, lifecycle, stops, reads, warnings, running, uses } = setup({ maxTokens: 100 })
+    const { stopper, stopperOver, lifecycle, stops, reads, warnings, running, uses } = setup({ maxTokens: 100 })
     running("ses_tl_over")
     // A fork's copies of its caller's answers were made before it started: they do not count.
     lifecycle.used("ses_tl_over", "msg_copy", 0, { input: 5_000, output: 0, cost: 0 })
     uses("ses_tl_over", 60, 40)
+    // Both copies of the plugin (1.0) hear each step: one stop.
+    const twin = stopperOver()
     stopper.stepBegan("ses_tl_over")
+    twin.stepBegan("ses_tl_over")
     await new Promise((resolve) => setTimeout(resolve, 5))
     expect(stops).toEqual([])
     uses("ses_tl_over", 60, 41)
-    // Both copies of the plugin hear the step: one stop.
-    stopper.stepBegan("ses_tl_over")
+    twin.stepBegan("ses_tl_over")
     stopper.stepBegan("ses_tl_over")
     await vi.waitFor(() => expect(warnings()).toHaveLength(1))
     expect(stops).toEqual(["ses_tl_over"])
@@ -177,5 +181,50 @@ describe("Stopper.stepBegan (maxTokens)", () => {
     uses("ses_tl_fails", 150, 0)
     stopper.stepBegan("ses_tl_fails")
     await vi.waitFor(() => expect(warnings()).toEqual(["Could not stop ses_tl_fails at maxTokens: abort refused"]))
+  })
+})
+
+describe("Stopper.stepBegan (maxTreeTokens)", () => {
+  it("stops each running session of a tree at its next step once everything started under the person's session used more together", async () => {
+    const { stopper, lifecycle, stops, reads, warnings, running, uses } = setup({ maxTreeTokens: 100 })
+    running("ses_tree_a")
+    running("ses_tree_b", "a1", "ses_tree_a")
+    running("ses_other", "a1", "ses_someone_else")
+    uses("ses_tree_a", 30, 20)
+    uses("ses_tree_b", 30, 20)
+    uses("ses_other", 90, 0)
+    stopper.stepBegan("ses_tree_b")
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(stops).toEqual([]) // 100 together: not over
+    uses("ses_tree_b", 30, 21)
+    stopper.stepBegan("ses_tree_b")
+    await vi.waitFor(() => expect(stops).toEqual(["ses_tree_b"]))
+    expect(lifecycle.life("ses_tree_b")?.state).toEqual({ state: "stopped", by: "max-tree-tokens", limit: 100, used: 101 })
+    // Its caller runs on until its own next step.
+    expect(lifecycle.life("ses_tree_a")?.state).toEqual({ state: "running" })
+    stopper.stepBegan("ses_tree_a")
+    await vi.waitFor(() => expect(stops).toEqual(["ses_tree_b", "ses_tree_a"]))
+    expect(lifecycle.life("ses_tree_a")?.state).toMatchObject({ state: "stopped", by: "max-tree-tokens" })
+    // Another person's tree is its own: its 90 counted nothing here, and this tree's tokens do not stop it.
+    stopper.stepBegan("ses_other")
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(stops).not.toContain("ses_other")
+    expect(warnings().join("\n")).toMatch(/101 tokens together, over the limit of 100 \(option maxTreeTokens\)/)
+    expect(reads).toEqual([])
+  })
+
+  it("stops a later turn of a session stopped at the limit (a report delivered to it) at its first step, not the stopped turn's last steps", async () => {
+    const { stopper, lifecycle, stops, running, uses } = setup({ maxTokens: 100 })
+    running("ses_tl_again")
+    uses("ses_tl_again", 150, 0)
+    stopper.stepBegan("ses_tl_again")
+    await vi.waitFor(() => expect(stops).toEqual(["ses_tl_again"]))
+    stopper.stepBegan("ses_tl_again") // the stopped turn's step, winding down
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(stops).toEqual(["ses_tl_again"])
+    lifecycle.ended("ses_tl_again")
+    lifecycle.began("ses_tl_again") // a report to it begins a turn
+    stopper.stepBegan("ses_tl_again")
+    await vi.waitFor(() => expect(stops).toEqual(["ses_tl_again", "ses_tl_again"]))
   })
 })

@@ -1,14 +1,17 @@
 import type { HandoffBook } from "../../core/book.js"
+import { BoundedMap } from "../../core/bounded.js"
 import type { State } from "../../core/life.js"
 import { turnOf } from "../../core/lineage.js"
 import { markerMetadata, type StopMarker } from "../../core/protocol.js"
 import type { Stored } from "../../core/stored.js"
+import { tokens } from "../../core/outcome.js"
 import { describeError } from "../host/errors.js"
 import type { Notifier } from "../host/notify.js"
 import type { Opencode } from "../host/opencode.js"
 import { firstInProcess } from "../host/process.js"
+import { REMEMBERED } from "../lifecycle/held-lives.js"
 import type { Lifecycle } from "../lifecycle/lifecycle.js"
-import { asWritten, words, type Wording } from "../words/index.js"
+import { asWritten, stopReason, words, type Wording } from "../words/index.js"
 import type { Launcher } from "./launcher.js"
 
 /** Why the plugin stops a session: who asked, and for a token limit, the limit and what was used. */
@@ -28,6 +31,8 @@ export type StopperDeps = {
   notifier: Notifier
   /** Tokens (input and output) a started session may use before it is stopped at its next step; 0: no limit. */
   maxTokens: number
+  /** Tokens everything started under the person's session may use together before each of them is stopped at its next step; 0: no limit. */
+  maxTreeTokens?: number
   wording?: Wording
 }
 
@@ -36,11 +41,15 @@ export type StopperDeps = {
  * still waiting for its place is dropped, and follow-ups queued for it are dropped. Its life says
  * "stopped" at once, and once its turn has wound down a marker stored in it says why (core/
  * protocol.ts StopMarker), for every reader after a restart and for anyone who opens it. Its
- * files, and an isolated one's worktree, stay as they are. Also the `maxTokens` limit: a started
- * session whose own turns used more is stopped as its next step begins.
+ * files, and an isolated one's worktree, stay as they are. Also the token limits: a started
+ * session whose own turns used more than `maxTokens`, or whose tree (everything started under the
+ * person's session it descends from) used more than `maxTreeTokens`, is stopped as its next step
+ * begins.
  */
 export class Stopper {
   private readonly winding = new Map<string, { marker: StopMarker; timer: NodeJS.Timeout }>()
+  /** Steps begun per started session: names one step alike in every copy of the plugin that hears it. */
+  private readonly steps = new BoundedMap<string, number>(REMEMBERED)
 
   constructor(private readonly deps: StopperDeps) {}
 
@@ -90,19 +99,37 @@ export class Stopper {
     this.note(sessionID, winding.marker)
   }
 
-  /** A step of `sessionID` is about to send its model request: past `maxTokens`, it is stopped now. Never in the step's way: no read. */
+  /** A step of `sessionID` is about to send its model request: past a token limit, it is stopped now. Never in the step's way: no read. */
   stepBegan(sessionID: string): void {
-    const { lifecycle, notifier, maxTokens } = this.deps
-    const life = maxTokens > 0 ? lifecycle.life(sessionID) : undefined
+    const { lifecycle, maxTokens, maxTreeTokens = 0 } = this.deps
+    const life = maxTokens > 0 || maxTreeTokens > 0 ? lifecycle.life(sessionID) : undefined
     if (!life) return
-    const spent = lifecycle.spent(sessionID)
-    const used = spent.input + spent.output
-    if (used <= maxTokens || !firstInProcess(`max-tokens:${sessionID}:${used}`)) return
-    this.stop(life.marker.fromSession, [sessionID], { by: "max-tokens", limit: maxTokens, used }).then(
+    const step = (this.steps.get(sessionID) ?? 0) + 1
+    this.steps.set(sessionID, step)
+    // A stopped turn winds down: its steps are not stopped again. A later turn (a report delivered to it, say) is.
+    if (life.state.state === "stopped") return
+    const own = tokens(lifecycle.spent(sessionID))
+    if (maxTokens > 0 && own > maxTokens) return this.stopAtLimit(sessionID, step, life.marker, { by: "max-tokens", limit: maxTokens, used: own })
+    if (maxTreeTokens <= 0) return
+    const used = tokens(lifecycle.treeSpent(lifecycle.rootOf(sessionID)))
+    if (used > maxTreeTokens) this.stopAtLimit(sessionID, step, life.marker, { by: "max-tree-tokens", limit: maxTreeTokens, used })
+  }
+
+  private stopAtLimit(
+    sessionID: string,
+    step: number,
+    marker: { fromSession: string; title: string },
+    reason: Required<Pick<StopReason, "by" | "limit" | "used">>,
+  ): void {
+    const { notifier } = this.deps
+    // Several copies (1.0) hear the same step: one stop.
+    if (!firstInProcess(`${reason.by}:${sessionID}:${step}`)) return
+    this.stop(marker.fromSession, [sessionID], reason).then(
       ([result]) => {
-        if (result?.was === "running") notifier.warn(`Stopped ${life.marker.title}: it used ${used} tokens, more than maxTokens (${maxTokens}).`, { sessionID })
+        if (result?.was === "running") notifier.warn(`Stopped ${marker.title}: ${stopReason(reason)}.`, { sessionID })
       },
-      (error: unknown) => notifier.warn(`Could not stop ${sessionID} at maxTokens: ${describeError(error)}`, { sessionID }),
+      (error: unknown) =>
+        notifier.warn(`Could not stop ${sessionID} at ${reason.by === "max-tokens" ? "maxTokens" : "maxTreeTokens"}: ${describeError(error)}`, { sessionID }),
     )
   }
 

@@ -23,10 +23,17 @@ const PROVIDERS = {
 }
 const CHECKOUT = { root: "/repo", prefix: "sub" }
 
-type Setup = { recent?: AgentInfo[]; options?: Partial<Options>; maxTurns?: number; messageModel?: { providerID: string; modelID: string } }
+type Setup = {
+  recent?: AgentInfo[]
+  options?: Partial<Options>
+  maxTurns?: number
+  messageModel?: { providerID: string; modelID: string }
+  /** How deep each session is, as the lifecycle knows it (0 where not given: the person's). */
+  depths?: Record<string, number>
+}
 type Context = Partial<ToolContext> & { extra?: unknown }
 
-function setup({ recent = AGENTS, options = {}, maxTurns = 8, messageModel }: Setup = {}) {
+function setup({ recent = AGENTS, options = {}, maxTurns = 8, messageModel, depths = {} }: Setup = {}) {
   const catalog = { recent: vi.fn(async () => recent), current: vi.fn(async () => AGENTS) }
   const opencode = { providers: vi.fn(async () => PROVIDERS), messageModel: vi.fn(async () => messageModel) }
   const placement = { check: vi.fn(async () => CHECKOUT) }
@@ -36,14 +43,15 @@ function setup({ recent = AGENTS, options = {}, maxTurns = 8, messageModel }: Se
     debug: (message: string) => notices.push(message),
   } as unknown as Notifier)
   const book = new HandoffBook(maxTurns)
-  const services = { catalog, opencode, book, options: { ...OptionsSchema.parse({}), ...options }, placement, host } as unknown as CheckServices
+  const lifecycle = { depthOf: vi.fn(async (sessionID: string) => depths[sessionID] ?? 0) }
+  const services = { catalog, opencode, book, options: { ...OptionsSchema.parse({}), ...options }, placement, host, lifecycle } as unknown as CheckServices
   const check = (args: Partial<SessionArgs>, mode: SendingMode = "message", context: Context = {}) =>
     checkCall(services, { mode, text: "Do it.", ...args }, mode, {
       ...{ sessionID: "ses_caller", messageID: "msg_1", agent: "build", directory: "/repo/sub", worktree: "/repo" },
       ...{ abort: new AbortController().signal, metadata: () => undefined, ask: async () => undefined },
       ...context,
     })
-  return { check, catalog, opencode, placement, book, host, notices }
+  return { check, catalog, opencode, placement, book, host, notices, lifecycle }
 }
 
 /** A refusal: of this class, in exactly these words. */
@@ -205,5 +213,25 @@ describe("checkCall: isolation, reports and the loop guard", () => {
     queue()
     await refused(check({ isolation: "worktree" }, "fork"), LoopGuardError, words.refusal.loopGuard(2))
     expect(placement.check).toHaveBeenCalledOnce()
+  })
+})
+
+describe("checkCall: depth", () => {
+  it("gives a session started from the person's session depth 1, and one started from a depth-1 session depth 2", async () => {
+    const { check } = setup({ depths: { ses_child: 1 } })
+    expect((await check({}, "new")).depth).toBe(1)
+    expect((await check({}, "fork", { sessionID: "ses_child" })).depth).toBe(2)
+    expect((await check({}, "message")).depth).toBeUndefined()
+  })
+
+  it("refuses a start past maxDepth with the depth, the limit and the option, before placing anything", async () => {
+    const { check, placement } = setup({ depths: { ses_deep: 2, ses_deeper: 4 } })
+    await refused(check({ isolation: "worktree" }, "new", { sessionID: "ses_deep" }), SessionToolError, words.refusal.tooDeep(2, 2))
+    expect(words.refusal.tooDeep(2, 2)).toMatch(/depth 2[\s\S]*depth 3, past the limit of 2 \(option maxDepth[\s\S]*Nothing was started/)
+    expect(placement.check).not.toHaveBeenCalled()
+    // A hand-off stays in its conversation: no depth to refuse.
+    await expect(check({}, "message", { sessionID: "ses_deeper" })).resolves.toMatchObject({ agent: "build" })
+    const { check: wider } = setup({ depths: { ses_deep: 2 }, options: { maxDepth: 3 } })
+    expect((await wider({}, "fork", { sessionID: "ses_deep" })).depth).toBe(3)
   })
 })

@@ -10,7 +10,7 @@ import type { SendingMode, SessionArgs } from "./schema.js"
 import { words } from "../words/index.js"
 
 /** What the checks need: the agents, the providers, the loop guard, the options, and where isolation may go. */
-export type CheckServices = Pick<ToolServices, "catalog" | "opencode" | "book" | "options" | "placement" | "host">
+export type CheckServices = Pick<ToolServices, "catalog" | "opencode" | "book" | "options" | "placement" | "host" | "lifecycle">
 
 /**
  * Everything that can refuse a call before the person is asked and anything is queued or sent.
@@ -39,6 +39,7 @@ export async function checkCall(
   }
   const admission = services.book.admit(context.sessionID)
   if (!admission.ok) throw new LoopGuardError(words.refusal.loopGuard(admission.limit))
+  const depth = mode === "new" || mode === "fork" ? await startDepth(services, context.sessionID) : undefined
   const isolation = isolationOf(args, mode, services.options)
     ? await services.placement.check(context.sessionID, context.messageID, context.directory || undefined)
     : undefined
@@ -52,7 +53,15 @@ export async function checkCall(
     callerModel: summaryModel,
     report: reportStyle(args.report, services.options),
     isolation,
+    depth,
   }
+}
+
+/** How deep a session `callerID` starts would be; refused past the `maxDepth` option. */
+async function startDepth(services: CheckServices, callerID: string): Promise<number> {
+  const depth = (await services.lifecycle.depthOf(callerID)) + 1
+  if (depth > services.options.maxDepth) throw new SessionToolError(words.refusal.tooDeep(depth - 1, services.options.maxDepth))
+  return depth
 }
 
 /** `isolation` as asked, or the option's default for new and fork; refused where it cannot apply. */

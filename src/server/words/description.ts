@@ -24,7 +24,7 @@ const MODES = [
   "- new: a separate session WITHOUT this conversation: `agent` works on `text` in parallel.",
   "- fork: like new, with a copy of this conversation.",
   "- status: your started sessions and hand-offs queued here.",
-  "- wait: block until your started sessions (or `session`) finish: their answers, within your turn.",
+  "- wait: block until your started sessions (or `session`) finish, or wait for the person: their answers, within your turn.",
   "- stop: stop `session`, or all your running started sessions.",
   "- adopt, discard: apply to your files, or drop, an isolated session's changes.",
   "Unlike task (a subagent inside your turn), new/fork run a primary agent in its own session; " +

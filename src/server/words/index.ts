@@ -4,18 +4,21 @@
  * knows nothing but these, so each says what happened, what happens next and when, and what
  * is valid. Plain ASCII. Nothing here is ever parsed back: what the plugin needs to know again
  * is kept in structured records (core/protocol.ts). Read them together: description.ts,
- * results.ts, refusals.ts.
+ * results.ts (what happened), standing.ts (how sessions stand), refusals.ts, phrases.ts.
  */
 import type { ReportStyle } from "../../core/protocol.js"
 import type { Handoff, Launched, Sender } from "../../core/types.js"
 import { description } from "./description.js"
 import { refusals } from "./refusals.js"
 import { results, type StartedNow } from "./results.js"
+import { standing } from "./standing.js"
 
 export { AGENT_WORDS, type Defaults } from "./description.js"
-export type { StartedNow, StatusRow, StoppedRow } from "./results.js"
+export { asksText, stopReason } from "./phrases.js"
+export type { StartedNow, StoppedRow } from "./results.js"
+export type { AskingRow, Below, StatusRow } from "./standing.js"
 
-export const english = { ...description, ...results, ...refusals }
+export const english = { ...description, ...refusals, ...standing, ...results, result: { ...results.result, ...standing.result } }
 
 export type Words = typeof english
 

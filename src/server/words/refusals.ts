@@ -1,7 +1,7 @@
 /** What the tool says when it refuses, and what an OpenCode release may lack: each says what was wrong and what is valid. */
 
 /** What an OpenCode release may lack, found by use (host/capabilities.ts); `features` below says each. */
-export type Feature = "permission-prompt" | "live-description" | "fork" | "caller-model" | "worktree" | "call-records"
+export type Feature = "permission-prompt" | "live-description" | "fork" | "caller-model" | "worktree" | "call-records" | "ask-list"
 
 export const refusals = {
   /** Each says what was wrong, that nothing was done, and what would be valid. */
@@ -16,6 +16,8 @@ export const refusals = {
     subagentCaller: (agent: string) => `session: only primary agents hand work over; "${agent}" is a subagent: answer your caller instead.`,
     compactNeedsModel:
       "session: compact needs the calling turn's model to write the summary, and OpenCode told neither the tool nor the calling message. Use mode message instead.",
+    tooDeep: (depth: number, limit: number) =>
+      `session: refused: this session is at depth ${depth} (the person's session is 0, what it starts 1, and so on), and a session it started would be at depth ${depth + 1}, past the limit of ${limit} (option maxDepth of the opencode-sessions plugin, set by the person). Nothing was started. Do the work yourself in this session${depth > 0 ? ", and answer the agent that started you" : ""}.`,
     loopGuard: (limit: number) =>
       `session: refused: ${limit} automatic hand-offs in a row without a message from the person (the limit). Answer the person now; the count resets when they write.`,
     unknownReport: (value: unknown) => `session: unknown report ${JSON.stringify(value)}. Valid: true (sent back after your turn), "each", or false.`,
@@ -74,5 +76,9 @@ export const refusals = {
         "what the session tool does is not recorded, so after a restart it cannot be followed (status, wait, queued hand-offs, waiting starts); the rest works",
     },
     "caller-model": { what: "the calling turn's model in the tool context", instead: "it is read from the calling message" },
+    "ask-list": {
+      what: "a list of what sessions ask the person now (GET /permission)",
+      instead: "asks are known from OpenCode's events as they are made; one made before this copy of the plugin loaded is not",
+    },
   } satisfies Record<Feature, { what: string; instead: string }>,
 }

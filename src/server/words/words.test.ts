@@ -5,11 +5,8 @@
  */
 import { tool } from "@opencode-ai/plugin"
 import { describe, expect, it } from "vitest"
-import { calls, sessionCall, stored, user } from "../../../test/fixtures/stored.js"
 import type { Answered } from "../../core/gather.js"
 import type { State } from "../../core/life.js"
-import { reportedIn } from "../../core/lineage.js"
-import { callMetadata, type CallRecord } from "../../core/protocol.js"
 import type { AgentInfo } from "../host/opencode.js"
 import { OptionsSchema } from "../host/options.js"
 import { MODES, sessionArgs } from "../tool/schema.js"
@@ -167,7 +164,7 @@ describe("results say what happens next", () => {
         [{ ...fork, state: { state: "answered" }, reportState: "due", latest: "Works.", worktree }],
         [{ kind: "message", agent: "plan", text: "Go on." }],
       ),
-      english.result.wait([session], [], undefined),
+      english.result.wait([session], [], [], undefined),
       deliveredText({ kind: "report", from: { agent: "plan", sessionID: "ses_a", title: "Fork (plan): x" }, text: "A." }),
       deliveredText({ kind: "message", from: { agent: "build", sessionID: "ses_c" }, text: "B." }),
       english.result.adopted("ses_a", worktree.files, undefined, "/repo", "refs/x"),
@@ -176,57 +173,6 @@ describe("results say what happens next", () => {
       english.refusal.adoptCollision("ses_a", ["a.ts"], "/wt"),
     ]
     for (const sample of samples) expect(sample.replace(/caf\u00e9/g, "cafe")).toMatch(ASCII)
-  })
-
-  it("says how each state stands: in status a few words, in a report or wait why there is no answer", () => {
-    const cases: Array<[State, RegExp, RegExp]> = [
-      [{ state: "waiting", for: "place" }, /^waiting to start$/, /has not finished/],
-      [{ state: "running" }, /^working$/, /has not finished/],
-      [{ state: "answered" }, /^idle$/, /finished without a text answer/],
-      [{ state: "failed", error: "APIError: 400" }, /^failed$/, /Its turn failed: APIError: 400/],
-      [{ state: "interrupted" }, /^interrupted$/, /person interrupted it/],
-      [{ state: "stopped", by: "max-tokens", limit: 100, used: 150 }, /^stopped \(it used 150 tokens, over the limit of 100 /, /answered: it used 150 /],
-      [{ state: "stopped", by: "caller" }, /^stopped \(the agent that started it stopped it\)$/, /Stopped before it answered: the agent that started it/],
-      [{ state: "cut-off" }, /^cut off mid-turn[\s\S]*resume it/, /has not finished/],
-      [{ state: "never-started" }, /^not started[\s\S]*send it a message/, /never started/],
-      [{ state: "deleted" }, /^deleted$/, /deleted before it answered/],
-    ]
-    for (const [state, word, why] of cases) {
-      expect(english.state(state), state.state).toMatch(word)
-      expect(english.result.status([{ ...fork, state }], []), state.state).toContain(`: fork, agent plan, ${english.state(state)}\nQueued here`)
-      expect(english.report.answer({ state }), state.state).toMatch(why)
-    }
-    expect(english.report.answer({ state: { state: "answered" }, answer: "Done." })).toBe("Done.")
-  })
-})
-
-describe("reports and waits", () => {
-  it("a wait returns every finished answer under its session, failures marked, and names what still runs", () => {
-    const text = english.result.wait(
-      [answered("ses_a", { state: "answered" }, "A works."), answered("ses_b", { state: "failed", error: "APIError: 400" })],
-      [answered("ses_c", { state: "running" })],
-      30,
-    )
-    expect(text).toMatch(/^Finished: 2 of 3 \(ses_a, ses_b\)\./)
-    expect(text).toMatch(/ses_a "Fork \(plan\): ses_a" \(agent plan, fork\):\nA works\./)
-    expect(text).toMatch(/Its turn failed: APIError: 400/)
-    expect(text).toMatch(/Still running after 30 s: ses_c/)
-  })
-
-  it("a report header names its session, or says it gathers a turn's sessions", () => {
-    const from = { agent: "build", sessionID: "ses_child", title: "Fix tests" }
-    expect(deliveredText({ kind: "report", from, text: "x" })).toMatch(/^\[Report from session ses_child "Fix tests" \(agent "build"\)/)
-    expect(deliveredText({ kind: "report", from, covers: [from, { ...from, sessionID: "ses_2" }], text: "x" })).toMatch(/^\[Reports from the 2 sessions/)
-  })
-
-  it("the answers a completed wait returned are known again from its record, never from its words", () => {
-    const collected = (...sessions: string[]): CallRecord => ({ kind: "collected", v: 1, sessions })
-    const said = (sessionID: string) => english.result.wait([answered(sessionID, { state: "answered" }, "A.")], [answered("ses_b", { state: "running" })], 30)
-    const part = (callID: string, state: Record<string, unknown>) => ({ type: "tool", tool: "session", callID, state: { input: { mode: "wait" }, ...state } })
-    const wordsOnly = part("c2", { status: "completed", output: said("ses_c") })
-    const failed = part("c3", { status: "error", metadata: callMetadata(collected("ses_x")) })
-    const caller = stored(user("u1", "go"), calls("a1", [sessionCall("c1", { mode: "wait" }, collected("ses_a"), said("ses_a")), wordsOnly, failed]))
-    expect([...reportedIn(caller)]).toEqual(["ses_a"])
   })
 })
 

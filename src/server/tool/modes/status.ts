@@ -3,7 +3,7 @@ import { owedTurns, type Life } from "../../../core/life.js"
 import { reportedIn } from "../../../core/lineage.js"
 import { worktreeState } from "../../isolation/describe.js"
 import { mapLimited, READ_CONCURRENCY } from "../../lifecycle/from-store.js"
-import { words, type StatusRow } from "../../words/index.js"
+import { words, type Below, type StatusRow } from "../../words/index.js"
 import type { ToolServices } from "./services.js"
 
 /**
@@ -16,6 +16,8 @@ export async function status(
 ): Promise<string> {
   const messages = await opencode.messages(sessionID)
   const lives = await lifecycle.livesOf(sessionID, messages)
+  // What each started, at every depth: read back where not held, to count what the whole tree cost.
+  await lifecycle.readTree(lives)
   const reported = reportedIn(messages)
   const pending = book.pending(sessionID)
   const queuedReports = new Set(pending.flatMap((handoff) => (handoff.covers ?? []).map((sender) => sender.key ?? sender.sessionID)))
@@ -35,9 +37,17 @@ export async function status(
       worktree: await worktreeState(worktrees, life.sessionID, marker.isolation),
       spent: lifecycle.spent(life.sessionID),
       followUps: life.turns.length - 1,
+      below: below(lifecycle, life.sessionID),
     }
   })
-  return words.result.status(rows, pending)
+  return words.result.status(rows, pending, below(lifecycle, sessionID))
+}
+
+/** What a session started, at every depth: how many, what they cost together, who of them asks the person now. */
+function below(lifecycle: ToolServices["lifecycle"], sessionID: string): Below {
+  const under = lifecycle.descendants(sessionID)
+  const asking = lifecycle.askersUnder(sessionID).filter((asker) => asker.sessionID !== sessionID)
+  return { sessions: under.length, spent: lifecycle.treeSpent(sessionID), asking }
 }
 
 /** Its latest answer (of the turns it owes), or why its turn failed. */

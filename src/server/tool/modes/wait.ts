@@ -3,7 +3,7 @@ import type { Answered } from "../../../core/gather.js"
 import { isFinished, owedTurns, type OwedTurn } from "../../../core/life.js"
 import { reportedIn } from "../../../core/lineage.js"
 import { PROTOCOL, sessionOfKey } from "../../../core/protocol.js"
-import { allFinished, MAX_WAIT_SECONDS, waitSeconds, waitTargets } from "../../../core/wait.js"
+import { MAX_WAIT_SECONDS, waitIsOver, waitSeconds, waitTargets } from "../../../core/wait.js"
 import { SessionToolError } from "../../host/errors.js"
 import { worktreeState } from "../../isolation/describe.js"
 import { LifeChanged, SessionDeleted } from "../../lifecycle/signals.js"
@@ -42,13 +42,15 @@ export async function wait(
     return targets.keys.map((key) => turns.find((turn) => turn.key === key) ?? deleted(key))
   }
 
+  // One that waits on the person (itself, or a session it started) will not finish by itself: the wait returns, naming the ask.
+  const askers = (session: OwedTurn) => (isFinished(session.state) ? [] : lifecycle.askersUnder(session.sessionID))
   const deadline = Date.now() + limit.seconds * 1000
   let sessions: OwedTurn[]
   let timedOut = false
   for (;;) {
-    const next = changeOf(bus, callerID)
+    const next = changeOf(bus, callerID, (sessionID) => lifecycle.isUnder(sessionID, callerID))
     sessions = await look()
-    if (allFinished(sessions)) {
+    if (waitIsOver(sessions, (sessionID) => lifecycle.askersUnder(sessionID).length > 0)) {
       next.cancel()
       break
     }
@@ -77,10 +79,13 @@ export async function wait(
         return { ...session, answer: answers.get(session.key), worktree, spent: lifecycle.spent(session.sessionID) }
       }),
   )
+  const open = sessions.filter((session) => !isFinished(session.state))
+  const asking = open.flatMap((session) => (askers(session).length ? [{ ...session, askers: askers(session) }] : []))
   return {
     text: words.result.wait(
       finished,
-      sessions.filter((session) => !isFinished(session.state)),
+      asking,
+      open.filter((session) => !askers(session).length),
       timedOut ? limit.seconds : undefined,
     ),
     record: { kind: "collected", v: PROTOCOL, sessions: collected },
@@ -91,11 +96,14 @@ function deleted(key: string): OwedTurn {
   return { key, sessionID: sessionOfKey(key), title: "(deleted)", agent: "?", mode: "new", report: "none", call: "", state: { state: "deleted" } }
 }
 
-/** The next change to a session `callerID` started (its life, or its deletion). Asked for before looking, so that none falls between. */
-function changeOf(bus: Bus, callerID: string): { woken: Promise<void>; cancel: () => void } {
+/**
+ * The next change to a session `callerID` started, at any depth (`under`): its life, or its
+ * deletion. Asked for before looking, so that none falls between.
+ */
+function changeOf(bus: Bus, callerID: string, under: (sessionID: string) => boolean): { woken: Promise<void>; cancel: () => void } {
   let wake!: () => void
   const woken = new Promise<void>((resolve) => (wake = resolve))
-  const heard = (change: { callerID?: string }) => void (change.callerID === callerID && wake())
+  const heard = (change: { sessionID: string; callerID?: string }) => void ((change.callerID === callerID || under(change.sessionID)) && wake())
   const offs = [bus.on(LifeChanged, heard), bus.on(SessionDeleted, heard)]
   const cancel = () => offs.forEach((off) => off())
   void woken.then(cancel)
