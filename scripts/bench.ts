@@ -20,6 +20,7 @@
  *  11. isolated forks (5,000-file repo)    scripts/bench/isolation.ts
  *  12. stop                                scripts/bench/stop-latency.ts
  *  13. follow-up                           scripts/bench/follow-up.ts
+ *  14. asks                                scripts/bench/asks.ts
  */
 import { loadavg } from "node:os"
 import { callerTurn } from "./bench/caller-turn.js"
@@ -37,6 +38,7 @@ import { waitLatency } from "./bench/wait-latency.js"
 import { isolation, ISOLATION_SERVER } from "./bench/isolation.js"
 import { stopLatency } from "./bench/stop-latency.js"
 import { followUp } from "./bench/follow-up.js"
+import { ASK_SERVER, asks } from "./bench/asks.js"
 
 const startedAt = Date.now()
 const loadAtStart = loadavg()
@@ -107,6 +109,12 @@ async function main(): Promise<void> {
     // Its own project and scripted model: each opencode run is an OpenCode of its own.
     const serverHandoff = figures.find((f) => f.id === "1")?.details.handoff as { median?: number } | undefined
     await figure("10", "Hand-off under opencode run", () => runHandoff(serverHandoff?.median))
+    if (wanted("14")) {
+      // A server of its own: its agent asks the person before each command.
+      const asking = await Promise.allSettled([startServer(ASK_SERVER)])
+      await figure("14", "Asks", () => asks(need(asking[0])))
+      await stopServer(asking[0].status === "fulfilled" ? asking[0].value : undefined)
+    }
     if (wanted("11")) {
       // A server of its own, in a git repository of 5,000 files.
       const repo = await Promise.allSettled([startServer(ISOLATION_SERVER)])
