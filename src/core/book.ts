@@ -177,7 +177,10 @@ export function deliveredMarker(handoff: Pick<Handoff, "kind" | "from" | "covers
   const from = { fromAgent: handoff.from.agent, fromSession: handoff.from.sessionID }
   if (handoff.kind === "report")
     return { kind: "report", ...from, sessions: (handoff.covers ?? [handoff.from]).map((sender) => sender.key ?? sender.sessionID) }
-  if (handoff.kind === "follow-up") return { kind: "follow-up", ...from, id: handoff.followUp?.id ?? "" }
+  if (handoff.kind === "follow-up") {
+    const team = handoff.followUp?.team
+    return { kind: "follow-up", ...from, id: handoff.followUp?.id ?? "", ...(team ? { team, report: handoff.followUp?.report ?? "none" } : {}) }
+  }
   return { kind: handoff.kind, ...from, ...(handoff.callID ? { callID: handoff.callID } : {}) }
 }
 

@@ -8,7 +8,12 @@ export function excerpt(text: string, max: number, ellipsis = "…"): string {
  * A title a person recognises in the session list: the agent and the first words of the task.
  * Plain ASCII: a model reads it too, in the tool's results.
  */
-export function sessionTitle(mode: "new" | "fork", agent: string, text: string): string {
+/** A session as a model names it: `name (id)`, or its id when it has no name. */
+export function sessionLabel(sessionID: string, name?: string): string {
+  return name ? `${name} (${sessionID})` : sessionID
+}
+
+export function sessionTitle(mode: "new" | "fork", agent: string, text: string, name?: string): string {
   const task = excerpt(text.split("\n").find((line) => line.trim()) ?? text, 50, "...")
-  return `${mode === "fork" ? "Fork" : "New"} (${agent}): ${task}`
+  return `${name ? `${name} - ` : ""}${mode === "fork" ? "Fork" : "New"} (${agent}): ${task}`
 }

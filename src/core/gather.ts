@@ -46,7 +46,7 @@ export function dueReports(members: readonly Member[], reported: ReadonlySet<str
 }
 
 /** What a report or a wait shows of one started session. */
-export type Answered = Pick<Member, "key" | "sessionID" | "followUp" | "title" | "agent" | "mode" | "state" | "answer" | "worktree" | "spent">
+export type Answered = Pick<Member, "key" | "sessionID" | "followUp" | "title" | "name" | "agent" | "mode" | "state" | "answer" | "worktree" | "spent">
 
 /**
  * Where a started session's answers stand with its caller, the last of them deciding: all sent

@@ -7,8 +7,8 @@
 import { StopCause, type ReportStyle, type StartMarker } from "./protocol.js"
 import { z, type Infer } from "./schema.js"
 
-/** What a turn (or its session) waits for before it begins. */
-export const WaitingFor = z.enum(["place", "step", "delivery"])
+/** What a turn (or its session) waits for before it begins: a free place, the caller's step, its delivery, or other sessions' answers (`after`). */
+export const WaitingFor = z.enum(["place", "step", "delivery", "others"])
 export type WaitingFor = Infer<typeof WaitingFor>
 
 /**
@@ -22,8 +22,11 @@ export type Ask = Infer<typeof Ask>
 export type Asker = { sessionID: string; title: string; agent: string; asks: readonly Ask[] }
 
 export const State = z.discriminatedUnion("state", [
-  /** Not begun: a free place among its caller's (`maxRunning`), the end of the caller's step (an isolated start), or its delivery (a follow-up). */
-  z.object({ state: z.literal("waiting"), for: WaitingFor }),
+  /**
+   * Not begun: a free place among its caller's (`maxRunning`), the end of the caller's step (an
+   * isolated start), its delivery (a follow-up), or the answers of the sessions `on` (`after`).
+   */
+  z.object({ state: z.literal("waiting"), for: WaitingFor, on: z.array(z.string()).optional() }),
   z.object({ state: z.literal("running") }),
   /** Its turn runs, and waits for the person to answer these (oldest first). */
   z.object({ state: z.literal("asking"), asks: z.array(Ask) }),
@@ -64,8 +67,8 @@ export type Life = {
 }
 
 export type LifeEvent =
-  /** Its first turn waits for a free place, or for the caller's step to end. */
-  | { type: "wait"; for: "place" | "step" }
+  /** Its first turn waits for a free place, for the caller's step to end, or for the sessions `on` to finish. */
+  | { type: "wait"; for: "place" | "step" | "others"; on?: readonly string[] }
   /** A turn began: its first (if it waited), or one the person or OpenCode began (which resumes a turn cut off). */
   | { type: "began" }
   /** A follow-up was accepted for it (or is sent again after a restart): a turn owed to the caller, waiting for its delivery. */
@@ -122,9 +125,11 @@ const waiting = (state: State) => state.state === "waiting"
 export function next(life: Life, event: LifeEvent): Life {
   const first = life.turns[0]
   switch (event.type) {
-    case "wait":
+    case "wait": {
       if (!first || !waiting(first.state)) return life
-      return withTurns(life, { state: "waiting", for: event.for }, (turn) => (turn === first ? { state: "waiting", for: event.for } : turn.state))
+      const state: State = event.on ? { state: "waiting", for: event.for, on: [...event.on] } : { state: "waiting", for: event.for }
+      return withTurns(life, state, (turn) => (turn === first ? state : turn.state))
+    }
     case "began": {
       if (isRunning(life.state)) return life
       const running: State = { state: "running" }
@@ -182,6 +187,8 @@ export type OwedTurn = {
   /** Set for the turn a follow-up began: the follow-up's id. */
   followUp?: string
   title: string
+  /** The session's name in its team (`name` on its start). */
+  name?: string
   agent: string
   mode: "new" | "fork"
   report: ReportStyle
@@ -199,6 +206,7 @@ export function owedTurns(life: Life): OwedTurn[] {
     sessionID: life.sessionID,
     ...(turn.followUp ? { followUp: turn.followUp.id } : {}),
     title: marker.title,
+    ...(marker.name ? { name: marker.name } : {}),
     agent: turn.followUp?.agent ?? marker.agent,
     mode: marker.mode,
     report: turn.followUp?.report ?? marker.report,

@@ -144,7 +144,9 @@ export function lifeFromStore(sessionID: string, stored: readonly Stored[], call
   const outcomes = turnOutcomes(sessionID, messages, running)
   const waitsHere = waitingStarts(callerMessages).some((start) => start.record.session === sessionID)
   const firstRead = outcomes.get(sessionID)?.state ?? { state: "never-started" }
-  const first: State = firstRead.state === "never-started" && waitsHere ? { state: "waiting", for: "place" } : firstRead
+  const after = call?.record.after
+  const waitingFor: State = after?.length ? { state: "waiting", for: "others", on: after } : { state: "waiting", for: "place" }
+  const first: State = firstRead.state === "never-started" && waitsHere ? waitingFor : firstRead
   const turns: Turn[] = [{ key: sessionID, state: first }]
   const stopped = latestStop(messages)
   for (const { record, messageID } of followUpsIn(callerMessages)) {
@@ -175,7 +177,9 @@ function markerOfCall(callerID: string, { record, messageID, input }: RecordedCa
     agent: record.agent,
     report: record.report,
     call: messageID,
-    title: sessionTitle(record.mode, record.agent, text),
+    title: sessionTitle(record.mode, record.agent, text, record.name),
+    ...(record.name ? { name: record.name } : {}),
+    ...(record.after?.length ? { after: record.after } : {}),
   }
 }
 

@@ -70,6 +70,13 @@ export type Isolation = Infer<typeof Isolation>
 
 const from = { v: z.number().optional(), fromAgent: z.string(), fromSession: z.string() }
 
+/** A started session's name: short, unique among the sessions its caller started (letters, digits, dashes). */
+export const SessionName = z.string().regex(/^[A-Za-z0-9-]{1,24}$/)
+
+/** Who a team message goes to, beside a session the sender started: the sender's caller, or a session the same caller started. */
+export const TeamRelation = z.enum(["caller", "sibling"])
+export type TeamRelation = Infer<typeof TeamRelation>
+
 /** On the first message of a session the tool started. `call`: the caller's assistant message that made the call (calls of one turn report together). */
 export const StartMarker = z.object({
   kind: z.literal("start"),
@@ -83,6 +90,9 @@ export const StartMarker = z.object({
   isolation: Isolation.optional(),
   /** How deep it is: what the person's session started is 1, what that one started 2 (option maxDepth). */
   depth: z.number().int().min(1).optional(),
+  name: SessionName.optional(),
+  /** The sessions (of the same caller) whose answers it waited for: its first message carries them. */
+  after: z.array(z.string()).optional(),
 })
 export type StartMarker = Infer<typeof StartMarker>
 
@@ -97,8 +107,18 @@ export type HandoffMarker = Infer<typeof HandoffMarker>
 export const ReportMarker = z.object({ kind: z.literal("report"), ...from, sessions: z.array(z.string()) })
 export type ReportMarker = Infer<typeof ReportMarker>
 
-/** On a follow-up the plugin delivered into a session its caller started (`message` with `session`). */
-export const FollowUpMarker = z.object({ kind: z.literal("follow-up"), ...from, id: z.string() })
+/**
+ * On a follow-up the plugin delivered (`message` with `session`): into a session its caller
+ * started, or (`team`) into the sender's caller or a session the same caller started; `report`:
+ * whether the answer goes back to the sender.
+ */
+export const FollowUpMarker = z.object({
+  kind: z.literal("follow-up"),
+  ...from,
+  id: z.string(),
+  team: TeamRelation.optional(),
+  report: ReportStyle.optional(),
+})
 export type FollowUpMarker = Infer<typeof FollowUpMarker>
 
 /**
@@ -155,6 +175,9 @@ export const CallRecord = z.discriminatedUnion("kind", [
     waiting: z.boolean(),
     /** It was to work in a worktree of its own. */
     isolated: z.boolean(),
+    name: SessionName.optional(),
+    /** It waits for these sessions (of the same caller) to finish before its first turn. */
+    after: z.array(z.string()).optional(),
   }),
   z.object({
     kind: z.literal("handoff"),
@@ -167,7 +190,10 @@ export const CallRecord = z.discriminatedUnion("kind", [
   }),
   /** The report keys (see `reportKey`) whose answers a wait returned. */
   z.object({ kind: z.literal("collected"), v: z.number(), sessions: z.array(z.string()) }),
-  /** A follow-up sent to a session the caller started; `id` is on the delivered message's marker too. */
+  /**
+   * A follow-up sent to a session the caller started, or (`team`) a message to the caller's own
+   * caller or to a session the same caller started; `id` is on the delivered message's marker too.
+   */
   z.object({
     kind: z.literal("follow-up"),
     v: z.number(),
@@ -177,6 +203,7 @@ export const CallRecord = z.discriminatedUnion("kind", [
     report: ReportStyle,
     id: z.string(),
     model: ModelRef.optional(),
+    team: TeamRelation.optional(),
   }),
   /** Sessions the caller stopped (mode stop), waiting ones included: those never start. */
   z.object({ kind: z.literal("stopped"), v: z.number(), sessions: z.array(z.string()) }),

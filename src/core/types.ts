@@ -1,9 +1,9 @@
-import type { ModelRef, ReportStyle } from "./protocol.js"
+import type { ModelRef, ReportStyle, TeamRelation } from "./protocol.js"
 
 export type { ModelRef } from "./protocol.js"
 
 /** Who handed over: shown to the target agent so it knows the message is not the person's. In a report, `key` says which of its answers (core/protocol.ts reportKey). */
-export type Sender = { agent: string; sessionID: string; title?: string; key?: string }
+export type Sender = { agent: string; sessionID: string; title?: string; key?: string; name?: string }
 
 /** A hand-off waiting in a session until that session's current turn has ended. */
 export type Handoff = {
@@ -25,8 +25,10 @@ export type Handoff = {
   callID?: string
   /** For `compact`: the session was compacted already (in the turn it joined); only the message is left. */
   summarized?: boolean
-  /** For `follow-up`: its id (in its call's record and its delivered message's marker), and whether its answer goes back. */
-  followUp?: { id: string; report: ReportStyle }
+  /** For `follow-up`: its id (in its call's record and its delivered message's marker), whether its answer goes back, and (a team message) who it goes to. */
+  followUp?: { id: string; report: ReportStyle; team?: TeamRelation }
+  /** For `report`: the answer to a team message the receiving session sent (the reply), not a started session's. */
+  reply?: boolean
 }
 
 export type HandoffRequest = Omit<Handoff, "id">
@@ -48,6 +50,10 @@ export type Call = {
   callID?: string
   /** `new`/`fork` only: how deep the started session is (the person's session is 0). */
   depth?: number
+  /** `new`/`fork` only: the started session's name (unique among the caller's). */
+  name?: string
+  /** `new`/`fork` only: the sessions (ids, started by the same caller) whose answers its first turn waits for. */
+  after?: string[]
 }
 
 /** A git checkout's top folder, and the caller's folder inside it ("" at the top, else ending in "/"). */
@@ -65,4 +71,9 @@ export type WorktreeState =
   | { kind: "removed-unchanged" }
 
 /** How a started session's first turn stands when the tool returns. */
-export type Launched = { kind: "started" } | { kind: "waiting"; running: number } | { kind: "isolated"; directory: string; branch: string }
+export type Launched =
+  | { kind: "started" }
+  | { kind: "waiting"; running: number }
+  | { kind: "isolated"; directory: string; branch: string }
+  /** It waits for these sessions' answers (`after`) before its first turn: each as core/format.ts sessionLabel names it. */
+  | { kind: "after"; on: readonly string[] }

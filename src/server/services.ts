@@ -26,6 +26,8 @@ import { Claims } from "./state/claims.js"
 import { stateHome } from "./state/files.js"
 import { PendingCallers } from "./state/pending.js"
 import { Recovery } from "./started/recovery.js"
+import { Names } from "./team/names.js"
+import { Replies } from "./team/replies.js"
 import { CallRecords } from "./tool/records.js"
 import type { ToolServices } from "./tool/modes/services.js"
 import { firstInProcess } from "./host/process.js"
@@ -64,13 +66,16 @@ export function buildParts(input: Where, options: Options): Parts {
   const worktrees = new Worktrees(opencode, notifier, input.directory)
   const placement = new Placement(opencode, host, notifier)
   const reporter = new Reporter({ opencode, book, lifecycle, bus, notifier, claims, worktrees, wording })
-  const pending = new PendingCallers(stateHome(), directory, { claims, notifier, owed: reporter })
+  const replies = new Replies({ opencode, book, bus, notifier, claims, running: (sessionID) => lifecycle.isRunning(sessionID), wording })
+  const names = new Names((callerID) => lifecycle.heldChildren(callerID))
+  const owed = { owes: (sessionID: string) => reporter.owes(sessionID) || replies.owes(sessionID) }
+  const pending = new PendingCallers(stateHome(), directory, { claims, notifier, owed })
   const turns = new FirstTurns({ opencode, lifecycle, placement, notifier, wording })
-  const launcher = new Launcher({ turns, lifecycle, notifier, worktrees, maxRunning: options.maxRunning })
+  const launcher = new Launcher({ turns, lifecycle, notifier, worktrees, maxRunning: options.maxRunning, wording })
   const stopper = new Stopper({ opencode, book, launcher, lifecycle, notifier, maxTokens: options.maxTokens, maxTreeTokens: options.maxTreeTokens, wording })
   const headless = new HeadlessSessions(opencode, notifier)
   const permissions = new PermissionGate({ opencode, location: { directory: input.directory, worktree: input.worktree, env: process.env }, host, notifier })
-  const recovery = new Recovery({ opencode, book, lifecycle, delivery, launcher, reporter, callers: pending, claims, notifier })
+  const recovery = new Recovery({ opencode, book, lifecycle, delivery, launcher, reporter, replies, callers: pending, claims, notifier })
   const tuiPart = new TuiPartWatch({
     listedIn: () => tuiPartListedIn(process.env, directory, input.worktree),
     isHeadless: (sessionID) => headless.isHeadless(sessionID),
@@ -79,7 +84,7 @@ export function buildParts(input: Where, options: Options): Parts {
   const records = new CallRecords()
   const parts: Parts = {
     ...{ opencode, bus, book, lifecycle, catalog, notifier, launcher, options, host, permissions, reporter, headless, worktrees, placement },
-    ...{ records, pending, delivery, stopper, turns, wording, joiner, recovery, tuiPart, events, claims },
+    ...{ records, pending, delivery, stopper, turns, wording, joiner, recovery, tuiPart, events, claims, names, replies },
   }
   connect(parts)
   return parts
@@ -87,7 +92,7 @@ export function buildParts(input: Where, options: Options): Parts {
 
 /** Who acts on which signal, in the order they act. */
 function connect(parts: Parts): void {
-  const { bus, lifecycle, launcher, stopper, joiner, book, delivery, reporter, pending, turns, tuiPart, notifier, options } = parts
+  const { bus, lifecycle, launcher, stopper, joiner, book, delivery, reporter, replies, pending, turns, tuiPart, notifier, options } = parts
   bus.on(signals.StepBegan, ({ sessionID }) => {
     turns.requested(sessionID)
     launcher.stepOver(sessionID)
@@ -110,6 +115,7 @@ function connect(parts: Parts): void {
     joiner.ended(sessionID)
     delivery.kick(sessionID)
     reporter.turnEnded(sessionID)
+    replies.turnEnded(sessionID)
     pending.settle(sessionID)
   })
   bus.on(signals.WorkQueued, ({ sessionID }) => delivery.kick(sessionID))
@@ -130,6 +136,7 @@ function connect(parts: Parts): void {
     book.forget(sessionID)
     launcher.forget(sessionID)
     reporter.forget(sessionID)
+    replies.forget(sessionID)
     pending.settle(sessionID)
     worktreeOfDeleted(sessionID, parts)
     // What the plugin still holds, for anyone checking it does not grow (see the benchmark).

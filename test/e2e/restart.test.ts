@@ -115,6 +115,34 @@ describe("across a stop of OpenCode", () => {
     expect(reverse(toolOutcome(again).text)).toMatch(new RegExp(`Still running after 1 s: ${first}`))
   })
 
+  it("keeps a start after another waiting across the stop, and starts it with that one's answer once it has one", async () => {
+    const id = await oc.startSession(
+      lines(
+        "Dig, then check.",
+        callSession({ mode: "new", agent: "beta", name: "digger", text: lines("Dig.", "@hang") }),
+        callSession({ mode: "new", agent: "beta", name: "checker", after: "digger", text: "@say Checked." }),
+      ),
+      "alpha",
+    )
+    const parts = await calls(id, 2)
+    const [digger, checker] = startedSessionsIn(await oc.messages(id))
+    expect(parts.map(callRecord).map((record) => record?.waiting)).toEqual([false, true])
+
+    await oc.restart()
+
+    // The digger was cut off by the stop: the checker still waits, as status says.
+    await oc.say(id, callSession({ mode: "status" }), "alpha")
+    const status = reverse(toolOutcome(sessionToolParts(await oc.messages(id)).at(-1)!).text)
+    expect(status).toContain(`checker (${checker}) "`)
+    expect(status).toContain(`waiting to start until digger (${digger}) finished (after)`)
+    expect(await oc.messages(checker!)).toEqual([])
+
+    // The person finishes the digger's work: the checker starts, with its answer.
+    await oc.say(digger!, "@say Dug: the answer is 7.", "beta")
+    const checked = await answeredBy(oc, checker!, "beta", 30_000)
+    expect(textOf(checked.find((message) => message.info.role === "user")!)).toContain("Dug: the answer is 7.")
+  })
+
   it("sends, once, a follow-up accepted for a running session when the stop came before it joined", async () => {
     const id = await oc.startSession(callSession({ mode: "new", agent: "beta", text: lines("Long first turn.", "@delay 60000") }), "alpha")
     await calls(id, 1)

@@ -11,6 +11,8 @@ export type SessionCall = {
   session?: string
   timeout?: number
   isolation?: string
+  name?: string
+  after?: string | string[]
 }
 
 /** A line that makes the scripted model call the `session` tool with these arguments. */

@@ -80,7 +80,7 @@ export class FirstTurns {
     const turn = this.deps.opencode
       .prompt(session.id, {
         agent: call.agent,
-        text: startedText({ agent: call.callerAgent, sessionID: call.sessionID }, marker.mode, marker.report, call.text, this.deps.wording),
+        text: startedText({ agent: call.callerAgent, sessionID: call.sessionID }, marker, call.text, this.deps.wording),
         model: call.model,
         metadata: markerMetadata(marker),
       })

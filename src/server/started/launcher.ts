@@ -3,11 +3,14 @@ import { isRunning, type Life } from "../../core/life.js"
 import type { Isolation, StartMarker } from "../../core/protocol.js"
 import type { Call, Launched } from "../../core/types.js"
 import { BoundedSet } from "../../core/bounded.js"
+import { sessionLabel } from "../../core/format.js"
 import { describeError } from "../host/errors.js"
 import type { Notifier } from "../host/notify.js"
 import type { PlannedIsolation } from "../isolation/placement.js"
 import type { Worktrees } from "../isolation/worktrees.js"
 import type { Lifecycle } from "../lifecycle/lifecycle.js"
+import type { Wording } from "../words/index.js"
+import { AfterOthers } from "./after.js"
 import type { FirstTurn, FirstTurns, StartedSession } from "./first-turn.js"
 
 const REMEMBERED = 2_000
@@ -18,6 +21,7 @@ export type LauncherDeps = {
   notifier: Notifier
   worktrees: Worktrees
   maxRunning: number
+  wording?: Wording
 }
 
 /**
@@ -34,12 +38,17 @@ export class Launcher {
   private readonly waiting = new Map<string, FirstTurn[]>()
   /** Sessions this copy started: what follows their first turn is its to do. */
   private readonly launched = new BoundedSet<string>(REMEMBERED)
+  /** First turns waiting for other sessions' answers (`after`). */
+  private readonly after: AfterOthers
 
-  constructor(private readonly deps: LauncherDeps) {}
+  constructor(private readonly deps: LauncherDeps) {
+    // The caller's step that made it is long over: an isolated one starts at once.
+    const ready = (entry: FirstTurn) => void this.place(entry, true).catch((error: unknown) => this.failed(entry, error))
+    this.after = new AfterOthers({ lifecycle: deps.lifecycle, notifier: deps.notifier, wording: deps.wording, ready })
+  }
 
   /** Starts `session`'s first turn (in its own worktree when `planned` says where), or queues it behind the caller's running ones. */
   async launch(call: Call, mode: "new" | "fork", session: StartedSession, planned?: PlannedIsolation, { retitle = false } = {}): Promise<Launched> {
-    const { lifecycle, turns, notifier, maxRunning } = this.deps
     const marker: StartMarker = {
       kind: "start",
       fromAgent: call.callerAgent,
@@ -50,10 +59,25 @@ export class Launcher {
       call: call.messageID,
       title: session.title,
       ...(call.depth === undefined ? {} : { depth: call.depth }),
+      ...(call.name ? { name: call.name } : {}),
+      ...(call.after?.length ? { after: call.after } : {}),
     }
-    lifecycle.started(session.id, marker)
+    this.deps.lifecycle.started(session.id, marker)
     this.launched.add(session.id)
     const entry: FirstTurn = { call, session, marker, planned, retitle }
+    if (call.after?.length) {
+      // Titled now: it may wait a while, and the person sees it in the session list meanwhile.
+      if (retitle) this.deps.turns.retitle(session)
+      this.after.hold(entry, call.after)
+      return { kind: "after", on: call.after.map((id) => sessionLabel(id, this.deps.lifecycle.life(id)?.marker.name)) }
+    }
+    return this.place(entry)
+  }
+
+  /** Where a first turn goes once it may start: behind the caller's running ones, held for its step (isolated), or begun now. */
+  private async place(entry: FirstTurn, stepIsOver = false): Promise<Launched> {
+    const { lifecycle, turns, notifier, maxRunning } = this.deps
+    const { call, session, planned, retitle } = entry
     const running = this.taken(call.sessionID)
     if (running >= maxRunning) {
       // Titled now: it may wait a while, and the person sees it in the session list meanwhile.
@@ -62,7 +86,7 @@ export class Launcher {
       notifier.info(`${call.callerAgent} queued ${call.agent}: ${session.title} (${running} running)`)
       return { kind: "waiting", running }
     }
-    if (planned) {
+    if (planned && !stepIsOver) {
       // Making a worktree takes seconds in a large repository: the caller's turn goes on meanwhile,
       // and the person hears of the session once it runs there.
       this.queue(this.held, entry)
@@ -86,6 +110,7 @@ export class Launcher {
 
   /** A started session's life changed: once its first turn is over, its place goes to the next one waiting, and an isolated one that changed nothing loses its worktree. */
   changed(life: Life | undefined, keys: readonly string[]): void {
+    this.after.changed(life)
     if (!life || !keys.includes(life.sessionID) || !this.launched.has(life.sessionID)) return
     const first = life.turns[0]?.state
     if (!first || isRunning(first) || first.state === "waiting" || first.state === "never-started") return
@@ -96,7 +121,7 @@ export class Launcher {
 
   /** Whether `sessionID` was still to begin here (held or waiting): it no longer will (a stop; its life says why). */
   dropOne(callerID: string, sessionID: string): boolean {
-    let found = false
+    let found = this.after.drop(callerID, sessionID)
     for (const lists of [this.waiting, this.held]) {
       const list = lists.get(callerID) ?? []
       const kept = list.filter((entry) => entry.session.id !== sessionID)
@@ -113,7 +138,10 @@ export class Launcher {
    * place will not start. They stay, without a turn, for the person to run or delete.
    */
   cancelWaiting(callerID: string): string[] {
-    const dropped = [...(this.held.get(callerID) ?? []), ...(this.waiting.get(callerID) ?? [])].map((entry) => entry.session.id)
+    const dropped = [
+      ...[...(this.held.get(callerID) ?? []), ...(this.waiting.get(callerID) ?? [])].map((entry) => entry.session.id),
+      ...this.after.dropAll(callerID),
+    ]
     this.held.delete(callerID)
     this.waiting.delete(callerID)
     for (const sessionID of dropped) this.deps.lifecycle.change(sessionID, { type: "dropped" })
@@ -128,6 +156,7 @@ export class Launcher {
 
   /** A session was deleted: what it had waiting goes, and it no longer waits itself. */
   forget(sessionID: string): void {
+    this.after.forget(sessionID)
     this.waiting.delete(sessionID)
     this.held.delete(sessionID)
     for (const callerID of new Set([...this.waiting.keys(), ...this.held.keys()])) this.dropOne(callerID, sessionID)
@@ -138,7 +167,7 @@ export class Launcher {
    * copy, which starts them from their records (state/recovery.ts); none may start twice.
    */
   stop(): number {
-    const count = [...this.waiting.values(), ...this.held.values()].reduce((sum, list) => sum + list.length, 0)
+    const count = [...this.waiting.values(), ...this.held.values()].reduce((sum, list) => sum + list.length, this.after.clear())
     this.waiting.clear()
     this.held.clear()
     return count
@@ -167,9 +196,11 @@ export class Launcher {
 
   /** Starts a session's first turn in the background: a failure reaches the person, not the caller's tool call. */
   private begin(entry: FirstTurn): void {
-    this.start(entry).catch((error: unknown) => {
-      this.deps.notifier.error(`${entry.session.title} could not start: ${describeError(error)}`, { sessionID: entry.session.id })
-    })
+    this.start(entry).catch((error: unknown) => this.failed(entry, error))
+  }
+
+  private failed(entry: FirstTurn, error: unknown): void {
+    this.deps.notifier.error(`${entry.session.title} could not start: ${describeError(error)}`, { sessionID: entry.session.id })
   }
 
   /** Starts the first turn; resolves once it is under way (a failed start ends it, freeing its place, and throws). */

@@ -57,6 +57,7 @@ function setup(sessions: Record<string, RawMessage[]>, failing: string[] = []) {
     delivery: { kick: (sessionID: string) => void kicked.push(sessionID) } as unknown as Delivery,
     launcher: { launch: async (...args: unknown[]) => void log.push(`launch ${JSON.stringify(args)}`) } as unknown as Launcher,
     reporter: { resume: (callerID: string) => void log.push(`resume ${callerID}`) } as unknown as Reporter,
+    replies: { resume: async (callerID: string) => void log.push(`replies ${callerID}`) },
     callers: {
       takeOver: () => [CALLER],
       clear: (callerID: string) => void log.push(`clear ${callerID}`),
@@ -79,7 +80,7 @@ describe("Recovery of follow-ups", () => {
       },
     ])
     expect(kicked).toEqual(["ses_A"])
-    expect(log).toEqual(["tidy", "info Resuming after OpenCode restarted: a follow-up to ses_A", `resume ${CALLER}`, `settle ${CALLER}`])
+    expect(log).toEqual(["tidy", "info Resuming after OpenCode restarted: a follow-up to ses_A", `resume ${CALLER}`, `replies ${CALLER}`, `settle ${CALLER}`])
   })
 
   it("remembers the resent follow-up as a turn of its session's life, waiting for its delivery", async () => {
@@ -140,7 +141,7 @@ describe("Recovery of follow-ups", () => {
     expect(queued("ses_A")).toEqual(["fu_here"])
     expect(kicked).toEqual(["ses_A"])
     expect([...claimed]).toEqual(["follow-up:fu_here"])
-    expect(log.filter((entry) => !entry.startsWith("info"))).toEqual(["tidy", `resume ${CALLER}`, `settle ${CALLER}`])
+    expect(log.filter((entry) => !entry.startsWith("info"))).toEqual(["tidy", `resume ${CALLER}`, `replies ${CALLER}`, `settle ${CALLER}`])
   })
 
   it("tells the person, and resends nothing, when a follow-up's session cannot be read", async () => {

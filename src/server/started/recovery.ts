@@ -13,6 +13,7 @@ import { readSession } from "../lifecycle/from-store.js"
 import type { Lifecycle } from "../lifecycle/lifecycle.js"
 import type { Launcher } from "./launcher.js"
 import type { Reporter } from "./reporter.js"
+import type { Replies } from "../team/replies.js"
 import type { Claims } from "../state/claims.js"
 import type { PendingCallers } from "../state/pending.js"
 
@@ -23,6 +24,7 @@ export type RecoveryDeps = {
   delivery: Delivery
   launcher: Launcher
   reporter: Reporter
+  replies: Pick<Replies, "resume">
   callers: PendingCallers
   claims: Claims
   notifier: Notifier
@@ -71,6 +73,7 @@ export class Recovery {
     for (const followUp of followUpsNotStopped(messages)) await this.resend(callerID, followUp)
     for (const start of waitingStarts(messages)) await this.restart(callerID, start)
     this.deps.reporter.resume(callerID)
+    await this.deps.replies.resume(callerID, messages)
     this.deps.callers.settle(callerID)
   }
 
@@ -91,13 +94,22 @@ export class Recovery {
     })
     if (!child || settled || !this.deps.claims.claim(`follow-up:${record.id}`)) return
     const call = recordedCall(callerID, messageID, callID, { ...record, text: textOf(input) })
-    this.deps.book.enqueue({ ...handoffRequest(call, "follow-up", record.session), followUp: { id: record.id, report: record.report } })
-    await this.deps.lifecycle.find(record.session)
-    this.deps.lifecycle.change(record.session, {
-      type: "followed-up",
-      key: reportKey(record.session, record.id),
-      followUp: { id: record.id, agent: record.agent, report: record.report, call: messageID },
+    const request = handoffRequest(call, "follow-up", record.session)
+    const team = record.team
+    const name = team ? (await this.deps.lifecycle.find(callerID))?.marker.name : undefined
+    this.deps.book.enqueue({
+      ...request,
+      from: { ...request.from, ...(name ? { name } : {}) },
+      followUp: { id: record.id, report: record.report, ...(team ? { team } : {}) },
     })
+    await this.deps.lifecycle.find(record.session)
+    // A team message's answer comes back as a reply (team/replies.ts), not as a turn of the recipient's life.
+    if (!team)
+      this.deps.lifecycle.change(record.session, {
+        type: "followed-up",
+        key: reportKey(record.session, record.id),
+        followUp: { id: record.id, agent: record.agent, report: record.report, call: messageID },
+      })
     this.deps.notifier.info(`Resuming after OpenCode restarted: a follow-up to ${record.session}`)
     this.deps.delivery.kick(record.session)
   }
@@ -125,8 +137,10 @@ export class Recovery {
     const call = {
       ...recordedCall(callerID, start.messageID, start.callID, { ...record, text: textOf(start.input) }),
       depth: (await this.deps.lifecycle.depthOf(callerID)) + 1,
+      ...(record.name ? { name: record.name } : {}),
+      ...(record.after ? { after: record.after } : {}),
     }
-    await this.deps.launcher.launch(call, record.mode, { id: record.session, title: sessionTitle(record.mode, record.agent, call.text) })
+    await this.deps.launcher.launch(call, record.mode, { id: record.session, title: sessionTitle(record.mode, record.agent, call.text, record.name) })
   }
 
   /** A session's messages, or undefined once it is deleted. */

@@ -1,6 +1,8 @@
 import type { ToolContext } from "@opencode-ai/plugin"
 import type { Provider } from "@opencode-ai/sdk"
-import type { ModelRef, ReportStyle } from "../../core/protocol.js"
+import { SessionName, type ModelRef, type ReportStyle } from "../../core/protocol.js"
+import type { Reservation } from "../team/names.js"
+import { labelOf } from "./modes/targets.js"
 import { z } from "../../core/schema.js"
 import type { Call } from "../../core/types.js"
 import { EmptyTextError, InvalidModelError, LoopGuardError, SessionToolError } from "../host/errors.js"
@@ -10,7 +12,7 @@ import type { SendingMode, SessionArgs } from "./schema.js"
 import { words } from "../words/index.js"
 
 /** What the checks need: the agents, the providers, the loop guard, the options, and where isolation may go. */
-export type CheckServices = Pick<ToolServices, "catalog" | "opencode" | "book" | "options" | "placement" | "host" | "lifecycle">
+export type CheckServices = Pick<ToolServices, "catalog" | "opencode" | "book" | "options" | "placement" | "host" | "lifecycle" | "names">
 
 /**
  * Everything that can refuse a call before the person is asked and anything is queued or sent.
@@ -23,6 +25,7 @@ export async function checkCall(
   mode: SendingMode,
   context: ToolContext,
   defaultAgent = context.agent,
+  reservation?: Reservation,
 ): Promise<Call> {
   const text = args.text?.trim() ?? ""
   if (!text) throw new EmptyTextError(words.refusal.emptyText(mode))
@@ -40,6 +43,7 @@ export async function checkCall(
   const admission = services.book.admit(context.sessionID)
   if (!admission.ok) throw new LoopGuardError(words.refusal.loopGuard(admission.limit))
   const depth = mode === "new" || mode === "fork" ? await startDepth(services, context.sessionID) : undefined
+  const team = await teamOf(services, args, mode, context.sessionID, reservation)
   const isolation = isolationOf(args, mode, services.options)
     ? await services.placement.check(context.sessionID, context.messageID, context.directory || undefined)
     : undefined
@@ -54,7 +58,40 @@ export async function checkCall(
     report: reportStyle(args.report, services.options),
     isolation,
     depth,
+    ...team,
   }
+}
+
+/**
+ * A start's name (unique among the sessions the caller started, and the starts under way: the
+ * call reserved it as it arrived) and the sessions it waits for (`after`: by name or id, each one
+ * the caller started; a name started earlier in the same step resolves once that start is made).
+ */
+async function teamOf(
+  services: CheckServices,
+  args: SessionArgs,
+  mode: SendingMode,
+  callerID: string,
+  reservation: Reservation | undefined,
+): Promise<Pick<Call, "name" | "after">> {
+  const name = args.name?.trim() || undefined
+  const after = (args.after ?? []).map((one) => one.trim()).filter(Boolean)
+  if (mode !== "new" && mode !== "fork") {
+    if (after.length) throw new SessionToolError(words.refusal.afterNotHere(mode))
+    if (name) throw new SessionToolError(words.refusal.nameNotHere(mode))
+    return {}
+  }
+  if (!name && !after.length) return {}
+  if (name && !SessionName.safeParse(name).success) throw new SessionToolError(words.refusal.badName(name))
+  const lives = await services.lifecycle.livesOf(callerID, await services.opencode.messages(callerID))
+  const holder = name ? lives.find((life) => life.marker.name === name) : undefined
+  if (holder) throw new SessionToolError(words.refusal.nameTaken(name ?? "", labelOf(holder)))
+  if (name && !reservation) throw new SessionToolError(words.refusal.nameTaken(name, "another start of this step"))
+  if (name && after.includes(name)) throw new SessionToolError(words.refusal.afterSelf(name))
+  const ids = await Promise.all(after.map((one) => services.names.idOf(callerID, one, lives, name)))
+  const unknown = after.find((_, index) => !ids[index])
+  if (unknown) throw new SessionToolError(words.refusal.afterUnknown(unknown, lives.map(labelOf)))
+  return { ...(name ? { name } : {}), ...(after.length ? { after: [...new Set(ids.filter((id): id is string => id !== undefined))] } : {}) }
 }
 
 /** How deep a session `callerID` starts would be; refused past the `maxDepth` option. */

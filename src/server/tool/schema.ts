@@ -30,6 +30,8 @@ export function sessionArgs(options: Pick<Options, "report" | "reports" | "isola
     session: z.string().optional().describe(describe("session")),
     timeout: z.number().optional().describe(describe("timeout")),
     isolation: z.enum(ISOLATIONS).optional().describe(describe("isolation")),
+    name: z.string().optional().describe(describe("name")),
+    after: z.array(z.string()).optional().describe(describe("after")),
   }
 }
 
@@ -40,13 +42,18 @@ function argsObject(options: Parameters<typeof sessionArgs>[0]) {
   return z.object(sessionArgs(options))
 }
 
-/** A model often fills an optional choice with "" or pads it: read as left out, or as the choice it names. */
+/**
+ * A model often fills an optional choice with "" or pads it: read as left out, or as the choice it
+ * names. And it often gives one session of `after` as a string: read as a list of one.
+ */
 function lenient(raw: unknown): unknown {
-  if (typeof raw !== "object" || raw === null || !("isolation" in raw) || typeof raw.isolation !== "string") return raw
-  return { ...raw, isolation: raw.isolation.trim() || undefined }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return raw
+  const isolation = "isolation" in raw && typeof raw.isolation === "string" ? { isolation: raw.isolation.trim() || undefined } : {}
+  const after = "after" in raw && typeof raw.after === "string" ? { after: [raw.after] } : {}
+  return { ...raw, ...isolation, ...after }
 }
 
-const STRING_FIELDS = new Set(["text", "agent", "model", "session"])
+const STRING_FIELDS = new Set(["text", "agent", "model", "session", "name"])
 
 /**
  * The call's arguments parsed with the tool's own schema: OpenCode does not check them before
@@ -61,6 +68,7 @@ export function parseArgs(raw: unknown, options: Parameters<typeof sessionArgs>[
   if (field === "report") throw new SessionToolError(words.refusal.unknownReport(got))
   if (field === "isolation") throw new SessionToolError(words.refusal.unknownIsolation(got))
   if (field === "timeout") throw new SessionToolError(words.refusal.waitTimeout(got, MAX_WAIT_SECONDS))
+  if (field === "after") throw new SessionToolError(words.refusal.badAfter(got))
   if (STRING_FIELDS.has(field)) throw new SessionToolError(words.refusal.notText(field, got))
   throw new SessionToolError(
     words.refusal.badArguments(parsed.error.issues.map((issue) => `${issue.path.map(String).join(".") || "(arguments)"}: ${issue.message}`)),

@@ -5,7 +5,7 @@ import { describeError, LoopGuardError, SessionToolError } from "../host/errors.
 import { words } from "../words/index.js"
 import { checkCall } from "./check.js"
 import { adopt, discard } from "./modes/adopt.js"
-import { followUp, followUpTarget, knownFollowUpTarget, type FollowUpTarget } from "./modes/follow-up.js"
+import { followUp } from "./modes/follow-up.js"
 import { compact, message } from "./modes/message.js"
 import { fork, newSession } from "./modes/start.js"
 import { status } from "./modes/status.js"
@@ -14,6 +14,8 @@ import { wait } from "./modes/wait.js"
 import type { CallRecords } from "./records.js"
 import { parseArgs, sessionArgs, type SendingMode } from "./schema.js"
 import type { Done, ToolServices } from "./modes/services.js"
+import { childID, knownTarget, messageTarget, type MessageTarget } from "./modes/targets.js"
+import type { Reservation } from "../team/names.js"
 
 type Services = ToolServices & { records: CallRecords }
 
@@ -45,31 +47,66 @@ async function run(services: Services, raw: Record<string, unknown>, context: To
   // The tool runs inside the caller's turn (on 1.0 the only sign of it this copy may get).
   services.lifecycle.began(context.sessionID)
   const callID = services.records.callIDOf(context, raw)
+  // Before anything is awaited: a start later in this step may wait `after` this one by its name.
+  const reservation = reserveName(services, context.sessionID, raw)
+  try {
+    return await runChecked(services, raw, context, callID, reservation)
+  } finally {
+    reservation?.failed()
+  }
+}
+
+async function runChecked(services: Services, raw: Record<string, unknown>, context: ToolContext, callID: string | undefined, reservation?: Reservation) {
   // OpenCode does not check the arguments against the schema before calling.
   const args = await report(services, context, typeof raw.mode === "string" ? raw.mode : "?", async () => parseArgs(raw, services.options))
+  const named = args.session?.trim() || undefined
   if (args.mode === "status") return withNotes(services, await report(services, context, args.mode, () => status(services, context.sessionID)))
-  if (args.mode === "wait") {
-    const call = { sessionID: context.sessionID, session: args.session, timeout: args.timeout, abort: context.abort }
-    return withNotes(services, recorded(services, callID, await report(services, context, args.mode, () => wait(services, call))))
-  }
-  if (args.mode === "adopt") return withNotes(services, await report(services, context, args.mode, () => adopt(services, context, args.session)))
-  if (args.mode === "discard") return withNotes(services, await report(services, context, args.mode, () => discard(services, context, args.session)))
-  if (args.mode === "stop")
-    return withNotes(services, recorded(services, callID, await report(services, context, args.mode, () => stop(services, context, args.session))))
   const mode = args.mode
-  // `message` with `session`: a follow-up to a session this caller started, to its agent unless `agent` says otherwise.
-  const named = mode === "message" ? args.session?.trim() || undefined : undefined
-  const target = named
-    ? (knownFollowUpTarget(services, context, named) ?? (await report(services, context, mode, () => followUpTarget(services, context, named))))
+  if (mode === "wait" || mode === "stop" || mode === "adopt" || mode === "discard") {
+    const session = named && (await childID(services, context.sessionID, named))
+    return withNotes(services, await report(services, context, mode, () => look(services, context, callID, mode, session || undefined, args.timeout)))
+  }
+  // `message` with `session`: to a session this caller started (a follow-up), or to a teammate; to its agent unless `agent` says otherwise.
+  const to = mode === "message" ? named : undefined
+  const target = to
+    ? (knownTarget(services, context.sessionID, to) ?? (await report(services, context, mode, () => messageTarget(services, context.sessionID, to))))
     : undefined
-  const checked = { ...(await report(services, context, mode, () => checkCall(services, args, mode, context, target?.agent))), callID }
+  const checked = { ...(await report(services, context, mode, () => checkCall(services, args, mode, context, target?.agent, reservation))), callID }
   await services.permissions.check(context, { mode, agent: checked.agent, text: checked.text })
   const done = await report(services, context, mode, () => act(services, mode, checked, target))
+  if (done.record?.kind === "started") reservation?.made(done.record.session)
   // Noted before the call returns: if OpenCode stops now, the next start does what was accepted.
   if (owesLater(done)) services.pending.mark(context.sessionID)
   const result = recorded(services, callID, done)
   const ignored = args.report !== undefined && !target && (mode === "message" || mode === "compact")
   return withNotes(services, ignored ? `${result}${words.result.reportIgnored}` : result)
+}
+
+/** A start's name, reserved for this caller from the moment its call reaches the tool; undefined when taken by a start under way (checkCall refuses it). */
+function reserveName(services: Services, callerID: string, raw: Record<string, unknown>): Reservation | undefined {
+  if ((raw.mode !== "new" && raw.mode !== "fork") || typeof raw.name !== "string") return undefined
+  return services.names.reserve(callerID, raw.name.trim())
+}
+
+/** The modes that look at, or act on, what this session started: wait, stop, adopt, discard. */
+async function look(
+  services: Services,
+  context: ToolContext,
+  callID: string | undefined,
+  mode: "wait" | "stop" | "adopt" | "discard",
+  session?: string,
+  timeout?: number,
+) {
+  switch (mode) {
+    case "wait":
+      return recorded(services, callID, await wait(services, { sessionID: context.sessionID, session, timeout, abort: context.abort }))
+    case "stop":
+      return recorded(services, callID, await stop(services, context, session))
+    case "adopt":
+      return adopt(services, context, session)
+    case "discard":
+      return discard(services, context, session)
+  }
 }
 
 /** The call's record goes onto its tool part as it completes (tool/records.ts); the model reads only the words. */
@@ -101,7 +138,7 @@ async function report<T>(services: Services, context: ToolContext, mode: string,
   }
 }
 
-async function act(services: Services, mode: SendingMode, call: Call, target?: FollowUpTarget): Promise<Done> {
+async function act(services: Services, mode: SendingMode, call: Call, target?: MessageTarget): Promise<Done> {
   // Checked right before acting, after the wait for permission, so parallel calls count each other.
   const admission = services.book.admit(call.sessionID)
   if (!admission.ok) throw new LoopGuardError(words.refusal.loopGuard(admission.limit))

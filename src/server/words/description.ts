@@ -1,30 +1,43 @@
 /** The tool's description and its parameters' texts, as the model reads them with every request. */
 import type { ReportStyle } from "../../core/protocol.js"
 
-/** Of an agent's own description, this many words at most; longer ones are cut with "...". */
-export const AGENT_WORDS = 8
+/** Of an agent's own description, this many words at most: whole phrases, the rest cut with "...". */
+export const AGENT_WORDS = 10
 
-/** What the tool defaults to, as the plugin options set it: the parameters say it. */
 /** An agent as the description names it. */
 export type NamedAgent = { name: string; description?: string }
 
+/** What the tool defaults to, as the plugin options set it: the parameters say it. */
 export type Defaults = { report: ReportStyle; isolation: "none" | "worktree"; waitSeconds: number; maxWaitSeconds: number }
 
-function shortDescription(text: string | undefined): string {
-  const all = (text ?? "").replace(/\s+/g, " ").trim().split(" ").filter(Boolean)
-  const kept = all.slice(0, AGENT_WORDS).join(" ")
-  return all.length > AGENT_WORDS ? `${kept.replace(/[.,;:]+$/, "")}...` : kept
+/**
+ * An agent's description cut to whole phrases (ended by . , ; or :) within AGENT_WORDS words, so
+ * that none stops mid-phrase; a first phrase longer than that is cut at the limit.
+ */
+export function shortDescription(text: string | undefined): string {
+  const all = (text ?? "").replace(/\s+/g, " ").trim()
+  const phrases = all.match(/[^.,;:]+[.,;:]*\s*/g) ?? []
+  let kept = ""
+  for (const phrase of phrases) {
+    const words = `${kept}${phrase}`.trim().split(" ")
+    if (words.length > AGENT_WORDS) break
+    kept = `${kept}${phrase}`
+  }
+  if (!kept) kept = all.split(" ").slice(0, AGENT_WORDS).join(" ")
+  kept = kept.trim()
+  return kept.length < all.length ? `${kept.replace(/[.,;:]+$/, "")}...` : kept
 }
 
 const MODES = [
   "Hand work to other agents. mode:",
   "- message: hand THIS conversation to `agent`: when your turn ends, it reads `text` here and continues. " +
-    "With `session`: a follow-up, sent to that started session instead.",
+    "With `session`: to that session instead; if busy, it reads it in its running turn, uninterrupted.",
   "- compact: like message, after summarizing the conversation.",
-  "- new: a separate session WITHOUT this conversation: `agent` works on `text` in parallel.",
+  "- new: a separate session WITHOUT this conversation: `agent` works on `text` in parallel; returns its id at once.",
   "- fork: like new, with a copy of this conversation.",
-  "- status: your started sessions and hand-offs queued here.",
-  "- wait: block until your started sessions (or `session`) finish, or wait for the person: their answers, within your turn.",
+  "- status: your started sessions and team, hand-offs queued here.",
+  "- wait: block until your started sessions (or `session`) finish, or wait for the person: their answers, within your turn; " +
+    "at `timeout`, those finished (the rest run on).",
   "- stop: stop `session`, or all your running started sessions.",
   "- adopt, discard: apply to your files, or drop, an isolated session's changes.",
   "Unlike task (a subagent inside your turn), new/fork run a primary agent in its own session; " +
@@ -49,10 +62,12 @@ export const description = {
       text: "Message for the target agent.",
       agent: "A primary agent named above. Default: you (follow-up: the session's).",
       model: '"provider/model". Default: the agent\'s.',
-      report: `new, fork, follow-up: true: answers come after your turn, one message per turn; "each": one each; false: none. Default: ${report}.`,
-      session: "wait, stop, message, adopt, discard: a session id (ses_...) you started.",
+      report: `new, fork, message with session: true: answers after your turn, one message per turn; "each": each one as it finishes; false: none. Default: ${report}.`,
+      session: 'wait, stop, message, adopt, discard: id (ses_...) or name of a session you started; message also: "caller", or one your caller started.',
       timeout: `wait: max seconds (1-${defaults.maxWaitSeconds}). Default: ${defaults.waitSeconds}.`,
-      isolation: `new, fork: "worktree": a git worktree of your files (then adopt/discard); "none": your folder. Default: "${defaults.isolation}".`,
+      isolation: `new, fork: "worktree": a git worktree of your files, uncommitted changes included (then adopt/discard); "none": your folder. Default: "${defaults.isolation}".`,
+      name: "new, fork: its name (letters, digits, -; max 24), unique among yours.",
+      after: "new, fork: sessions you started (names/ids): it begins once they finish, with their answers.",
     }
   },
 }

@@ -6,7 +6,7 @@
  * is kept in structured records (core/protocol.ts). Read them together: description.ts,
  * results.ts (what happened), standing.ts (how sessions stand), refusals.ts, phrases.ts.
  */
-import type { ReportStyle } from "../../core/protocol.js"
+import type { StartMarker } from "../../core/protocol.js"
 import type { Handoff, Launched, Sender } from "../../core/types.js"
 import { description } from "./description.js"
 import { refusals } from "./refusals.js"
@@ -16,7 +16,7 @@ import { standing } from "./standing.js"
 export { AGENT_WORDS, type Defaults } from "./description.js"
 export { asksText, stopReason } from "./phrases.js"
 export type { StartedNow, StoppedRow } from "./results.js"
-export type { AskingRow, Below, StatusRow } from "./standing.js"
+export type { AskingRow, Below, StatusRow, TeamRow } from "./standing.js"
 
 export const english = { ...description, ...refusals, ...standing, ...results, result: { ...results.result, ...standing.result } }
 
@@ -40,7 +40,7 @@ export function wordingFor(env: Record<string, string | undefined>): Wording {
 }
 
 /** What a hand-off or a report delivers: its header (words), then its text (the sender's, as it is). */
-export function deliveredText(handoff: Pick<Handoff, "kind" | "from" | "text" | "covers" | "followUp">, wording: Wording = asWritten): string {
+export function deliveredText(handoff: Pick<Handoff, "kind" | "from" | "text" | "covers" | "followUp" | "reply">, wording: Wording = asWritten): string {
   const covers = handoff.covers ?? [handoff.from]
   const { header } = words
   const first = (() => {
@@ -49,9 +49,13 @@ export function deliveredText(handoff: Pick<Handoff, "kind" | "from" | "text" | 
         return header.message(handoff.from)
       case "compact":
         return header.compact(handoff.from)
-      case "follow-up":
-        return header.followUp(handoff.from, handoff.followUp?.report ?? "none")
+      case "follow-up": {
+        const team = handoff.followUp?.team
+        const report = handoff.followUp?.report ?? "none"
+        return team ? header.team(handoff.from, team, report) : header.followUp(handoff.from, report)
+      }
       case "report":
+        if (handoff.reply) return header.reply(handoff.from)
         return covers.length > 1 ? header.reports(covers.length) : header.report(handoff.from)
     }
   })()
@@ -59,13 +63,14 @@ export function deliveredText(handoff: Pick<Handoff, "kind" | "from" | "text" | 
 }
 
 /** The first message of a session the tool started: its header, then the caller's text. */
-export function startedText(from: Sender, mode: "new" | "fork", report: ReportStyle, text: string, wording: Wording = asWritten): string {
-  return `${wording(words.header.started(from, mode, report))}\n\n${text}`
+export function startedText(from: Sender, marker: Pick<StartMarker, "mode" | "report" | "name">, text: string, wording: Wording = asWritten): string {
+  return `${wording(words.header.started(from, marker.mode, marker.report, marker.name))}\n\n${text}`
 }
 
 /** The result of new or fork, as its first turn stands. */
 export function startedResult(session: StartedNow, launched: Launched): string {
   if (launched.kind === "waiting") return words.result.waiting(session, launched.running)
   if (launched.kind === "isolated") return words.result.isolated(session, launched.directory, launched.branch)
+  if (launched.kind === "after") return words.result.after(session, launched.on)
   return words.result.started(session)
 }

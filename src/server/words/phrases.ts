@@ -1,5 +1,5 @@
 /** Phrases the words of results and of how sessions stand share. Plain ASCII. */
-import { excerpt } from "../../core/format.js"
+import { excerpt, sessionLabel } from "../../core/format.js"
 import type { Ask } from "../../core/life.js"
 import { totalSpent, type Spent } from "../../core/outcome.js"
 import type { StopMarker } from "../../core/protocol.js"
@@ -7,6 +7,11 @@ import type { FileChange } from "../../core/types.js"
 
 export const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`
 export const ascii = (text: string) => text.replace(/\u2026/g, "...")
+
+/** A session as a model reads it: `name (id) "title"`, or `id "title"` when it has no name. */
+export function labelled(session: { sessionID: string; title: string; name?: string }): string {
+  return `${sessionLabel(session.sessionID, session.name)} "${ascii(session.title)}"`
+}
 
 export function fileList(files: readonly FileChange[]): string {
   return files.map((file) => `${file.path} +${file.additions} -${file.deletions}`).join(", ")

@@ -18,6 +18,30 @@ export const refusals = {
       "session: compact needs the calling turn's model to write the summary, and OpenCode told neither the tool nor the calling message. Use mode message instead.",
     tooDeep: (depth: number, limit: number) =>
       `session: refused: this session is at depth ${depth} (the person's session is 0, what it starts 1, and so on), and a session it started would be at depth ${depth + 1}, past the limit of ${limit} (option maxDepth of the opencode-sessions plugin, set by the person). Nothing was started. Do the work yourself in this session${depth > 0 ? ", and answer the agent that started you" : ""}.`,
+    nameTaken: (name: string, holder: string) =>
+      `session: name "${name}" is taken: ${holder} has it, and names are unique among the sessions you start. Nothing was started. Choose another name, or leave name out.`,
+    badName: (name: unknown) =>
+      `session: name ${JSON.stringify(name)} is not valid: use 1 to 24 letters, digits or dashes (for example "researcher" or "impl-2"). Nothing was started.`,
+    afterUnknown: (named: string, started: readonly string[]) =>
+      `session: after: "${named}" is not a session you started (by name or id), or its start failed. Nothing was started. ${started.length ? `Sessions you started: ${started.slice(-10).join(", ")}.` : "You have started no sessions."}`,
+    badAfter: (got: unknown) =>
+      `session: after must name sessions you started: a name or id, or a list of them (["researcher", "ses_..."]); got ${JSON.stringify(got)}. Nothing was done.`,
+    nameNotHere: (mode: string) => `session: name applies to new and fork only (the started session's name); mode ${mode} takes none.`,
+    afterSelf: (name: string) => `session: after: a session cannot wait for itself ("${name}"). Nothing was started.`,
+    afterCycle: (name: string, other: string) =>
+      `session: after: "${name}" would wait for "${other}", which (started in the same step) waits for "${name}": neither could begin. Nothing was started; start one of them without after.`,
+    afterNotHere: (mode: string) =>
+      `session: after applies to new and fork only (the session waits for others' answers before it starts); mode ${mode} takes none.`,
+    messageNobody: (named: string, started: readonly string[], callerID: string | undefined, siblings: readonly string[]) =>
+      `session: message with session "${named}": no such session here. Valid: ` +
+      [
+        started.length ? `the sessions you started (${started.slice(-10).join(", ")})` : "",
+        callerID ? `"caller" (${callerID}, the session that started you)` : "",
+        siblings.length ? `the sessions your caller started (${siblings.slice(-10).join(", ")})` : "",
+      ]
+        .filter(Boolean)
+        .join("; ") +
+      `${callerID ? "" : " (this session was not started by the session tool: it has no caller)"}. Leave session out to hand over this conversation. Nothing was sent.`,
     loopGuard: (limit: number) =>
       `session: refused: ${limit} automatic hand-offs in a row without a message from the person (the limit). Answer the person now; the count resets when they write.`,
     unknownReport: (value: unknown) => `session: unknown report ${JSON.stringify(value)}. Valid: true (sent back after your turn), "each", or false.`,

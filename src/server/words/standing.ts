@@ -4,7 +4,7 @@ import type { Answered } from "../../core/gather.js"
 import type { Ask, Asker, State } from "../../core/life.js"
 import type { Spent } from "../../core/outcome.js"
 import type { WorktreeState } from "../../core/types.js"
-import { ascii, asksText, fileList, plural, reported, spentText, stopReason, totalText } from "./phrases.js"
+import { ascii, asksText, fileList, labelled, plural, reported, spentText, stopReason, totalText } from "./phrases.js"
 import type { StartedNow } from "./results.js"
 
 /** What a session started, at every depth below it: how many, what they cost, and which of them ask the person now. */
@@ -18,8 +18,13 @@ export type StatusRow = StartedNow & {
   spent?: Spent
   /** Follow-ups sent to it. */
   followUps?: number
+  /** For a start `after` others still waiting: those others, as a model reads them. */
+  waitsFor?: readonly string[]
   below?: Below
 }
+
+/** A session of the caller's team, seen from one of them. */
+export type TeamRow = { label: string; agent: string; state: State; waitsFor?: readonly string[] }
 
 /** A session a wait covers that waits on the person: itself, or a session it started. */
 export type AskingRow = Answered & { askers: readonly Asker[] }
@@ -69,7 +74,7 @@ export const standing = {
         const spent = reported(row.spent) ? `, ${spentText(row.spent)}` : ""
         const latest = row.latest ? `. Latest answer: ${excerpt(row.latest, 120, "...")}` : ""
         lines.push(
-          `- ${row.sessionID} "${ascii(row.title)}": ${row.mode}, agent ${row.agent}, ${standing.state(row.state)}${report}${followUps}${spent}${belowText(row.below)}${latest}`,
+          `- ${labelled(row)}: ${row.mode}, agent ${row.agent}, ${standing.state(row.state, row.waitsFor)}${report}${followUps}${spent}${belowText(row.below)}${latest}`,
         )
         if (row.worktree) lines.push(`  ${standing.worktree(row.worktree)}`)
         for (const one of row.below?.asking ?? []) lines.push(`  A session it started waits for the person: ${asker(one)}.`)
@@ -98,12 +103,20 @@ export const standing = {
         lines.push(`${only} Their answers come later (as reports if they have one); wait again once the person has answered, or see status.`)
       }
       if (running.length) {
-        const names = running.map((session) => `${session.sessionID} "${ascii(session.title)}" (agent ${session.agent})`).join(", ")
+        const names = running.map((session) => `${labelled(session)} (agent ${session.agent})`).join(", ")
         lines.push(
           "",
           `Still running after ${timedOutAfter ?? 0} s: ${names}. Their answers come later (as reports if they have one); wait again, or see status.`,
         )
       }
+      return lines.join("\n")
+    },
+    team({ me, callerID, callerAgent, siblings }: { me: string; callerID: string; callerAgent: string; siblings: readonly TeamRow[] }): string {
+      const lines = [
+        `Your team: you are ${me}, started by agent ${callerAgent} in session ${callerID} (your caller: mode message with session "caller" reaches it).`,
+        siblings.length ? `Also started by your caller (${siblings.length}), reached by name or id:` : "Your caller started no other session.",
+      ]
+      for (const one of siblings) lines.push(`- ${one.label}: agent ${one.agent}, ${standing.state(one.state, one.waitsFor)}`)
       return lines.join("\n")
     },
     nothingToWait: (started: number) =>
@@ -118,7 +131,7 @@ export const standing = {
       return session.worktree ? `${answer}\n[${standing.worktree(session.worktree)}]` : answer
     },
     block: (session: Answered) =>
-      `${session.sessionID} "${ascii(session.title)}" (agent ${session.agent}, ${session.followUp ? "follow-up" : session.mode}${reported(session.spent) ? `; ${spentText(session.spent)}` : ""}):\n${standing.report.answer(session)}`,
+      `${labelled(session)} (agent ${session.agent}, ${session.followUp ? "follow-up" : session.mode}${reported(session.spent) ? `; ${spentText(session.spent)}` : ""}):\n${standing.report.answer(session)}`,
     /** A report's text: one session's answer, or a turn's, each under its session, with what they cost together. */
     body(sessions: readonly Answered[]): string {
       const [first] = sessions
@@ -134,10 +147,10 @@ export const standing = {
       `${ascii(title)} (agent ${agent}) waits for you: ${asksText([ask])}. Open it to answer (ctrl+x j opens the oldest ask).`,
   },
   /** How a started session stands, as status shows it. */
-  state(state: State): string {
+  state(state: State, waitsFor?: readonly string[]): string {
     switch (state.state) {
       case "waiting":
-        return "waiting to start"
+        return state.for === "others" ? `waiting to start until ${(waitsFor ?? state.on ?? []).join(", ")} finished (after)` : "waiting to start"
       case "running":
         return "working"
       case "asking":

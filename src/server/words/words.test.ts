@@ -48,7 +48,10 @@ describe("the description", () => {
     expect(line("message")).toMatch(/THIS conversation/)
     expect(line("message")).toMatch(/when your turn ends/)
     expect(line("compact")).toMatch(/like message[\s\S]*summari[sz]ing/)
-    expect(line("message")).toMatch(/With `session`[^\n]*follow-up[^\n]*started session instead/)
+    expect(line("message")).toMatch(/With `session`[^\n]*to that session instead[^\n]*busy[^\n]*running turn, uninterrupted/)
+    expect(line("new")).toMatch(/returns its id at once/)
+    expect(line("wait")).toMatch(/at `timeout`, those finished \(the rest run on\)/)
+    expect(line("status")).toMatch(/team/)
     expect(line("stop")).toMatch(/stop `session`, or all your running started sessions/)
     expect(line("new")).toMatch(/WITHOUT this conversation/)
     expect(line("new")).toMatch(/in parallel/)
@@ -62,17 +65,16 @@ describe("the description", () => {
     expect(description).toMatch(/new\/fork[^\n]*reaches you only by `report` \(after your turn ends\) or wait/)
   })
 
-  it(`names every agent with its own description, whole up to ${AGENT_WORDS} words and cut with "..." beyond`, () => {
+  it(`names every agent with its own description, in whole phrases up to ${AGENT_WORDS} words, cut with "..." beyond`, () => {
     const entry = (name: string) => new RegExp(`\\b${name} \\(([^)]*)\\)`).exec(description)?.[1]
-    expect(entry("review")).toBe("Reviews code changes for bugs, style problems and...")
-    expect(entry("plan")).toBe("Plan mode. Disallowed to edit files; reads code...")
-    expect(entry("debug")).toBe("Investigates failures: reproduces them, bisects, and explains the...")
+    expect(entry("build")).toBe("The default agent. Executes tools based on configured permissions.")
+    expect(entry("review")).toBe("Reviews code changes for bugs, style problems and missing tests.")
+    expect(entry("plan")).toBe("Plan mode. Disallowed to edit files...")
+    expect(entry("debug")).toBe("Investigates failures: reproduces them, bisects...")
     expect(english.description([agent("short", "Writes the docs.")])).toMatch(/short \(Writes the docs\.\)/)
-    expect(
-      entry("debug")!
-        .replace(/\.\.\.$/, "")
-        .split(" "),
-    ).toHaveLength(AGENT_WORDS)
+    // One phrase longer than the limit is cut at it.
+    const long = "one two three four five six seven eight nine ten eleven twelve"
+    expect(english.description([agent("long", long)])).toMatch(/long \(one two three four five six seven eight nine ten\.\.\.\)/)
     // Agents whose descriptions start alike are still told apart.
     expect(entry("docs")).not.toBe(entry("test"))
     expect(english.description([agent("bare")])).toMatch(/\bbare\./)
@@ -99,8 +101,13 @@ describe("the parameters", () => {
     expect(schema.properties.isolation!.enum).toEqual(["none", "worktree"])
     expect(schema.properties.model!.description).toMatch(/provider\/model/)
     expect(schema.properties.timeout!.description).toMatch(/seconds/)
-    expect(schema.properties.session!.description).toMatch(/wait, stop, message[^"]*session id \(ses_\.\.\.\) you started/)
-    expect(schema.properties.report!.description).toMatch(/new, fork, follow-up/)
+    expect(schema.properties.session!.description).toMatch(/wait, stop, message[^"]*id \(ses_\.\.\.\) or name of a session you started/)
+    expect(schema.properties.session!.description).toMatch(/message also: "caller", or one your caller started/)
+    expect(schema.properties.report!.description).toMatch(/new, fork, message with session/)
+    expect(schema.properties.report!.description).toMatch(/true: [^;]*one message per turn; "each": each one as it finishes/)
+    expect(schema.properties.isolation!.description).toMatch(/uncommitted changes included/)
+    expect(schema.properties.name!.description).toMatch(/letters, digits, -; max 24/)
+    expect(schema.properties.after!.description).toMatch(/begins once they finish, with their answers/)
     expect(schema.properties.agent!.description).toMatch(/follow-up: the session's/)
   })
 
@@ -148,12 +155,16 @@ describe("results say what happens next", () => {
     expect(english.refusal.waitTimeout("soon", 7200)).toMatch(/"soon"[\s\S]*seconds from 1 to 7200/)
   })
 
-  it("a started session's first message says who started it and whether its answer goes back", () => {
+  it("a started session's first message says who started it, its name, whether its answer goes back, and how to reach its team", () => {
     const from = { agent: "build", sessionID: "ses_caller" }
-    expect(startedText(from, "fork", "together", "Try A.")).toMatch(
-      /^\[Started by agent "build"[^\n]*fork[^\n]*not typed by the person[^\n]*sent back[^\n]*\]\n\nTry A\.$/,
+    expect(startedText(from, { mode: "fork", report: "together" }, "Try A.")).toMatch(
+      /^\[Started by agent "build" in session ses_caller[^\n]*fork[^\n]*not typed by the person[^\n]*sent back[^\n]*\]\n\nTry A\.$/,
     )
-    expect(startedText(from, "new", "none", "Try B.")).toMatch(/not sent back by itself/)
+    const named = startedText(from, { mode: "new", report: "none", name: "researcher" }, "Try B.")
+    expect(named).toMatch(/not sent back by itself/)
+    expect(named).toContain('as "researcher"')
+    expect(named).toContain('mode message and session "caller"')
+    expect(named).toMatch(/mode status lists the other sessions it started/)
   })
 
   it("is plain ASCII throughout, whatever the titles and answers hold", () => {

@@ -3,6 +3,7 @@ import type { Isolation } from "../../../core/protocol.js"
 import { SessionToolError } from "../../host/errors.js"
 import { refs } from "../../isolation/layout.js"
 import { words } from "../../words/index.js"
+import { labelOf } from "./targets.js"
 import type { ToolServices } from "./services.js"
 
 /** The isolated session a caller named, once it is sure the caller may adopt or discard it now. */
@@ -16,7 +17,7 @@ async function isolatedSession(
 ): Promise<{ sessionID: string; agent: string; isolation: Isolation }> {
   const { opencode, lifecycle } = services
   const lives = await lifecycle.livesOf(context.sessionID, await opencode.messages(context.sessionID))
-  const valid = words.refusal.isolatedValid(lives.filter((life) => life.marker.isolation).map((life) => life.sessionID))
+  const valid = words.refusal.isolatedValid(lives.filter((life) => life.marker.isolation).map(labelOf))
   const sessionID = named?.trim()
   if (!sessionID) throw new SessionToolError(words.refusal.needsSession(mode, valid))
   const life = lives.find((one) => one.sessionID === sessionID)

@@ -1,14 +1,17 @@
-import type { ToolContext } from "@opencode-ai/plugin"
 import { handoffRequest } from "../../../core/book.js"
 import { excerpt } from "../../../core/format.js"
 import { PROTOCOL, reportKey } from "../../../core/protocol.js"
 import type { Call } from "../../../core/types.js"
-import { SessionToolError } from "../../host/errors.js"
 import { words } from "../../words/index.js"
+import type { Lifecycle } from "../../lifecycle/lifecycle.js"
+import type { MessageTarget } from "./targets.js"
 import type { Done, ToolServices } from "./services.js"
 
-/** The session a follow-up goes to: one this caller started. */
-export type FollowUpTarget = { sessionID: string; agent: string; title: string }
+/** A sender's name, when it has one: the recipient of its message can name it back. */
+function senderName(lifecycle: Pick<Lifecycle, "life">, sessionID: string): { name?: string } {
+  const name = lifecycle.life(sessionID)?.marker.name
+  return name ? { name } : {}
+}
 
 /** A fresh id for a follow-up: in its call's record and on its delivered message's marker. */
 function followUpID(): string {
@@ -16,53 +19,31 @@ function followUpID(): string {
 }
 
 /**
- * The target from memory, when this copy of the plugin holds its life: no read, no wait. A
- * follow-up is sent from a running turn, and OpenCode's thread is busy with that turn's step.
- */
-export function knownFollowUpTarget(
-  { lifecycle }: Pick<ToolServices, "lifecycle">,
-  context: Pick<ToolContext, "sessionID">,
-  named: string,
-): FollowUpTarget | undefined {
-  const marker = lifecycle.life(named)?.marker
-  return marker?.fromSession === context.sessionID ? { sessionID: named, agent: marker.agent, title: marker.title } : undefined
-}
-
-/** The target as the store tells it (after a restart, or from another copy of the plugin), or a refusal naming the sessions the caller started. */
-export async function followUpTarget(
-  { opencode, lifecycle }: Pick<ToolServices, "opencode" | "lifecycle">,
-  context: Pick<ToolContext, "sessionID">,
-  named: string,
-): Promise<FollowUpTarget> {
-  const lives = await lifecycle.livesOf(context.sessionID, await opencode.messages(context.sessionID))
-  const marker = lives.find((life) => life.sessionID === named)?.marker
-  if (!marker)
-    throw new SessionToolError(
-      words.refusal.followUpNotStarted(
-        named,
-        lives.map((life) => life.sessionID),
-      ),
-    )
-  return { sessionID: named, agent: marker.agent, title: marker.title }
-}
-
-/**
- * Sends `text` to a session this caller started: at once if it is idle; into its running turn if
- * it is busy (it joins as that turn's answer text ends, as a hand-off joins the caller's own
- * turn; or, without one, once the turn ends). Its answer comes back as `report` says.
+ * Sends `text` to a session this caller started, or (a team message) to its own caller or a
+ * session the same caller started: at once if it is idle; into its running turn if it is busy
+ * (it joins as that turn's answer text ends, as a hand-off joins the caller's own turn; or,
+ * without one, once the turn ends). Its answer comes back as `report` says: a started session's
+ * as its turns' do (reporter.ts), a teammate's as a reply (team/replies.ts).
  */
 export async function followUp(
-  { book, lifecycle, delivery, turns, notifier }: Pick<ToolServices, "book" | "lifecycle" | "delivery" | "turns" | "notifier">,
+  { book, lifecycle, delivery, turns, notifier, replies }: Pick<ToolServices, "book" | "lifecycle" | "delivery" | "turns" | "notifier" | "replies">,
   call: Call,
-  target: FollowUpTarget,
+  target: MessageTarget,
 ): Promise<Done> {
   const id = followUpID()
-  book.enqueue({ ...handoffRequest(call, "follow-up", target.sessionID), followUp: { id, report: call.report } })
-  lifecycle.change(target.sessionID, {
-    type: "followed-up",
-    key: reportKey(target.sessionID, id),
-    followUp: { id, agent: call.agent, report: call.report, call: call.messageID },
-  })
+  const team = target.team
+  const from = { ...handoffRequest(call, "follow-up", target.sessionID).from, ...senderName(lifecycle, call.sessionID) }
+  book.enqueue({ ...handoffRequest(call, "follow-up", target.sessionID), from, followUp: { id, report: call.report, ...(team ? { team } : {}) } })
+  if (!team)
+    lifecycle.change(target.sessionID, {
+      type: "followed-up",
+      key: reportKey(target.sessionID, id),
+      followUp: { id, agent: call.agent, report: call.report, call: call.messageID },
+    })
+  else if (call.report !== "none") {
+    const title = target.name ? `${target.name}` : target.title
+    replies.owe({ id, senderID: call.sessionID, senderAgent: call.callerAgent, recipientID: target.sessionID, recipientAgent: call.agent, title })
+  }
   const busy = lifecycle.isRunning(target.sessionID)
   // An idle session takes it now, and the call returns once that turn's model request is on its
   // way: the caller's next step runs on the same OpenCode thread and would delay it. A busy
@@ -75,7 +56,9 @@ export async function followUp(
   // After the send: a toast is a request OpenCode serves on the same thread.
   notifier.info(`${call.callerAgent} → ${call.agent} in ${target.title}: ${excerpt(call.text, 50)}`)
   return {
-    text: words.result.followUp({ ...target, agent: call.agent, report: call.report }, busy),
+    text: team
+      ? words.result.teamMessage({ ...target, agent: call.agent }, team, call.report, busy)
+      : words.result.followUp({ ...target, agent: call.agent, report: call.report }, busy),
     record: {
       kind: "follow-up",
       v: PROTOCOL,
@@ -85,6 +68,7 @@ export async function followUp(
       report: call.report,
       id,
       model: call.model,
+      ...(team ? { team } : {}),
     },
   }
 }

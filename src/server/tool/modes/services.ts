@@ -17,6 +17,8 @@ import type { Launcher } from "../../started/launcher.js"
 import type { Reporter } from "../../started/reporter.js"
 import type { Stopper } from "../../started/stopper.js"
 import type { PendingCallers } from "../../state/pending.js"
+import type { Names } from "../../team/names.js"
+import type { Replies } from "../../team/replies.js"
 import type { Wording } from "../../words/index.js"
 
 /** What a mode did: the words the model reads, and the record its call leaves for the plugin (tool/records.ts puts it on the call). */
@@ -42,6 +44,8 @@ export type ToolServices = {
   delivery: Delivery
   stopper: Stopper
   turns: FirstTurns
+  names: Names
+  replies: Replies
   /** How words reach the model (as written; turned around for a test). */
   wording: Wording
 }

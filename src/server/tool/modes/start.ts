@@ -9,7 +9,11 @@ type StartServices = Pick<ToolServices, "opencode" | "launcher" | "host" | "plac
 
 /** `new`: a clean session (none of the caller's history) whose first message is `text`. */
 export async function newSession({ opencode, launcher, placement }: StartServices, call: Call): Promise<Done> {
-  const { session, isolation } = await placement.started(opencode.createSession(sessionTitle("new", call.agent, call.text)), call.isolation, call.messageID)
+  const { session, isolation } = await placement.started(
+    opencode.createSession(sessionTitle("new", call.agent, call.text, call.name)),
+    call.isolation,
+    call.messageID,
+  )
   const launched = await launcher.launch(call, "new", session, isolation)
   return startedDone(call, "new", session, launched)
 }
@@ -33,7 +37,7 @@ export async function fork({ opencode, launcher, host, placement }: StartService
   })
   const { session, isolation } = await placement.started(forking, call.isolation, call.messageID)
   // OpenCode titles a fork "… (fork #N)": ours replaces it once the fork's turn is under way.
-  const title = sessionTitle("fork", call.agent, call.text)
+  const title = sessionTitle("fork", call.agent, call.text, call.name)
   const launched = await launcher.launch(call, "fork", { ...session, title }, isolation, { retitle: true })
   return startedDone(call, "fork", { id: session.id, title }, launched)
 }
@@ -43,7 +47,10 @@ const why404 = "OpenCode answered 404 to POST /session/{id}/fork"
 /** What `new` and `fork` did: the words for the model, and the record of the session started (and whether it waits for a place). */
 function startedDone(call: Call, mode: "new" | "fork", session: { id: string; title: string }, launched: Launched): Done {
   return {
-    text: startedResult({ sessionID: session.id, title: session.title, agent: call.agent, mode, report: call.report }, launched),
+    text: startedResult(
+      { sessionID: session.id, title: session.title, agent: call.agent, mode, report: call.report, ...(call.name ? { name: call.name } : {}) },
+      launched,
+    ),
     record: {
       kind: "started",
       v: PROTOCOL,
@@ -53,8 +60,10 @@ function startedDone(call: Call, mode: "new" | "fork", session: { id: string; ti
       agent: call.agent,
       report: call.report,
       model: call.model,
-      waiting: launched.kind === "waiting",
+      waiting: launched.kind === "waiting" || launched.kind === "after",
       isolated: call.isolation !== undefined,
+      ...(call.name ? { name: call.name } : {}),
+      ...(call.after?.length ? { after: call.after } : {}),
     },
   }
 }

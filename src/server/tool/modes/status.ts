@@ -3,17 +3,17 @@ import { owedTurns, type Life } from "../../../core/life.js"
 import { reportedIn } from "../../../core/lineage.js"
 import { worktreeState } from "../../isolation/describe.js"
 import { mapLimited, READ_CONCURRENCY } from "../../lifecycle/from-store.js"
-import { words, type Below, type StatusRow } from "../../words/index.js"
+import { sessionLabel } from "../../../core/format.js"
+import { words, type Below, type StatusRow, type TeamRow } from "../../words/index.js"
 import type { ToolServices } from "./services.js"
 
 /**
  * What became of every session this one started (their lives, read back from OpenCode's store
- * where not held, so it holds across restarts), and what is still queued here. Read-only.
+ * where not held, so it holds across restarts), and what is still queued here; in a started
+ * session, its team too (its caller, and the others its caller started). Read-only.
  */
-export async function status(
-  { opencode, book, lifecycle, worktrees }: Pick<ToolServices, "opencode" | "book" | "lifecycle" | "worktrees">,
-  sessionID: string,
-): Promise<string> {
+export async function status(services: Pick<ToolServices, "opencode" | "book" | "lifecycle" | "worktrees">, sessionID: string): Promise<string> {
+  const { opencode, book, lifecycle, worktrees } = services
   const messages = await opencode.messages(sessionID)
   const lives = await lifecycle.livesOf(sessionID, messages)
   // What each started, at every depth: read back where not held, to count what the whole tree cost.
@@ -28,6 +28,7 @@ export async function status(
     return {
       sessionID: life.sessionID,
       title: marker.title,
+      ...(marker.name ? { name: marker.name } : {}),
       agent: marker.agent,
       mode: marker.mode,
       report: marker.report,
@@ -38,9 +39,32 @@ export async function status(
       spent: lifecycle.spent(life.sessionID),
       followUps: life.turns.length - 1,
       below: below(lifecycle, life.sessionID),
+      ...waitsFor(lifecycle, life),
     }
   })
-  return words.result.status(rows, pending, below(lifecycle, sessionID))
+  return [words.result.status(rows, pending, below(lifecycle, sessionID)), ...(await team(services, sessionID))].join("\n")
+}
+
+/** A start `after` others that still waits: those others, named. */
+function waitsFor(lifecycle: ToolServices["lifecycle"], life: Life): { waitsFor?: string[] } {
+  const { state } = life
+  if (state.state !== "waiting" || state.for !== "others") return {}
+  return { waitsFor: (state.on ?? []).map((id) => sessionLabel(id, lifecycle.life(id)?.marker.name)) }
+}
+
+/** Inside a started session: who started it, and the sessions the same caller started (its team). */
+async function team({ opencode, lifecycle }: Pick<ToolServices, "opencode" | "lifecycle">, sessionID: string): Promise<string[]> {
+  const me = await lifecycle.find(sessionID)
+  if (!me) return []
+  const callerID = me.marker.fromSession
+  const siblings = (await lifecycle.livesOf(callerID, await opencode.messages(callerID))).filter((life) => life.sessionID !== sessionID)
+  const row = (life: Life): TeamRow => ({
+    label: sessionLabel(life.sessionID, life.marker.name),
+    agent: life.marker.agent,
+    state: life.state,
+    ...waitsFor(lifecycle, life),
+  })
+  return [words.result.team({ me: sessionLabel(sessionID, me.marker.name), callerID, callerAgent: me.marker.fromAgent, siblings: siblings.map(row) })]
 }
 
 /** What a session started, at every depth: how many, what they cost together, who of them asks the person now. */

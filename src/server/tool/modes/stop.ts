@@ -3,6 +3,7 @@ import { PROTOCOL } from "../../../core/protocol.js"
 import { SessionToolError } from "../../host/errors.js"
 import type { StopResult } from "../../started/stopper.js"
 import { words, type StoppedRow } from "../../words/index.js"
+import { labelOf } from "./targets.js"
 import type { Done, ToolServices } from "./services.js"
 
 /**
@@ -21,7 +22,7 @@ export async function stop(
   const sessionID = named?.trim() || undefined
   if (sessionID === callerID) throw new SessionToolError(words.refusal.stopSelf)
   if (sessionID && !started.includes(sessionID))
-    throw new SessionToolError(words.refusal.notStartedHere("stop", sessionID, words.refusal.startedValid(started)))
+    throw new SessionToolError(words.refusal.notStartedHere("stop", sessionID, words.refusal.startedValid(lives.map(labelOf))))
   const targets = sessionID ? [sessionID] : await stopper.active(started)
   if (targets.length === 0) return { text: words.result.nothingToStop(started.length) }
   const markers = new Map(lives.map((life) => [life.sessionID, life.marker]))
@@ -29,11 +30,10 @@ export async function stop(
     await permissions.check(context, { mode: "stop", agent, text: targets.join(", ") })
   }
   const results = await stopper.stop(callerID, targets, { by: "caller" })
-  const rows: StoppedRow[] = results.map((result: StopResult) => ({
-    ...result,
-    title: markers.get(result.sessionID)?.title ?? result.sessionID,
-    agent: markers.get(result.sessionID)?.agent ?? "?",
-  }))
+  const rows: StoppedRow[] = results.map((result: StopResult) => {
+    const marker = markers.get(result.sessionID)
+    return { ...result, title: marker?.title ?? result.sessionID, agent: marker?.agent ?? "?", ...(marker?.name ? { name: marker.name } : {}) }
+  })
   const stopped = rows.filter((row) => row.was !== "finished")
   if (stopped.length) notifier.info(`${context.agent} stopped ${stopped.map((row) => row.title).join(", ")}`)
   return { text: words.result.stopped(rows), record: { kind: "stopped", v: PROTOCOL, sessions: stopped.map((row) => row.sessionID) } }

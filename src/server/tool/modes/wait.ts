@@ -8,6 +8,7 @@ import { SessionToolError } from "../../host/errors.js"
 import { worktreeState } from "../../isolation/describe.js"
 import { LifeChanged, SessionDeleted } from "../../lifecycle/signals.js"
 import { words } from "../../words/index.js"
+import { labelOf } from "./targets.js"
 import type { Done, ToolServices } from "./services.js"
 
 export type WaitCall = { sessionID: string; session?: string; timeout?: number; abort: AbortSignal }
@@ -31,8 +32,7 @@ export async function wait(
   const started = await lives()
   const targets = waitTargets(callerID, started.flatMap(owedTurns), reportedIn(messages), named)
   if (!targets.ok) {
-    const ids = started.map((life) => life.sessionID)
-    throw new SessionToolError(targets.refused === "self" ? words.refusal.waitSelf : words.refusal.waitNotStarted(named ?? "", ids))
+    throw new SessionToolError(targets.refused === "self" ? words.refusal.waitSelf : words.refusal.waitNotStarted(named ?? "", started.map(labelOf)))
   }
   if (targets.keys.length === 0) return { text: words.result.nothingToWait(started.length) }
 
