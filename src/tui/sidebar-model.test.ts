@@ -43,8 +43,7 @@ describe("sidebarModel", () => {
     expect(sidebarModel("ses_caller", waited, children).started.map((row) => row.report)).toEqual(["sent", "none"])
   })
 
-  // BUG (src/tui/sidebar-model.ts): the row's report reads only the first turn's (marker.report, reported.has(sessionID)), while status
-  // (server/tool/modes/status.ts) weighs every answer the session owes, follow-ups' included: after a follow-up the two faces disagree.
+  // The row's report weighs every answer the session owes, follow-ups' included, as status (server/tool/modes/status.ts) does.
   it("says a report is due while a follow-up's answer has not reached the caller, as status does", () => {
     const followUp: CallRecord = { kind: "follow-up", v: 1, fromAgent: "build", session: "ses_A", agent: "plan", report: "each", id: "fu1" }
     const report: MessageMarker = { kind: "report", fromAgent: "plan", fromSession: "ses_A", sessions: ["ses_A"] }
@@ -54,10 +53,9 @@ describe("sidebarModel", () => {
     expect(sidebarModel("ses_caller", followed, new Map([["ses_A", answeredTwice]])).started[0]?.report).toBe("due")
   })
 
-  // BUG (core/outcome.ts lifeFromStore, via core/lineage.ts startMarkerOf): a session's start marker is stored with its first message,
-  // when its turn begins (server/started/first-turn.ts), so one still waiting for a place has none of its own. A `new` one then has no
-  // messages at all and is left out; a fork holds copies of its caller's history, and when its caller was itself started, the copied
-  // start marker is taken for its own: the row shows the caller's agent and title, and the copied answer's state.
+  // A session's start marker is stored with its first message, when its turn begins (server/started/first-turn.ts), so one still
+  // waiting for a place has none of its own: a `new` one has no messages at all, and a fork holds copies of its caller's history,
+  // whose start marker (when its caller was itself started) is not its own. Its row comes from the caller's record.
   const waitingCaller = (parent: RawMessage[], record: CallRecord) => [...parent, user("u9", "plan"), began("a9", record)]
   it("shows a new session that waits for a place as waiting", () => {
     const caller = stored(...waitingCaller([], startedRecord("ses_N", { mode: "new", agent: "docs", waiting: true })))
@@ -101,7 +99,7 @@ describe("sidebarModel", () => {
     // The person's interruption of the caller's turn dropped the start that waited: it never starts.
     expect(labels([...callerOf, assistant("a2", "", aborted)])[0]).toEqual(["ses_W", "never-started"])
     const more: State[] = [{ state: "running" }, { state: "answered" }, { state: "waiting", for: "step" }, { state: "deleted" }]
-    expect(more.map(stateLabel)).toEqual(["working", "idle", "waiting", "deleted"])
+    expect(more.map((state) => stateLabel(state))).toEqual(["working", "idle", "waiting", "deleted"])
   })
 
   it("names the worktree branch of an isolated session, as status does", () => {

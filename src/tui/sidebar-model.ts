@@ -20,6 +20,8 @@ export type Below = { sessions: number; spent: Spent; asking: number }
 export type StartedRow = {
   sessionID: string
   title: string
+  /** Its name in the team (`name` on its start). */
+  name?: string
   agent: string
   mode: "new" | "fork"
   state: string
@@ -35,8 +37,8 @@ export type StartedRow = {
 }
 
 export type SidebarModel = {
-  /** The session that started this one, when the tool did. */
-  startedBy?: { sessionID: string; title: string; agent: string; mode: "new" | "fork" }
+  /** The session that started this one, when the tool did (and this one's name, if it has one). */
+  startedBy?: { sessionID: string; title: string; agent: string; mode: "new" | "fork"; name?: string }
   started: StartedRow[]
   /** Hand-offs queued here, delivered when the running turn ends. */
   queued: QueuedCall[]
@@ -81,6 +83,7 @@ export function sidebarModel(
 ): SidebarModel {
   const reported = reportedIn(messages)
   const mine = startedBy(sessionID, messages, children)
+  const names = new Map(mine.map((grown) => [grown.sessionID, grown.stored.life.marker.name ?? grown.sessionID]))
   const started = mine.map(({ sessionID: childID, stored, facts }): StartedRow => {
     const { marker } = stored.life
     const standing = reportStanding(owedTurns(stored.life), reported)
@@ -88,9 +91,10 @@ export function sidebarModel(
     return {
       sessionID: childID,
       title: marker.title,
+      ...(marker.name ? { name: marker.name } : {}),
       agent: marker.agent,
       mode: marker.mode,
-      state: facts.asks?.length ? "asks you" : stateLabel(stored.life.state),
+      state: facts.asks?.length ? "asks you" : stateLabel(stored.life.state, (id) => names.get(id) ?? id),
       report: standing === undefined ? "none" : standing === "reported" ? "sent" : "due",
       ...(marker.isolation ? { branch: marker.isolation.branch } : {}),
       spent: totalSpent(stored.usage.values()),
@@ -100,16 +104,19 @@ export function sidebarModel(
   })
   const everything = mine.length ? treeOf(mine, children) : undefined
   const own: StartMarker | undefined = startMarkerOf(messages)
-  const starter = own && { sessionID: own.fromSession, title: parentTitle ?? own.fromSession, agent: own.fromAgent, mode: own.mode }
+  const starter = own && {
+    ...{ sessionID: own.fromSession, title: parentTitle ?? own.fromSession, agent: own.fromAgent, mode: own.mode },
+    ...(own.name ? { name: own.name } : {}),
+  }
   const queued = queuedIn(messages, running)
   return { ...(starter ? { startedBy: starter } : {}), started, queued, ...(everything ? { everything } : {}) }
 }
 
-/** How a started session stands, in a word the narrow sidebar can hold. */
-export function stateLabel(state: State): string {
+/** How a started session stands, in a word the narrow sidebar can hold; one waiting `after` others names them (`nameOf`). */
+export function stateLabel(state: State, nameOf: (sessionID: string) => string = (sessionID) => sessionID): string {
   if (state.state === "running") return "working"
   if (state.state === "answered") return "idle"
-  if (state.state === "waiting") return "waiting"
+  if (state.state === "waiting") return state.for === "others" && state.on?.length ? `waits for ${state.on.map(nameOf).join(", ")}` : "waiting"
   return state.state
 }
 
@@ -117,7 +124,10 @@ export function stateLabel(state: State): string {
 export function sidebarLines(model: SidebarModel, maxTitle = 30): string[] {
   const cut = (text: string) => (text.length > maxTitle ? `${text.slice(0, maxTitle - 1)}…` : text)
   const lines: string[] = []
-  if (model.startedBy) lines.push(`Started by ${model.startedBy.agent} (${model.startedBy.mode}) in`, `  ${cut(model.startedBy.title)}`)
+  if (model.startedBy) {
+    const as = model.startedBy.name ? ` as ${model.startedBy.name}` : ""
+    lines.push(`Started by ${model.startedBy.agent} (${model.startedBy.mode})${as} in`, `  ${cut(model.startedBy.title)}`)
+  }
   if (model.started.length) {
     const total = model.started.reduce((sum, row) => sum + tokensOf(row.spent), 0)
     lines.push(`Started here (${model.started.length})${total ? ` · ${tokens(total)}` : ""}`)
@@ -127,6 +137,7 @@ export function sidebarLines(model: SidebarModel, maxTitle = 30): string[] {
       const report = row.report === "due" ? " · report due" : row.report === "sent" ? " · reported" : ""
       const used = tokensOf(row.spent)
       // "!": it, or a session it started, waits for the person.
+      // A named session's title begins with its name (core/format.ts sessionTitle).
       lines.push(`${row.asks || row.below?.asking ? "!" : "•"} ${cut(row.title)}`, `  ${row.agent} · ${row.state}${report}${used ? ` · ${tokens(used)}` : ""}`)
       const [ask] = row.asks ?? []
       if (ask) lines.push(`  ${cut(`${ask.kind === "question" ? "? " : ""}${ask.what}`)}`)

@@ -127,6 +127,14 @@ describe("the TUI part, installed by name", () => {
     await tui.waitFor(/New \(worker\): Run it[\s\S]*worker · idle · reported/)
   })
 
+  it("names a team's sessions in the sidebar, and says which one waits for which until it may begin", async () => {
+    say(callSession({ mode: "new", agent: "plan", name: "digger", text: "Dig\n@delay 8000\n@say Dug it." }))
+    await tui.waitFor(/digger - New \(plan\): Dig[\s\S]*plan · working/)
+    say(callSession({ mode: "new", agent: "plan", name: "checker", after: "digger", text: "Check\n@say Checked it." }))
+    await tui.waitFor(/checker - New \(plan\): Check[\s\S]*plan · waits for digger/)
+    await tui.waitFor(/checker - New \(plan\): Check[\s\S]*plan · idle/, 60_000)
+  })
+
   it("said in OpenCode's log that it registered, and the server part never warned that it did not load", async () => {
     const log = await waitForLog(tui.env, /opencode-sessions: TUI part registered/)
     expect(log).not.toMatch(/TUI part did not load/)
