@@ -21,6 +21,8 @@
  *  12. stop                                scripts/bench/stop-latency.ts
  *  13. follow-up                           scripts/bench/follow-up.ts
  *  14. asks                                scripts/bench/asks.ts
+ *  15. a team message to a running sibling  scripts/bench/team.ts
+ *  16. a start after another                scripts/bench/team.ts
  */
 import { loadavg } from "node:os"
 import { callerTurn } from "./bench/caller-turn.js"
@@ -39,6 +41,7 @@ import { isolation, ISOLATION_SERVER } from "./bench/isolation.js"
 import { stopLatency } from "./bench/stop-latency.js"
 import { followUp } from "./bench/follow-up.js"
 import { ASK_SERVER, asks } from "./bench/asks.js"
+import { afterOthers, teamMessage } from "./bench/team.js"
 
 const startedAt = Date.now()
 const loadAtStart = loadavg()
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
 
   log("starting two OpenCode servers (figures 1–4; figure 6 with DEBUG logs)…")
   // Started together to save a start-up; the second one idles while the first is measured.
-  const mainWanted = ["1", "2", "3", "4", "7", "8", "9", "12", "13"].some(wanted)
+  const mainWanted = ["1", "2", "3", "4", "7", "8", "9", "12", "13", "15", "16"].some(wanted)
   const skipped = () => Promise.reject(new Error("not started: its figures were not asked for"))
   const [main, mem] = await Promise.allSettled([mainWanted ? startServer(MAIN_SERVER) : skipped(), wanted("6") ? startServer(MEMORY_SERVER) : skipped()])
   try {
@@ -102,6 +105,8 @@ async function main(): Promise<void> {
     await figure("9", "Wait", () => waitLatency(need(main)))
     await figure("12", "Stop", () => stopLatency(need(main)))
     await figure("13", "Follow-up", () => followUp(need(main)))
+    await figure("15", "Team message", () => teamMessage(need(main)))
+    await figure("16", "After", () => afterOthers(need(main)))
     // Last on this server: it restarts OpenCode, and leaves 200 sessions behind.
     await figure("8", "Status with 200 started sessions", () => statusMany(need(main)))
     await stopServer(main.status === "fulfilled" ? main.value : undefined)

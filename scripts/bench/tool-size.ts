@@ -9,7 +9,7 @@ import type { Measured } from "./report.js"
 import { PRIMARY_AGENTS, type Server } from "./servers.js"
 
 const MAX_CHARS = 3_000
-const MAX_SHARE = 0.1
+const MAX_SHARE = 0.12
 
 export async function toolSize({ oc }: Server): Promise<Measured> {
   const request = [...oc.model.requests].reverse().find((recorded) => recorded.tools.some((tool) => tool.function.name === "session"))
