@@ -12,6 +12,7 @@ import { OPENCODE_BIN, startOpencode, type Harness } from "../e2e/harness.js"
 import { callSession, lines, reportedSessions, sessionToolParts, shape, startedBy, startedSessionsIn, textOf, toolOutcome } from "../e2e/script.js"
 import { answered, answeredBy, isHandoff, isReport, toasts } from "../e2e/waits.js"
 import { asks } from "./asks.js"
+import { team } from "./team.js"
 import { permissionRules } from "./permissions.js"
 import { opencodeRun } from "./run.js"
 import { steering } from "./steering.js"
@@ -165,6 +166,8 @@ permissionRules({ harness: () => oc, release, version, sessionCount, firstCall }
 steering({ harness: () => oc, version })
 
 asks({ harness: () => oc, release, version })
+
+team({ harness: () => oc, version })
 
 opencodeRun({ release, version })
 
