@@ -54,6 +54,8 @@ export type Call = {
   name?: string
   /** `new`/`fork` only: the sessions (ids, started by the same caller) whose answers its first turn waits for. */
   after?: string[]
+  /** When the call reached the tool (performance.now()): keeps the starts of one step, made at once, in call order. */
+  arrival?: number
 }
 
 /** A git checkout's top folder, and the caller's folder inside it ("" at the top, else ending in "/"). */

@@ -189,7 +189,9 @@ describe("follow-up", () => {
     const id = await oc.startSession(callSession({ mode: "message", session: "ses_nothere", text: "Hello?" }), "alpha")
     const refused = await lastResult(id)
     expect(refused.status).toBe("error")
-    expect(refused.text).toMatch(/message with session "ses_nothere": that is not a session you started[\s\S]*Leave session out to hand over/)
+    expect(refused.text).toMatch(
+      /message with session "ses_nothere": no such session here. Valid: none \(this session was not started by the session tool[\s\S]*Leave session out to hand over/,
+    )
   })
 })
 

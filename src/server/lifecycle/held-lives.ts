@@ -10,7 +10,8 @@ import { answersOf, mapLimited, READ_CONCURRENCY, readSession } from "./from-sto
 export const REMEMBERED = 2_000
 
 /** A life this copy holds: as the store would tell it, and the turn of its caller each of its owed turns was asked for in (for reports). */
-export type Held = StoredLife & { askedIn: Map<string, number> }
+/** `arrival`: when the call that started it reached the tool (performance.now()), for one made by this copy. */
+export type Held = StoredLife & { askedIn: Map<string, number>; arrival?: number }
 
 /**
  * The lives a copy of the plugin holds, and how they are read: from memory, or back from
@@ -40,7 +41,9 @@ export class HeldLives {
 
   /** The started sessions this copy holds whose caller is `callerID`. */
   heldChildren(callerID: string): Life[] {
-    return [...this.held.values()].map((held) => held.life).filter((life) => life.marker.fromSession === callerID)
+    const children = [...this.held.values()].filter((held) => held.life.marker.fromSession === callerID)
+    // A step's starts are made at once and held as each is made: their calls' arrival keeps them in call order.
+    return children.sort((a, b) => (a.arrival ?? Number.MAX_VALUE) - (b.arrival ?? Number.MAX_VALUE)).map((held) => held.life)
   }
 
   /**

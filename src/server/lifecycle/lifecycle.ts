@@ -31,10 +31,11 @@ export class Lifecycle extends HeldLives {
   }
 
   /** The tool started `sessionID` with this marker on its first message: its first turn waits to be sent. */
-  started(sessionID: string, marker: StartMarker): void {
+  started(sessionID: string, marker: StartMarker, arrival = performance.now()): void {
     this.others.delete(sessionID)
     const askedIn = new Map([[sessionID, this.notes.begun(marker.fromSession)]])
-    this.held.set(sessionID, { life: firstLife(sessionID, marker), usage: new Map(), answers: new Map(), since: Date.now(), started: [], askedIn })
+    const life = firstLife(sessionID, marker)
+    this.held.set(sessionID, { life, usage: new Map(), answers: new Map(), since: Date.now(), started: [], askedIn, arrival })
   }
 
   /** Its worktree is made: from now on its marker names it (and its turns run where this copy does not hear them). */

@@ -115,3 +115,12 @@ describe("depth, roots and what a tree cost", () => {
     expect(lifecycle.treeSpent(PERSON).input).toBe(40)
   })
 })
+
+describe("the sessions a caller started", () => {
+  it("are in the order their calls reached the tool, whichever was made first (a step's starts are made at once)", () => {
+    const { lifecycle } = setup()
+    lifecycle.started("ses_second", startMarker(PERSON, { title: "second" }), 20)
+    lifecycle.started("ses_first", startMarker(PERSON, { title: "first" }), 10)
+    expect(lifecycle.heldChildren(PERSON).map((life) => life.sessionID)).toEqual(["ses_first", "ses_second"])
+  })
+})

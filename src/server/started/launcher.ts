@@ -62,7 +62,7 @@ export class Launcher {
       ...(call.name ? { name: call.name } : {}),
       ...(call.after?.length ? { after: call.after } : {}),
     }
-    this.deps.lifecycle.started(session.id, marker)
+    this.deps.lifecycle.started(session.id, marker, call.arrival)
     this.launched.add(session.id)
     const entry: FirstTurn = { call, session, marker, planned, retitle }
     if (call.after?.length) {

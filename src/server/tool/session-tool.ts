@@ -47,31 +47,42 @@ async function run(services: Services, raw: Record<string, unknown>, context: To
   // The tool runs inside the caller's turn (on 1.0 the only sign of it this copy may get).
   services.lifecycle.began(context.sessionID)
   const callID = services.records.callIDOf(context, raw)
+  const arrival = performance.now()
   // Before anything is awaited: a start later in this step may wait `after` this one by its name.
   const reservation = reserveName(services, context.sessionID, raw)
   try {
-    return await runChecked(services, raw, context, callID, reservation)
+    return await runChecked(services, raw, context, { callID, arrival }, reservation)
   } finally {
     reservation?.failed()
   }
 }
 
-async function runChecked(services: Services, raw: Record<string, unknown>, context: ToolContext, callID: string | undefined, reservation?: Reservation) {
+/** `arrival`: when the call reached the tool, before anything was awaited (one step's calls run at once). */
+async function runChecked(
+  services: Services,
+  raw: Record<string, unknown>,
+  context: ToolContext,
+  { callID, arrival }: { callID: string | undefined; arrival: number },
+  reservation?: Reservation,
+) {
   // OpenCode does not check the arguments against the schema before calling.
   const args = await report(services, context, typeof raw.mode === "string" ? raw.mode : "?", async () => parseArgs(raw, services.options))
   const named = args.session?.trim() || undefined
   if (args.mode === "status") return withNotes(services, await report(services, context, args.mode, () => status(services, context.sessionID)))
   const mode = args.mode
   if (mode === "wait" || mode === "stop" || mode === "adopt" || mode === "discard") {
-    const session = named && (await childID(services, context.sessionID, named))
-    return withNotes(services, await report(services, context, mode, () => look(services, context, callID, mode, session || undefined, args.timeout)))
+    const looked = await report(services, context, mode, async () => {
+      const session = named && (await childID(services, context.sessionID, named))
+      return look(services, context, callID, mode, session || undefined, args.timeout)
+    })
+    return withNotes(services, looked)
   }
   // `message` with `session`: to a session this caller started (a follow-up), or to a teammate; to its agent unless `agent` says otherwise.
   const to = mode === "message" ? named : undefined
   const target = to
     ? (knownTarget(services, context.sessionID, to) ?? (await report(services, context, mode, () => messageTarget(services, context.sessionID, to))))
     : undefined
-  const checked = { ...(await report(services, context, mode, () => checkCall(services, args, mode, context, target?.agent, reservation))), callID }
+  const checked = { ...(await report(services, context, mode, () => checkCall(services, args, mode, context, target?.agent, reservation))), callID, arrival }
   await services.permissions.check(context, { mode, agent: checked.agent, text: checked.text })
   const done = await report(services, context, mode, () => act(services, mode, checked, target))
   if (done.record?.kind === "started") reservation?.made(done.record.session)
@@ -84,8 +95,9 @@ async function runChecked(services: Services, raw: Record<string, unknown>, cont
 
 /** A start's name, reserved for this caller from the moment its call reaches the tool; undefined when taken by a start under way (checkCall refuses it). */
 function reserveName(services: Services, callerID: string, raw: Record<string, unknown>): Reservation | undefined {
-  if ((raw.mode !== "new" && raw.mode !== "fork") || typeof raw.name !== "string") return undefined
-  return services.names.reserve(callerID, raw.name.trim())
+  const name = typeof raw.name === "string" ? raw.name.trim() : ""
+  if ((raw.mode !== "new" && raw.mode !== "fork") || !name) return undefined
+  return services.names.reserve(callerID, name)
 }
 
 /** The modes that look at, or act on, what this session started: wait, stop, adopt, discard. */

@@ -41,6 +41,7 @@ export const refusals = {
       ]
         .filter(Boolean)
         .join("; ") +
+      `${started.length || callerID ? "" : "none"}` +
       `${callerID ? "" : " (this session was not started by the session tool: it has no caller)"}. Leave session out to hand over this conversation. Nothing was sent.`,
     loopGuard: (limit: number) =>
       `session: refused: ${limit} automatic hand-offs in a row without a message from the person (the limit). Answer the person now; the count resets when they write.`,
@@ -56,9 +57,6 @@ export const refusals = {
     waitSelf: "session: wait: a session cannot wait for itself (that is this one).",
     waitNotStarted: (named: string, started: readonly string[]) =>
       `session: wait: ${named} is not a session you started. ${started.length ? `Sessions you started: ${started.slice(-10).join(", ")}.` : "You have started no sessions."}`,
-    followUpNotStarted: (named: string, started: readonly string[]) =>
-      `session: message with session "${named}": that is not a session you started, so it cannot take a follow-up. ` +
-      `${started.length ? `Sessions you started: ${started.slice(-10).join(", ")}.` : "You have started no sessions."} Leave session out to hand over this conversation.`,
     stopSelf: "session: stop: a session cannot stop itself (that is this one). To end your turn, give your final answer.",
     startedValid: (started: readonly string[]) => (started.length ? `Sessions you started: ${started.slice(-10).join(", ")}` : "You have started no sessions"),
     waitTimeout: (got: unknown, max: number) => `session: wait: timeout ${JSON.stringify(got)} is not valid: give a number of seconds from 1 to ${max}.`,

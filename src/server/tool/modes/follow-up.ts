@@ -41,7 +41,7 @@ export async function followUp(
       followUp: { id, agent: call.agent, report: call.report, call: call.messageID },
     })
   else if (call.report !== "none") {
-    const title = target.name ? `${target.name}` : target.title
+    const title = target.name ?? target.title
     replies.owe({ id, senderID: call.sessionID, senderAgent: call.callerAgent, recipientID: target.sessionID, recipientAgent: call.agent, title })
   }
   const busy = lifecycle.isRunning(target.sessionID)
