@@ -7,15 +7,62 @@ import { pathToFileURL } from "node:url"
 import { describe, expect, it } from "vitest"
 import { REPO_ROOT } from "./e2e/harness.js"
 
-type PackedFile = { path: string }
+type Packed = { version: string; size: number; unpackedSize: number; files: Array<{ path: string }> }
+type Manifest = { version: string; repository?: { type?: string; url?: string }; bugs?: { url?: string }; homepage?: string }
+
+// What 2.0.0 packed on 2026-12-06: 158,286 bytes as a tarball, 566,188 unpacked (156 files).
+// The limits are about 30% above, so the package can grow, but an accidental inclusion fails.
+const MAX_TARBALL_BYTES = 205_000
+const MAX_UNPACKED_BYTES = 740_000
+
+let packedOnce: Packed | undefined
+/** What `npm pack` would publish, as npm itself lists it (nothing is written). */
+function packed(): Packed {
+  if (!packedOnce) {
+    const output = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO_ROOT, encoding: "utf8" })
+    packedOnce = (JSON.parse(output) as Packed[])[0]!
+  }
+  return packedOnce
+}
+
+const readManifest = (): Manifest => JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as Manifest
 
 describe("package", () => {
-  it("ships the built plugin with its type declarations, and no sources or tests", () => {
-    const output = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO_ROOT, encoding: "utf8" })
-    const files = (JSON.parse(output) as Array<{ files: PackedFile[] }>)[0]!.files.map((file) => file.path)
-    expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.d.ts", "dist/tui/index.js"]))
-    expect(files.filter((file) => !file.startsWith("dist/") && !["package.json", "README.md", "LICENSE"].includes(file))).toEqual([])
-    expect(files.filter((file) => /\.test\.|\.map$/.test(file))).toEqual([])
+  it("ships the built plugin, package.json, README.md, LICENSE and CHANGELOG.md, and nothing else", () => {
+    const files = packed().files.map((file) => file.path)
+    expect(files.filter((file) => !file.startsWith("dist/")).sort()).toEqual(["CHANGELOG.md", "LICENSE", "README.md", "package.json"])
+    expect(files).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.d.ts", "dist/tui/index.js", "dist/tui/index.d.ts"]))
+    // Built code and its declarations only: no sources (.ts, .tsx, .jsx), tests, maps or scripts under dist.
+    expect(files.filter((file) => file.startsWith("dist/") && !/\.(js|d\.ts)$/.test(file))).toEqual([])
+    expect(files.filter((file) => /\.test\.|\.spec\.|\.map$|(^|\/)(src|test|scripts|docs)\//.test(file))).toEqual([])
+  })
+
+  it("stays small: the tarball and what it unpacks to are under their limits", () => {
+    const { size, unpackedSize } = packed()
+    expect(size, `tarball ${size} bytes; limit ${MAX_TARBALL_BYTES}`).toBeLessThanOrEqual(MAX_TARBALL_BYTES)
+    expect(unpackedSize, `unpacked ${unpackedSize} bytes; limit ${MAX_UNPACKED_BYTES}`).toBeLessThanOrEqual(MAX_UNPACKED_BYTES)
+  })
+
+  it("is 2.0.0 or later, the successor of 1.0.0, and says where it lives and where to report bugs", () => {
+    const { version, repository, bugs, homepage } = readManifest()
+    const [major = 0] = version.split(".").map(Number)
+    expect(version).toMatch(/^\d+\.\d+\.\d+(-[\w.]+)?$/)
+    expect(major, `version ${version}`).toBeGreaterThanOrEqual(2)
+    expect(packed().version).toBe(version)
+    expect(repository?.type).toBe("git")
+    const owner = /^git\+https:\/\/github\.com\/([\w.-]+)\/opencode-sessions\.git$/.exec(repository?.url ?? "")?.[1]
+    expect(owner, `repository.url ${repository?.url}`).toBeDefined()
+    expect(bugs?.url).toBe(`https://github.com/${owner}/opencode-sessions/issues`)
+    expect(homepage).toBe(`https://github.com/${owner}/opencode-sessions#readme`)
+  })
+
+  it("has a changelog whose first entry is this version, with a section for people coming from 1.0.0", () => {
+    const changelog = readFileSync(join(REPO_ROOT, "CHANGELOG.md"), "utf8")
+    const entries = changelog.split(/^(?=## )/m).filter((part) => part.startsWith("## "))
+    expect(entries.length).toBeGreaterThan(0)
+    const first = entries[0]!
+    expect(/^## v?(\S+)/.exec(first)?.[1]).toBe(readManifest().version)
+    expect(first).toMatch(/^#+ Coming from 1\.0\.0$/m)
   })
 
   it("exports one plugin function and nothing else: the shape every OpenCode release loads", async () => {
