@@ -71,7 +71,9 @@ export function buildParts(input: Where, options: Options): Parts {
   const owed = { owes: (sessionID: string) => reporter.owes(sessionID) || replies.owes(sessionID) }
   const pending = new PendingCallers(stateHome(), directory, { claims, notifier, owed })
   const turns = new FirstTurns({ opencode, lifecycle, placement, notifier, wording })
-  const launcher = new Launcher({ turns, lifecycle, notifier, worktrees, maxRunning: options.maxRunning, wording })
+  // Nothing queued for it (a hand-off, a follow-up, a report) and nothing joined its turn: the answer it gave is its last.
+  const quiet = (sessionID: string) => book.pending(sessionID).length === 0 && !joiner.goesOn(sessionID)
+  const launcher = new Launcher({ turns, lifecycle, notifier, worktrees, maxRunning: options.maxRunning, quiet, wording })
   const stopper = new Stopper({ opencode, book, launcher, lifecycle, notifier, maxTokens: options.maxTokens, maxTreeTokens: options.maxTreeTokens, wording })
   const headless = new HeadlessSessions(opencode, notifier)
   const permissions = new PermissionGate({ opencode, location: { directory: input.directory, worktree: input.worktree, env: process.env }, host, notifier })
@@ -109,6 +111,7 @@ function connect(parts: Parts): void {
     reporter.changed(life, keys)
     pending.settle(callerID)
   })
+  bus.on(signals.AnswerGiven, ({ sessionID }) => launcher.answerGiven(sessionID))
   bus.on(signals.TurnEnded, ({ sessionID }) => {
     stopper.turnEnded(sessionID)
     launcher.stepOver(sessionID)

@@ -74,6 +74,11 @@ export class Joiner {
     this.deps.notifier.error(`${handoff.agent}'s turn after the hand-off failed: ${describeError(error)}`, { sessionID, handoff: handoff.id })
   }
 
+  /** Whether a hand-off joined the turn running in `sessionID`, or a compaction is on its way there: the turn goes on. */
+  goesOn(sessionID: string): boolean {
+    return this.joined.has(sessionID) || this.compacting.has(sessionID)
+  }
+
   /** The turn is over: nothing joined it any more. */
   ended(sessionID: string): void {
     this.joined.delete(sessionID)

@@ -131,6 +131,11 @@ export class HeldLives {
     return lives.filter((life): life is Life => life !== undefined)
   }
 
+  /** The answer's text of turn `key` of `sessionID`, if this copy kept it (as the turn ended, or read once). */
+  knownAnswer(sessionID: string, key: string): string | undefined {
+    return this.held.get(sessionID)?.answers.get(key)
+  }
+
   /** The answers' texts of these turns of a started session (those that answered): from the store, read once. */
   async answers(life: Life, keys: readonly string[]): Promise<Map<string, string>> {
     const held = this.held.get(life.sessionID)

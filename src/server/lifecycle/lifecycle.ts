@@ -6,7 +6,7 @@ import type { StartMarker } from "../../core/protocol.js"
 import { describeError } from "../host/errors.js"
 import type { Opencode } from "../host/opencode.js"
 import { HeldLives, REMEMBERED, type Held } from "./held-lives.js"
-import { Asked, LifeChanged, SessionDeleted, TurnBegan, TurnEnded, TurnFailed, TurnInterrupted } from "./signals.js"
+import { AnswerGiven, Asked, LifeChanged, SessionDeleted, TurnBegan, TurnEnded, TurnFailed, TurnInterrupted } from "./signals.js"
 import { TurnNotes } from "./turn-notes.js"
 
 /**
@@ -151,6 +151,16 @@ export class Lifecycle extends HeldLives {
   askClosed(sessionID: string, id: string): void {
     const held = this.held.get(sessionID)
     if (held) this.apply(held, { type: "ask-closed", id })
+  }
+
+  /** The running turn of `sessionID` gave its answer in `messageID` (its last step finished, not for a tool call): its idle follows. */
+  answerGiven(sessionID: string, messageID: string): void {
+    if (this.held.has(sessionID) && this.isRunning(sessionID) && this.notes.gave(sessionID, messageID)) this.bus.publish(AnswerGiven, { sessionID })
+  }
+
+  /** The answer the turn running in `sessionID` gave, before its idle; undefined until it gave one. */
+  givenAnswer(sessionID: string): string | undefined {
+    return this.isRunning(sessionID) ? this.notes.given(sessionID) : undefined
   }
 
   /** A text part of an answer in `sessionID`, as OpenCode streamed it: the turn's answer, known when it ends. */

@@ -68,6 +68,21 @@ describe("OpencodeEvents", () => {
     expect(lifecycle.spent("ses_a")).toEqual({ input: 100, output: 15, cost: 0.5 })
   })
 
+  it("hears a started session's turn give its answer once, from its last step's completed message: not a tool-call step, not an error", () => {
+    const { events, lifecycle, names } = setup()
+    lifecycle.started("ses_a", { kind: "start", fromAgent: "build", fromSession: "ses_c", mode: "new", agent: "plan", report: "none", call: "a0", title: "t" })
+    events.event(status("ses_a", "busy"))
+    const completed = (id: string, finish: string, extra: Record<string, unknown> = {}): Event => ({
+      type: "message.updated",
+      properties: { info: assistantInfo("ses_a", { id, finish, time: { created: 1, completed: 2 }, ...extra }) },
+    })
+    events.event(completed("a1", "tool-calls"))
+    events.event(completed("a2", "stop", { error: { name: "APIError", data: { message: "x" } } }))
+    events.event(completed("a3", "stop"))
+    events.event(completed("a3", "stop"))
+    expect(names().filter((name) => name === "answer.given")).toHaveLength(1)
+  })
+
   it("tells a deletion, the TUI part's announcement, and the person's stop from the TUI once however many copies hear it", () => {
     const { events, names, heard } = setup()
     const other = setup()

@@ -43,6 +43,8 @@ export class OpencodeEvents {
         // OpenCode 1.18 does not always publish session.error for an abort (not when a stream is cut): the message tells.
         if (info.error?.name === "MessageAbortedError") this.lifecycle.interrupted(info.sessionID, info.parentID)
         this.lifecycle.used(info.sessionID, info.id, info.time.created, spentOn(info))
+        if (info.time.completed && !info.error && info.finish && info.finish !== "tool-calls" && info.finish !== "unknown")
+          this.lifecycle.answerGiven(info.sessionID, info.id)
         return
       }
       case "message.part.updated": {

@@ -16,6 +16,12 @@ export const TurnBegan = signal("turn.began", z.object(session))
 /** The turn running in a session ended (its idle; for a session whose events do not reach here, its prompt answered). Once per turn. */
 export const TurnEnded = signal("turn.ended", z.object(session))
 
+/**
+ * The turn running in a started session gave its answer: its last step finished, not for a tool
+ * call. Its idle (TurnEnded) follows, unless something joins the turn (a hand-off, a follow-up).
+ */
+export const AnswerGiven = signal("answer.given", z.object(session))
+
 /** A step of a turn is about to send its model request. */
 export const StepBegan = signal("step.began", z.object(session))
 

@@ -11,6 +11,8 @@ type Notes = {
   ending?: Ended
   /** The texts of the latest answer's parts, as OpenCode streamed them. */
   answer?: { messageID: string; parts: Map<string, string> }
+  /** The answer the running turn gave (its last step finished, not for a tool call), before its idle. */
+  given?: string
 }
 
 /**
@@ -45,6 +47,20 @@ export class TurnNotes {
     const answer = notes.answer?.messageID === messageID ? notes.answer : { messageID, parts: new Map<string, string>() }
     answer.parts.set(partID, text)
     this.notes.set(sessionID, { ...notes, answer })
+  }
+
+  /** The running turn's step `messageID` finished with its answer; false if that was known already. */
+  gave(sessionID: string, messageID: string): boolean {
+    const notes = this.of(sessionID)
+    if (notes.given === messageID) return false
+    this.notes.set(sessionID, { ...notes, given: messageID })
+    return true
+  }
+
+  /** The text of the answer the running turn gave, if it gave one and OpenCode streamed it here. */
+  given(sessionID: string): string | undefined {
+    const notes = this.notes.get(sessionID)
+    return notes?.given !== undefined && notes.answer?.messageID === notes.given ? this.answer(sessionID) : undefined
   }
 
   /** The latest answer's text, if OpenCode streamed it here. */

@@ -4,7 +4,7 @@ import { fakeOpencode, lifecycleOver } from "../../../test/fixtures/server.js"
 import { startMarker } from "../../../test/fixtures/stored.js"
 import type { Call } from "../../core/types.js"
 import type { Notifier } from "../host/notify.js"
-import { LifeChanged } from "../lifecycle/signals.js"
+import { AnswerGiven, LifeChanged } from "../lifecycle/signals.js"
 import { words } from "../words/index.js"
 import { AfterOthers } from "./after.js"
 import type { FirstTurn } from "./first-turn.js"
@@ -18,8 +18,11 @@ function setup() {
   const ready: FirstTurn[] = []
   const errors: string[] = []
   const notifier = { error: (message: string) => void errors.push(message) } as unknown as Notifier
-  const after = new AfterOthers({ lifecycle, notifier, ready: (entry) => void ready.push(entry) })
+  /** Sessions whose running turn will go on after the answer it gave (something queued or joined). */
+  const goesOn = new Set<string>()
+  const after = new AfterOthers({ lifecycle, notifier, ready: (entry) => void ready.push(entry), quiet: (sessionID) => !goesOn.has(sessionID) })
   bus.on(LifeChanged, ({ sessionID }) => after.changed(lifecycle.life(sessionID)))
+  bus.on(AnswerGiven, ({ sessionID }) => after.changed(lifecycle.life(sessionID)))
 
   /** A session `callerID` started, running its first turn. */
   const running = (sessionID: string, name?: string, callerID = CALLER) => {
@@ -36,7 +39,12 @@ function setup() {
     return entry
   }
   const answer = (sessionID: string, text: string) => lifecycle.answered(sessionID, { state: "answered" }, text)
-  return { after, lifecycle, ready, errors, running, hold, answer }
+  /** The running turn of `sessionID` streams `text` and gives it as its answer; its idle has not come. */
+  const give = (sessionID: string, text: string) => {
+    lifecycle.texted(sessionID, `msg_${sessionID}`, "prt_1", text)
+    lifecycle.answerGiven(sessionID, `msg_${sessionID}`)
+  }
+  return { after, lifecycle, ready, errors, running, hold, answer, give, goesOn }
 }
 
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 20))
@@ -78,6 +86,31 @@ describe("AfterOthers", () => {
     await settle()
     expect(ready).toHaveLength(1)
     expect(errors).toEqual([])
+  })
+
+  it("releases it as soon as the awaited turn gave its answer, before that turn's idle, with that answer", async () => {
+    const { lifecycle, ready, running, hold, give } = setup()
+    running("ses_a", "digger")
+    hold("ses_docs", ["ses_a"])
+    give("ses_a", "Found it early.")
+    await settle()
+    expect(lifecycle.isRunning("ses_a")).toBe(true)
+    expect(ready).toHaveLength(1)
+    expect(ready[0]!.call.text).toContain("Found it early.")
+    expect(ready[0]!.call.text).not.toContain("has not finished")
+  })
+
+  it("waits for the idle when the awaited turn goes on after its answer (a hand-off joined it, or one is queued)", async () => {
+    const { ready, running, hold, give, goesOn, answer } = setup()
+    running("ses_a")
+    hold("ses_docs", ["ses_a"])
+    goesOn.add("ses_a")
+    give("ses_a", "Not the last word.")
+    await settle()
+    expect(ready).toEqual([])
+    answer("ses_a", "The last word.")
+    await settle()
+    expect(ready[0]!.call.text).toContain("The last word.")
   })
 
   it("releases at once a start whose others have finished already", async () => {
@@ -127,10 +160,11 @@ describe("AfterOthers", () => {
   })
 
   it("drop while the answers are being read: it does not start after all", async () => {
-    const { after, ready, running, hold, answer } = setup()
+    const { after, lifecycle, ready, running, hold } = setup()
     running("ses_a")
     hold("ses_docs", ["ses_a"])
-    answer("ses_a", "Done.")
+    // Answered, its text not kept here: it is read before the start.
+    lifecycle.answered("ses_a", { state: "answered" })
     // The answers are read asynchronously once the last one finished: a stop arrives meanwhile.
     expect(after.drop(CALLER, "ses_docs")).toBe(true)
     await settle()

@@ -14,6 +14,8 @@ export type AfterOthersDeps = {
   notifier: Notifier
   /** Its wait is over: its first message carries their answers now; it starts like any other (a free place, its worktree). */
   ready: (entry: FirstTurn) => void
+  /** Whether nothing will go on in `sessionID`'s running turn after the answer it gave (nothing queued for it, nothing joined it). */
+  quiet: (sessionID: string) => boolean
   wording?: Wording
 }
 
@@ -38,10 +40,18 @@ export class AfterOthers {
     )
   }
 
-  /** A life changed: the starts waiting for it may be ready. */
+  /** A life changed, or a running turn gave its answer: the starts waiting for that session may be ready. */
   changed(life: Life | undefined): void {
-    if (!life || !isFinished(life.state)) return
+    if (!life || !this.done(life)) return
     for (const [sessionID, held] of [...this.held]) if (held.on.includes(life.sessionID)) this.check(sessionID)
+  }
+
+  /**
+   * Finished, or its running turn gave its answer and nothing will go on in it: its idle comes a
+   * few milliseconds later (OpenCode ends the turn), and the start need not wait for it.
+   */
+  private done(life: Life): boolean {
+    return isFinished(life.state) || (this.deps.lifecycle.givenAnswer(life.sessionID) !== undefined && this.deps.quiet(life.sessionID))
   }
 
   /** Whether `sessionID` waited here for `callerID`: it no longer will (a stop). */
@@ -77,15 +87,14 @@ export class AfterOthers {
     if (!held || held.releasing) return
     const lives = held.on.map((id) => this.deps.lifecycle.life(id))
     // One the store no longer holds (deleted) counts as finished: it will not answer.
-    if (!lives.every((life) => !life || isFinished(life.state))) return
+    if (!lives.every((life) => !life || this.done(life))) return
     held.releasing = true
-    this.withAnswers(held, lives).then(
-      (entry) => {
-        // A stop (or the caller's deletion) while the answers were read drops it: it does not start.
-        if (this.held.get(sessionID) !== held) return
-        this.held.delete(sessionID)
-        this.deps.ready(entry)
-      },
+    // From memory when every answer is known (the one a turn just gave, or kept as it ended): the
+    // first turn is asked for in the same tick; else the answers are read first.
+    const known = held.on.map((id, index) => this.answeredNow(id, lives[index]))
+    if (known.every((one): one is Answered => one !== undefined)) return this.release(sessionID, held, known)
+    this.read(held, lives).then(
+      (answered) => this.release(sessionID, held, answered),
       (error: unknown) => {
         this.held.delete(sessionID)
         this.deps.notifier.error(`${held.entry.session.title} could not start after the others: ${describeError(error)}`)
@@ -93,19 +102,39 @@ export class AfterOthers {
     )
   }
 
-  /** The entry with its first message: the answers it waited for, each under its session, then its own text. */
-  private async withAnswers({ entry, on }: Held, lives: ReadonlyArray<Life | undefined>): Promise<FirstTurn> {
-    const answered: Answered[] = await Promise.all(
+  /** Starts it with the answers it waited for, each under its session, then its own text; unless a stop (or the caller's deletion) dropped it meanwhile. */
+  private release(sessionID: string, held: Held, answered: readonly Answered[]): void {
+    if (this.held.get(sessionID) !== held) return
+    this.held.delete(sessionID)
+    const { entry } = held
+    const text = `${(this.deps.wording ?? asWritten)(words.header.after(answered.length))}\n\n${answered.map(words.report.block).join("\n\n")}\n\n${entry.call.text}`
+    this.deps.ready({ ...entry, call: { ...entry.call, text } })
+  }
+
+  /** One awaited session's answer, from memory: undefined when it must be read. */
+  private answeredNow(sessionID: string, life: Life | undefined): Answered | undefined {
+    const turn = life && owedTurns(life).at(-1)
+    if (!life || !turn) return deletedOne(sessionID)
+    const { lifecycle } = this.deps
+    const spent = lifecycle.spent(sessionID)
+    const given = isFinished(life.state) ? undefined : lifecycle.givenAnswer(sessionID)
+    if (given !== undefined) return { ...turn, state: { state: "answered" }, answer: given, spent }
+    const kept = lifecycle.knownAnswer(sessionID, turn.key)
+    // Only an answered turn has a text to read; the others' words say how they ended.
+    return kept !== undefined || turn.state.state !== "answered" ? { ...turn, answer: kept, spent } : undefined
+  }
+
+  private read({ on }: Held, lives: ReadonlyArray<Life | undefined>): Promise<Answered[]> {
+    return Promise.all(
       on.map(async (sessionID, index) => {
         const life = lives[index]
-        const turn = life && owedTurns(life).at(-1)
-        if (!life || !turn) return deletedOne(sessionID)
+        const now = this.answeredNow(sessionID, life)
+        if (now || !life) return now ?? deletedOne(sessionID)
+        const turn = owedTurns(life).at(-1)!
         const answers = await this.deps.lifecycle.answers(life, [turn.key])
         return { ...turn, answer: answers.get(turn.key), spent: this.deps.lifecycle.spent(sessionID) }
       }),
     )
-    const text = `${(this.deps.wording ?? asWritten)(words.header.after(answered.length))}\n\n${answered.map(words.report.block).join("\n\n")}\n\n${entry.call.text}`
-    return { ...entry, call: { ...entry.call, text } }
   }
 }
 

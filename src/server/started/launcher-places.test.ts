@@ -46,7 +46,7 @@ function setup(maxRunning = 1) {
   const placement = { create: vi.fn(async () => undefined) }
   const worktrees = { removeIfUnchanged: vi.fn(async () => true) }
   const turns = new FirstTurns({ opencode, lifecycle, placement: placement as unknown as Placement, notifier })
-  const launcher = new Launcher({ turns, lifecycle, notifier, worktrees: worktrees as unknown as Worktrees, maxRunning })
+  const launcher = new Launcher({ turns, lifecycle, notifier, worktrees: worktrees as unknown as Worktrees, maxRunning, quiet: () => true })
   bus.on(LifeChanged, ({ sessionID, keys }) => launcher.changed(lifecycle.life(sessionID), keys))
   const call = (callerID = CALLER): Call => ({ sessionID: callerID, messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Go.", report: "each" })
   /** Launches `id` for `callerID`; if its first turn begins now (not isolated), OpenCode accepts it. */

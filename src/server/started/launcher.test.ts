@@ -33,7 +33,7 @@ function setup(maxRunning = 8) {
   const { bus, lifecycle, heard } = lifecycleOver(opencode)
   const notifier = new Notifier(opencode, true)
   const turns = new FirstTurns({ opencode, lifecycle, placement: {} as Placement, notifier })
-  const launcher = new Launcher({ turns, lifecycle, notifier, worktrees: {} as Worktrees, maxRunning })
+  const launcher = new Launcher({ turns, lifecycle, notifier, worktrees: {} as Worktrees, maxRunning, quiet: () => true })
   // As services.ts wires it: a first turn that is over frees its place.
   bus.on(LifeChanged, ({ sessionID, keys }) => launcher.changed(lifecycle.life(sessionID), keys))
   const call: Call = { sessionID: CALLER, messageID: "msg_1", callerAgent: "build", agent: "plan", text: "Look into it.", report: "each", depth: 1 }

@@ -21,6 +21,8 @@ export type LauncherDeps = {
   notifier: Notifier
   worktrees: Worktrees
   maxRunning: number
+  /** Whether nothing will go on in `sessionID`'s running turn after the answer it gave (started/after.ts). */
+  quiet: (sessionID: string) => boolean
   wording?: Wording
 }
 
@@ -44,7 +46,7 @@ export class Launcher {
   constructor(private readonly deps: LauncherDeps) {
     // The caller's step that made it is long over: an isolated one starts at once.
     const ready = (entry: FirstTurn) => void this.place(entry, true).catch((error: unknown) => this.failed(entry, error))
-    this.after = new AfterOthers({ lifecycle: deps.lifecycle, notifier: deps.notifier, wording: deps.wording, ready })
+    this.after = new AfterOthers({ lifecycle: deps.lifecycle, notifier: deps.notifier, wording: deps.wording, ready, quiet: deps.quiet })
   }
 
   /** Starts `session`'s first turn (in its own worktree when `planned` says where), or queues it behind the caller's running ones. */
@@ -106,6 +108,11 @@ export class Launcher {
     const held = this.held.get(callerID) ?? []
     this.held.delete(callerID)
     for (const entry of held) this.begin(entry)
+  }
+
+  /** The running turn of `sessionID` gave its answer: a start waiting `after` it may begin. */
+  answerGiven(sessionID: string): void {
+    this.after.changed(this.deps.lifecycle.life(sessionID))
   }
 
   /** A started session's life changed: once its first turn is over, its place goes to the next one waiting, and an isolated one that changed nothing loses its worktree. */

@@ -61,7 +61,7 @@ function setup({ statuses, sessions = {}, abortFails = false, storeFails = false
   const book = new HandoffBook(10)
   const notifier = new Notifier(opencode, false)
   const turns = new FirstTurns({ opencode, lifecycle, placement: {} as Placement, notifier })
-  const launcher = new Launcher({ turns, lifecycle, notifier, worktrees: {} as Worktrees, maxRunning: 1 })
+  const launcher = new Launcher({ turns, lifecycle, notifier, worktrees: {} as Worktrees, maxRunning: 1, quiet: () => true })
   const stopper = new Stopper({ opencode, book, launcher, lifecycle, notifier, maxTokens: 0 })
   // As services.ts wires them.
   bus.on(LifeChanged, ({ sessionID, keys }) => launcher.changed(lifecycle.life(sessionID), keys))
