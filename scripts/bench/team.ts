@@ -21,7 +21,8 @@
  *     For context, `promptAsync` on an idle server (figure 1's "turn begun").
  */
 import type { ChatMessage } from "../../test/e2e/scripted-model.js"
-import { callRecord, callSession, lines, sessionToolParts, toolParts } from "../../test/e2e/script.js"
+import { callSession, lines, toolParts } from "../../test/e2e/script.js"
+import { namedStarts } from "../../test/e2e/waits.js"
 import { ratioOf, type Measured } from "./report.js"
 import { createSession, send, type Server } from "./servers.js"
 import { median, p95, round, spread } from "./stats.js"
@@ -31,19 +32,6 @@ const MAX_MESSAGE_RATIO = 1.0
 const MAX_AFTER_RATIO = 1.1
 /** How long the recipients' model takes to answer: they are running when the messages are sent. */
 const BUSY_MS = 1_000
-
-/** The ids the caller's calls started, by the name each call gave. */
-async function namedStarts({ oc }: Server, callerID: string, names: readonly string[]): Promise<Map<string, string>> {
-  return oc.waitFor(`${names.join(", ")} started by ${callerID}`, async () => {
-    const found = new Map<string, string>()
-    for (const part of sessionToolParts(await oc.messages(callerID))) {
-      const record = callRecord(part)
-      const name = part.state.input.name
-      if (record?.kind === "started" && record.session && typeof name === "string") found.set(name, record.session)
-    }
-    return names.every((name) => found.has(name)) ? found : undefined
-  })
-}
 
 function contentOf(message: ChatMessage): string {
   if (typeof message.content === "string") return message.content
@@ -87,7 +75,7 @@ export async function teamMessage(server: Server): Promise<Measured> {
     const [mine, theirs] = r % 2 === 0 ? [`busy-${r}-1`, `busy-${r}-2`] : [`busy-${r}-2`, `busy-${r}-1`]
     const busy = (name: string) => callSession({ mode: "new", agent: "plan", name, text: lines(`Busy ${name}.`, `@delay ${BUSY_MS}`, `@say ${name} done.`) })
     await send(oc, caller, "build", lines(`Start two, round ${r}.`, busy(`busy-${r}-1`), busy(`busy-${r}-2`)))
-    const ids = await namedStarts(server, caller, [mine, theirs])
+    const ids = await namedStarts(oc, caller, [mine, theirs])
     await tracker.settled(caller, 1)
     const note = `Team note ${r}.`
     const bareNote = `Bare note ${r}.`
@@ -98,7 +86,7 @@ export async function teamMessage(server: Server): Promise<Measured> {
       callSession({ mode: "new", agent: "docs", name: `teller-${r}-bare`, text: lines(`Tell ${r} bare.`, viaBare) }),
     ]
     await send(oc, caller, "build", lines(`Tell them, round ${r}.`, ...(r % 2 === 0 ? tellers : tellers.reverse())))
-    const tellerIDs = await namedStarts(server, caller, [`teller-${r}-tool`, `teller-${r}-bare`])
+    const tellerIDs = await namedStarts(oc, caller, [`teller-${r}-tool`, `teller-${r}-bare`])
     const [arrived, bareArrived, called, bareCalled] = await Promise.all([
       // With its real line break: the callers' requests hold these texts too, inside JSON.
       arrival(server, `Busy ${mine}.\n@delay`, `${note}\n@say`),
@@ -163,7 +151,7 @@ export async function afterOthers(server: Server): Promise<Measured> {
     const caller = await createSession(oc, `bench after ${r}`)
     const second = callSession({ mode: "new", agent: "docs", name: `second${r}`, after: `first-tool${r}`, text: `@say Second answer ${r}.` })
     await send(oc, caller, "build", lines(`First, then second, round ${r}.`, first(r, "tool"), second))
-    const ids = await namedStarts(server, caller, [`first-tool${r}`, `second${r}`])
+    const ids = await namedStarts(oc, caller, [`first-tool${r}`, `second${r}`])
     const awaited = await tracker.answered(ids.get(`first-tool${r}`)!, 1)
     const dependent = await tracker.answered(ids.get(`second${r}`)!, 1)
     viaAfter.push(dependent.answer.time.created - (awaited.answer.time.completed ?? Number.NaN))
@@ -173,7 +161,7 @@ export async function afterOthers(server: Server): Promise<Measured> {
     const handCaller = await createSession(oc, `bench after by hand ${r}`)
     const waiting = await createSession(oc, `bench after, waiting ${r}`)
     await send(oc, handCaller, "build", lines(`First, round ${r}.`, first(r, "client")))
-    const handFirst = (await namedStarts(server, handCaller, [`first-client${r}`])).get(`first-client${r}`)!
+    const handFirst = (await namedStarts(oc, handCaller, [`first-client${r}`])).get(`first-client${r}`)!
     const completed = await oc.waitForEvent(`the answer of ${handFirst} completed`, (event) => {
       if (event.type !== "message.updated") return false
       const info = event.properties.info

@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest"
-import { assistant, calls, sessionCall, startMarker, startedRecord, stored, user as said, type RawMessage } from "../../test/fixtures/stored.js"
+import { began, child, start, user } from "../../test/fixtures/sidebar.js"
+import { assistant, calls, sessionCall, startMarker, startedRecord, stored, type RawMessage } from "../../test/fixtures/stored.js"
 import type { State } from "../core/life.js"
-import type { CallRecord, MessageMarker, ReportStyle, StartMarker } from "../core/protocol.js"
+import type { CallRecord, MessageMarker } from "../core/protocol.js"
 import { handoffHint, sidebarLines, sidebarModel, stateLabel, type ChildFacts } from "./sidebar-model.js"
 
-/** A user message whose turn `agent` answers: the person's, or one the plugin sent (with its marker). */
-const user = (id: string, agent: string, marker?: MessageMarker): RawMessage => said(id, id, marker, { agent })
-const start = (report: ReportStyle = "none", overrides: Partial<StartMarker> = {}) =>
-  startMarker("ses_caller", { report, title: "Fork · plan: ses_caller", ...overrides })
-const child = (running: boolean, ...messages: RawMessage[]): ChildFacts => ({ messages: stored(...messages), running })
-const began = (id: string, ...records: CallRecord[]) =>
-  calls(
-    id,
-    records.map((record, at) => sessionCall(`${id}_${at}`, { mode: record.kind === "started" ? record.mode : "wait" }, record)),
-  )
 const spent = (id: string, input: number, output: number) => assistant(id, "x", { tokens: { input, output } })
 const aborted = { error: { name: "MessageAbortedError" } }
 const nothing = { input: 0, output: 0, cost: 0 }

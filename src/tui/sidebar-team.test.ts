@@ -1,18 +1,8 @@
 /** The sidebar of a team: each session's name, and which one waits for which (`after`). */
 import { describe, expect, it } from "vitest"
-import { calls, sessionCall, startMarker, startedRecord, stored, user as said, type RawMessage } from "../../test/fixtures/stored.js"
-import type { CallRecord, MessageMarker, ReportStyle, StartMarker } from "../core/protocol.js"
+import { began, child, start, user } from "../../test/fixtures/sidebar.js"
+import { startedRecord, stored } from "../../test/fixtures/stored.js"
 import { sidebarLines, sidebarModel, type ChildFacts } from "./sidebar-model.js"
-
-const user = (id: string, agent: string, marker?: MessageMarker): RawMessage => said(id, id, marker, { agent })
-const start = (report: ReportStyle = "none", overrides: Partial<StartMarker> = {}) =>
-  startMarker("ses_caller", { report, title: "Fork · plan: ses_caller", ...overrides })
-const child = (running: boolean, ...messages: RawMessage[]): ChildFacts => ({ messages: stored(...messages), running })
-const began = (id: string, ...records: CallRecord[]) =>
-  calls(
-    id,
-    records.map((record, at) => sessionCall(`${id}_${at}`, { mode: record.kind === "started" ? record.mode : "wait" }, record)),
-  )
 
 describe("a team", () => {
   it("names each session, and says which sessions one started after others waits for, by name", () => {

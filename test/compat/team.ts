@@ -5,24 +5,13 @@
  */
 import { describe, expect, it } from "vitest"
 import type { Harness, StoredMessage } from "../e2e/harness.js"
-import { callRecord, callSession, lines, pluginMarker, sessionToolParts, textOf } from "../e2e/script.js"
+import { callSession, lines, pluginMarker, textOf } from "../e2e/script.js"
+import { namedStarts } from "../e2e/waits.js"
 
 type Suite = { harness: () => Harness; version: string }
 
 export function team({ harness, version }: Suite): void {
   describe(`OpenCode ${version}: a team`, () => {
-    /** The ids the caller's calls started, by the name each gave. */
-    async function named(callerID: string, names: readonly string[]): Promise<Map<string, string>> {
-      return harness().waitFor(`${names.join(", ")} started by ${callerID}`, async () => {
-        const found = new Map<string, string>()
-        for (const part of sessionToolParts(await harness().messages(callerID))) {
-          const record = callRecord(part)
-          if (record?.kind === "started" && record.session && typeof part.state.input.name === "string") found.set(part.state.input.name, record.session)
-        }
-        return names.every((name) => found.has(name)) ? found : undefined
-      })
-    }
-
     /** A message the plugin delivered in `sessionID` (marker `kind`) holding `text`, once a finished answer follows it. */
     async function answeredDelivery(sessionID: string, kind: string, text: string): Promise<StoredMessage[]> {
       return harness().waitFor(`a ${kind} holding "${text}" in ${sessionID}, answered`, async () => {
@@ -44,7 +33,7 @@ export function team({ harness, version }: Suite): void {
         ),
         "alpha",
       )
-      const ids = await named(root, ["digger", "checker"])
+      const ids = await namedStarts(oc, root, ["digger", "checker"])
       const checker = ids.get("checker")!
       const first = await oc.waitFor("the checker's first message", async () => (await oc.messages(checker)).find((m) => m.info.role === "user"))
       expect(textOf(first)).toContain(`digger (${ids.get("digger")}) "`)

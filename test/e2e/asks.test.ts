@@ -7,8 +7,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness } from "./harness.js"
 import { permissionAskedIn, replyToPermission } from "./permission-replies.js"
-import { callSession, lines, pluginMarker, reportedSessions, sessionToolParts, startedBy, textOf, toolOutcome } from "./script.js"
-import { answered, isReport, toasts } from "./waits.js"
+import { callSession, lines, pluginMarker, reportedSessions, sessionToolParts, startedBy, textOf } from "./script.js"
+import { answered, isReport, sessionResults, toasts } from "./waits.js"
 
 const TREE_LIMIT = 20_000
 let oc: Harness
@@ -31,14 +31,6 @@ afterEach(async (context) => {
 afterAll(async () => {
   await oc?.stop()
 })
-
-/** The text of `sessionID`'s session calls, in order, once `count` of them have a result. */
-async function results(sessionID: string, count: number): Promise<Array<{ status: string; text: string }>> {
-  return oc.waitFor(`${count} session results in ${sessionID}`, async () => {
-    const outcomes = sessionToolParts(await oc.messages(sessionID)).map(toolOutcome)
-    return outcomes.filter((outcome) => outcome.status === "completed" || outcome.status === "error").length >= count ? outcomes : undefined
-  })
-}
 
 /** The session the caller's `index`th call started. */
 async function started(callerID: string, index = 0): Promise<string> {
@@ -63,7 +55,7 @@ describe("asks", () => {
     expect(ask.permission).toBe("bash")
 
     // The wait returns while the ask is open (its timeout is 120 s), naming the session and the ask.
-    const [, waited] = await results(root, 2)
+    const [, waited] = await sessionResults(oc, root, 2)
     expect(waited?.status).toBe("completed")
     expect(waited?.text).toMatch(/^Finished: 0 of 1/)
     expect(waited?.text).toContain(`${worker} "`)
@@ -76,7 +68,7 @@ describe("asks", () => {
     expect(toast.message).toContain("permission bash: echo hello-from-worker")
 
     await oc.say(root, callSession({ mode: "status" }), "alpha")
-    const [, , status] = await results(root, 3)
+    const [, , status] = await sessionResults(oc, root, 3)
     expect(status?.text).toMatch(new RegExp(`${worker} "[^"]*": new, agent worker, waiting for the person to answer permission bash: echo hello-from-worker`))
 
     // The person approves in that session: it runs the command, answers, and its answer is reported back.
@@ -103,7 +95,7 @@ describe("questions", () => {
     const asked = await oc.waitFor("the question", () =>
       oc.events.slice(since).find((e) => e.type === ("question.asked" as string) && (e.properties as { sessionID?: string }).sessionID === session),
     )
-    const [, waited] = await results(root, 2)
+    const [, waited] = await sessionResults(oc, root, 2)
     expect(waited?.text).toContain('asks the person: question "Which database?"')
     const id = (asked.properties as { id: string }).id
     const reply = await fetch(`${oc.url}/question/${id}/reply?directory=${encodeURIComponent(oc.projectDir)}`, {
@@ -125,7 +117,7 @@ describe("depth", () => {
     const root = await oc.startSession(text, "alpha")
     const first = await started(root)
     const second = await started(first)
-    const [refusal] = await results(second, 1)
+    const [refusal] = await sessionResults(oc, second, 1)
     expect(refusal?.status).toBe("error")
     expect(refusal?.text).toContain("this session is at depth 2")
     expect(refusal?.text).toContain("past the limit of 2 (option maxDepth")
@@ -147,10 +139,10 @@ describe("a tree's cost", () => {
       lines("Top.", callSession({ mode: "new", agent: "alpha", text: middle }), `@after-tool ${callSession({ mode: "wait" })}`),
       "alpha",
     )
-    await results(root, 2)
+    await sessionResults(oc, root, 2)
     await answered(oc, root, 1)
     await oc.say(root, callSession({ mode: "status" }), "alpha")
-    const [, , status] = await results(root, 3)
+    const [, , status] = await sessionResults(oc, root, 3)
     expect(status?.text).toMatch(/tokens 220 in, 30 out; with the 1 session it started, at every depth: tokens 300 in, 30 out/)
     expect(status?.text).toContain("Everything started from here, at every depth (2 sessions): tokens 520 in, 60 out.")
   })

@@ -6,8 +6,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startOpencode, type Harness, type StoredMessage } from "./harness.js"
-import { callRecord, callSession, completedAt, lines, pluginMarker, sessionToolParts, textOf, toolOutcome } from "./script.js"
-import { answered } from "./waits.js"
+import { callRecord, callSession, completedAt, lines, pluginMarker, sessionToolParts, textOf } from "./script.js"
+import { answered, namedStarts, sessionResults } from "./waits.js"
 
 let oc: Harness
 
@@ -28,28 +28,6 @@ afterEach(async (context) => {
 afterAll(async () => {
   await oc?.stop()
 })
-
-/** The session tool results of `sessionID`, once `count` of them have one. */
-async function results(sessionID: string, count: number): Promise<Array<{ status: string; text: string }>> {
-  return oc.waitFor(`${count} session results in ${sessionID}`, async () => {
-    const outcomes = sessionToolParts(await oc.messages(sessionID)).map(toolOutcome)
-    return outcomes.filter((outcome) => outcome.status === "completed" || outcome.status === "error").length >= count ? outcomes : undefined
-  })
-}
-
-/** The sessions the caller's calls started, by the name each call gave (from their records). */
-async function startedByName(callerID: string, names: readonly string[]): Promise<Map<string, string>> {
-  return oc.waitFor(`${names.join(", ")} started by ${callerID}`, async () => {
-    const parts = sessionToolParts(await oc.messages(callerID))
-    const found = new Map<string, string>()
-    for (const part of parts) {
-      const record = callRecord(part)
-      const name = part.state.input.name
-      if (record?.kind === "started" && record.session && typeof name === "string") found.set(name, record.session)
-    }
-    return names.every((name) => found.has(name)) ? found : undefined
-  })
-}
 
 const agentOf = (message: StoredMessage) => (message.info.role === "user" ? message.info.agent : undefined)
 
@@ -76,12 +54,12 @@ describe("a team", () => {
       ),
       "alpha",
     )
-    const ids = await startedByName(root, ["researcher", "writer"])
+    const ids = await namedStarts(oc, root, ["researcher", "writer"])
     const researcherID = ids.get("researcher")!
     const writerID = ids.get("writer")!
 
     // The names are in the results and the titles.
-    const [first] = await results(root, 2)
+    const [first] = await sessionResults(oc, root, 2)
     expect(first?.text).toContain(`named "researcher"`)
     const titles = await Promise.all([researcherID, writerID].map(async (id) => (await oc.client.session.get({ path: { id } })).data?.title))
     expect(titles[0]).toMatch(/^researcher - New \(beta\)/)
@@ -99,7 +77,7 @@ describe("a team", () => {
     expect(agentOf(reply.message)).toBe("gamma")
 
     // Status inside the writer names its team: its caller, and the researcher by name.
-    const writerResults = await results(writerID, 2)
+    const writerResults = await sessionResults(oc, writerID, 2)
     const status = writerResults.find((result) => result.text.includes("Your team"))
     expect(status?.text).toContain(`Your team: you are writer (${writerID}), started by agent alpha in session ${root}`)
     expect(status?.text).toMatch(new RegExp(`- researcher \\(${researcherID}\\): agent beta, (working|idle)`))
@@ -113,7 +91,7 @@ describe("a team", () => {
       "@after-tool @say asked my caller",
     )
     const root = await oc.startSession(lines("Delegate.", callSession({ mode: "new", agent: "beta", name: "helper", text: helper })), "alpha")
-    const helperID = (await startedByName(root, ["helper"])).get("helper")!
+    const helperID = (await namedStarts(oc, root, ["helper"])).get("helper")!
 
     // The question lands in the caller's session, answered by the caller's own agent.
     const asked = await delivered(root, "follow-up", "Which colour should the button be?")
@@ -136,11 +114,11 @@ describe("a team", () => {
       ),
       "alpha",
     )
-    const ids = await startedByName(root, ["digger", "reviewer"])
+    const ids = await namedStarts(oc, root, ["digger", "reviewer"])
     const diggerID = ids.get("digger")!
     const reviewerID = ids.get("reviewer")!
 
-    const [, made, status] = await results(root, 3)
+    const [, made, status] = await sessionResults(oc, root, 3)
     expect(made?.text).toMatch(/its first turn waits until digger \(ses_\w+\) has finished/)
     expect(status?.text).toContain(`- reviewer (${reviewerID}) "`)
     expect(status?.text).toContain(`waiting to start until digger (${diggerID}) finished (after)`)
@@ -172,7 +150,7 @@ describe("a team", () => {
       ),
       "alpha",
     )
-    const outcomes = await results(root, 6)
+    const outcomes = await sessionResults(oc, root, 6)
     const started = sessionToolParts(await oc.messages(root)).filter((part) => callRecord(part)?.kind === "started")
     expect(started).toHaveLength(1)
     const refusals = outcomes.filter((outcome) => outcome.status === "error").map((outcome) => outcome.text)

@@ -1,6 +1,6 @@
 /** Waits built on the harness: each resolves on what OpenCode stores or publishes. */
 import type { Harness, StoredMessage } from "./harness.js"
-import { pluginMarker, shape, textOf } from "./script.js"
+import { callRecord, pluginMarker, sessionToolParts, shape, textOf, toolOutcome } from "./script.js"
 
 function isFinalAnswer(message: StoredMessage): boolean {
   return message.info.role === "assistant" && Boolean(message.info.time.completed) && message.info.finish !== "tool-calls"
@@ -74,4 +74,25 @@ export function toasts(oc: Harness, since = 0): Toast[] {
     .slice(since)
     .filter((event) => event.type === "tui.toast.show")
     .map((event) => event.properties as Toast)
+}
+
+/** The outcomes of `sessionID`'s session calls, in order, once `count` of them have one (completed or refused). */
+export function sessionResults(oc: Harness, sessionID: string, count: number): Promise<Array<{ status: string; text: string }>> {
+  return oc.waitFor(`${count} session results in ${sessionID}`, async () => {
+    const outcomes = sessionToolParts(await oc.messages(sessionID)).map(toolOutcome)
+    return outcomes.filter((outcome) => outcome.status === "completed" || outcome.status === "error").length >= count ? outcomes : undefined
+  })
+}
+
+/** The sessions `callerID`'s calls started, by the `name` each call gave (from their records), once all of `names` are there. */
+export function namedStarts(oc: Harness, callerID: string, names: readonly string[]): Promise<Map<string, string>> {
+  return oc.waitFor(`${names.join(", ")} started by ${callerID}`, async () => {
+    const found = new Map<string, string>()
+    for (const part of sessionToolParts(await oc.messages(callerID))) {
+      const record = callRecord(part)
+      const name = part.state.input.name
+      if (record?.kind === "started" && record.session && typeof name === "string") found.set(name, record.session)
+    }
+    return names.every((name) => found.has(name)) ? found : undefined
+  })
 }
