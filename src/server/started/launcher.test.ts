@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest"
-import { assistant, stored, type RawMessage } from "../../../test/fixtures/stored.js"
+import { assistant, startMarker, stored, type RawMessage } from "../../../test/fixtures/stored.js"
 import { fakeOpencode, lifecycleOver } from "../../../test/fixtures/server.js"
 import type { Call } from "../../core/types.js"
 import { Notifier } from "../host/notify.js"
@@ -179,6 +179,16 @@ describe("Launcher with maxRunning", () => {
     await vi.waitFor(() => expect(prompted).toEqual(["ses_a", "ses_b", "ses_c", "ses_d"]))
     underway("ses_d")
     expect(first("ses_d")).toEqual({ state: "running" })
+  })
+
+  it("gives a place freed by a session it did not launch (read back after a restart) to the next one waiting", async () => {
+    const { launch, lifecycle, prompted } = setup(1)
+    // Started before the restart: read back, running a turn the person began.
+    lifecycle.started("ses_before", startMarker(CALLER, { mode: "new", agent: "plan", title: "New (plan): before" }))
+    lifecycle.change("ses_before", { type: "began" })
+    expect(await launch("ses_next")).toEqual({ kind: "waiting", running: 1 })
+    lifecycle.answered("ses_before", { state: "answered" }, "Done.")
+    await vi.waitFor(() => expect(prompted).toEqual(["ses_next"]))
   })
 
   it("drops the waiting sessions when the person interrupts the caller: they never start, and the person hears which", async () => {

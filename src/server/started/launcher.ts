@@ -118,11 +118,12 @@ export class Launcher {
   /** A started session's life changed: once its first turn is over, its place goes to the next one waiting, and an isolated one that changed nothing loses its worktree. */
   changed(life: Life | undefined, keys: readonly string[]): void {
     this.after.changed(life)
-    if (!life || !keys.includes(life.sessionID) || !this.launched.has(life.sessionID)) return
+    if (!life || !keys.includes(life.sessionID)) return
     const first = life.turns[0]?.state
     if (!first || isRunning(first) || first.state === "waiting" || first.state === "never-started") return
-    this.launched.delete(life.sessionID)
+    // Its place is free for the next start waiting here, whichever copy launched it (one read back after a restart too).
     this.next(life.marker.fromSession)
+    if (!this.launched.delete(life.sessionID)) return
     if (life.marker.isolation && first.state !== "deleted") this.tidy(life, life.marker.isolation)
   }
 
