@@ -72,7 +72,7 @@ export class AfterOthers {
   /** A session was deleted: if it waited here, or its caller was, it goes. */
   forget(sessionID: string): void {
     this.held.delete(sessionID)
-    for (const callerID of new Set([...this.held.values()].map((held) => held.entry.call.sessionID))) if (callerID === sessionID) this.dropAll(callerID)
+    this.dropAll(sessionID)
   }
 
   /** OpenCode unloads this copy: what waits here is left to the next copy (recovery reads it from the records). */

@@ -8,7 +8,8 @@ export const SAME_STEP_GRACE_MS = 1_000
 /** A name asked for by a start under way: its session's id once made, undefined if the start failed. */
 export type Reservation = { made(sessionID: string): void; failed(): void }
 
-type Reserved = { sessionID: Promise<string | undefined>; settle(sessionID: string | undefined): void }
+/** A start under way: its session's id once made (undefined if it failed). */
+type Reserved = { sessionID: Promise<string | undefined> }
 
 /**
  * The names a caller's started sessions go by. A session's name is in its start marker once it is
@@ -31,7 +32,7 @@ export class Names {
     if (names.has(name)) return undefined
     let settle!: (sessionID: string | undefined) => void
     const sessionID = new Promise<string | undefined>((resolve) => (settle = resolve))
-    names.set(name, { sessionID, settle })
+    names.set(name, { sessionID })
     this.reserved.set(callerID, names)
     for (const listener of [...this.listeners]) listener()
     let settled = false
