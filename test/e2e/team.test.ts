@@ -137,6 +137,28 @@ describe("a team", () => {
     expect(reviewer.map(textOf).join("\n")).toContain("reviewed the finding")
   })
 
+  it("stop drops a start waiting after another, by its name: it never begins, even once the other has answered", async () => {
+    const root = await oc.startSession(
+      lines(
+        "Research, then maybe review.",
+        callSession({ mode: "new", agent: "beta", name: "slow", text: lines("Take time.", "@delay 1500", "@say Slow done.") }),
+        callSession({ mode: "new", agent: "gamma", name: "later", after: "slow", text: "@say Later ran." }),
+        `@after-tool ${callSession({ mode: "stop", session: "later" })}`,
+      ),
+      "alpha",
+    )
+    const ids = await namedStarts(oc, root, ["slow", "later"])
+    const [, , stopped] = await sessionResults(oc, root, 3)
+    expect(stopped?.text).toContain(`- later (${ids.get("later")}) "`)
+    expect(stopped?.text).toContain("had not started; it will not start")
+    await answered(oc, ids.get("slow")!, 1)
+    await oc.waitIdle(root)
+    // It holds the stop's note, and no turn of its own.
+    const later = await oc.messages(ids.get("later")!)
+    expect(later.map((message) => pluginMarker(message)?.kind)).toEqual(["stop"])
+    expect(later.filter((message) => message.info.role === "assistant")).toEqual([])
+  })
+
   it("refuses, plainly and making nothing, a name taken, a bad name, an unknown after, and a cycle in one step", async () => {
     const root = await oc.startSession(
       lines(
