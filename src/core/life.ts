@@ -198,6 +198,9 @@ export type OwedTurn = {
   isolation?: StartMarker["isolation"]
 }
 
+/** Whether a started session goes by `nameOrID`: its id, or its name (`name` on its start). */
+export const goesBy = (nameOrID: string) => (life: Life) => life.sessionID === nameOrID || life.marker.name === nameOrID
+
 /** The turns a started session owes its caller, each as one answer. */
 export function owedTurns(life: Life): OwedTurn[] {
   const { marker } = life

@@ -1,4 +1,5 @@
 import { BoundedMap, BoundedSet } from "../../core/bounded.js"
+import { sessionLabel } from "../../core/format.js"
 import type { Asker, Life } from "../../core/life.js"
 import { startedIn, startMarkerOf } from "../../core/lineage.js"
 import { lifeFromStore, NOTHING_SPENT, totalSpent, type Caller, type Spent, type StoredLife } from "../../core/outcome.js"
@@ -31,6 +32,11 @@ export class HeldLives {
   /** The life of a started session this copy holds. */
   life(sessionID: string): Life | undefined {
     return this.held.get(sessionID)?.life
+  }
+
+  /** A session as a model names it (core/format.ts sessionLabel), by the name this copy holds for it. */
+  label(sessionID: string): string {
+    return sessionLabel(sessionID, this.life(sessionID)?.marker.name)
   }
 
   /** What a started session's own turns have cost so far. */

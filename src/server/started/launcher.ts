@@ -3,7 +3,6 @@ import { isRunning, type Life } from "../../core/life.js"
 import type { Isolation, StartMarker } from "../../core/protocol.js"
 import type { Call, Launched } from "../../core/types.js"
 import { BoundedSet } from "../../core/bounded.js"
-import { sessionLabel } from "../../core/format.js"
 import { describeError } from "../host/errors.js"
 import type { Notifier } from "../host/notify.js"
 import type { PlannedIsolation } from "../isolation/placement.js"
@@ -71,7 +70,7 @@ export class Launcher {
       // Titled now: it may wait a while, and the person sees it in the session list meanwhile.
       if (retitle) this.deps.turns.retitle(session)
       this.after.hold(entry, call.after)
-      return { kind: "after", on: call.after.map((id) => sessionLabel(id, this.deps.lifecycle.life(id)?.marker.name)) }
+      return { kind: "after", on: call.after.map((id) => this.deps.lifecycle.label(id)) }
     }
     return this.place(entry)
   }

@@ -1,4 +1,4 @@
-import type { Life } from "../../core/life.js"
+import { goesBy, type Life } from "../../core/life.js"
 import { SessionToolError } from "../host/errors.js"
 import { words } from "../words/index.js"
 
@@ -81,13 +81,7 @@ export class Names {
   }
 
   private known(callerID: string, nameOrID: string, stored: readonly Life[]): string | undefined {
-    const named = (life: Life) => life.sessionID === nameOrID || life.marker.name === nameOrID
-    return (this.held(callerID).find(named) ?? stored.find(named))?.sessionID
-  }
-
-  /** Whether a start under way for `callerID` holds `name`. */
-  isReserved(callerID: string, name: string): boolean {
-    return this.reserved.get(callerID)?.has(name) ?? false
+    return (this.held(callerID).find(goesBy(nameOrID)) ?? stored.find(goesBy(nameOrID)))?.sessionID
   }
 
   private reservedWithin(callerID: string, name: string, stored: readonly Life[]): Promise<Reserved | string | undefined> {

@@ -1,11 +1,13 @@
 import { reportStanding } from "../../../core/gather.js"
 import { owedTurns, type Life } from "../../../core/life.js"
-import { reportedIn } from "../../../core/lineage.js"
+import { reportedIn, startMarkerOf } from "../../../core/lineage.js"
+import type { Stored } from "../../../core/stored.js"
 import { worktreeState } from "../../isolation/describe.js"
 import { mapLimited, READ_CONCURRENCY } from "../../lifecycle/from-store.js"
 import { sessionLabel } from "../../../core/format.js"
 import { words, type Below, type StatusRow, type TeamRow } from "../../words/index.js"
 import type { ToolServices } from "./services.js"
+import { labelOf } from "./targets.js"
 
 /**
  * What became of every session this one started (their lives, read back from OpenCode's store
@@ -42,29 +44,29 @@ export async function status(services: Pick<ToolServices, "opencode" | "book" | 
       ...waitsFor(lifecycle, life),
     }
   })
-  return [words.result.status(rows, pending, below(lifecycle, sessionID)), ...(await team(services, sessionID))].join("\n")
+  return [words.result.status(rows, pending, below(lifecycle, sessionID)), ...(await team(services, sessionID, messages))].join("\n")
 }
 
 /** A start `after` others that still waits: those others, named. */
 function waitsFor(lifecycle: ToolServices["lifecycle"], life: Life): { waitsFor?: string[] } {
   const { state } = life
   if (state.state !== "waiting" || state.for !== "others") return {}
-  return { waitsFor: (state.on ?? []).map((id) => sessionLabel(id, lifecycle.life(id)?.marker.name)) }
+  return { waitsFor: (state.on ?? []).map((id) => lifecycle.label(id)) }
 }
 
-/** Inside a started session: who started it, and the sessions the same caller started (its team). */
-async function team({ opencode, lifecycle }: Pick<ToolServices, "opencode" | "lifecycle">, sessionID: string): Promise<string[]> {
-  const me = await lifecycle.find(sessionID)
-  if (!me) return []
-  const callerID = me.marker.fromSession
+/** Inside a started session (its start marker held, or in `messages`, its own, read already): who started it, and the sessions the same caller started (its team). */
+async function team({ opencode, lifecycle }: Pick<ToolServices, "opencode" | "lifecycle">, sessionID: string, messages: readonly Stored[]): Promise<string[]> {
+  const marker = lifecycle.life(sessionID)?.marker ?? startMarkerOf(messages)
+  if (!marker) return []
+  const callerID = marker.fromSession
   const siblings = (await lifecycle.livesOf(callerID, await opencode.messages(callerID))).filter((life) => life.sessionID !== sessionID)
   const row = (life: Life): TeamRow => ({
-    label: sessionLabel(life.sessionID, life.marker.name),
+    label: labelOf(life),
     agent: life.marker.agent,
     state: life.state,
     ...waitsFor(lifecycle, life),
   })
-  return [words.result.team({ me: sessionLabel(sessionID, me.marker.name), callerID, callerAgent: me.marker.fromAgent, siblings: siblings.map(row) })]
+  return [words.result.team({ me: sessionLabel(sessionID, marker.name), callerID, callerAgent: marker.fromAgent, siblings: siblings.map(row) })]
 }
 
 /** What a session started, at every depth: how many, what they cost together, who of them asks the person now. */

@@ -4,7 +4,7 @@
  * started, by id or name). From memory when this copy holds the lives; else read back.
  */
 import { sessionLabel } from "../../../core/format.js"
-import type { Life } from "../../../core/life.js"
+import { goesBy, type Life } from "../../../core/life.js"
 import type { TeamRelation } from "../../../core/protocol.js"
 import { SessionToolError } from "../../host/errors.js"
 import type { ToolServices } from "./services.js"
@@ -17,8 +17,6 @@ export const CALLER = "caller"
 
 type TeamServices = Pick<ToolServices, "opencode" | "lifecycle" | "names">
 
-const named = (nameOrID: string) => (life: Life) => life.sessionID === nameOrID || life.marker.name === nameOrID
-
 function childTarget(life: Life): MessageTarget {
   return { sessionID: life.sessionID, agent: life.marker.agent, title: life.marker.title, ...(life.marker.name ? { name: life.marker.name } : {}) }
 }
@@ -29,12 +27,12 @@ function callerTarget(me: Life): MessageTarget {
 
 /** The target from memory alone, when this copy holds the lives concerned: no read, no wait (a message is sent from a running turn). */
 export function knownTarget({ lifecycle }: Pick<ToolServices, "lifecycle">, senderID: string, nameOrID: string): MessageTarget | undefined {
-  const child = lifecycle.heldChildren(senderID).find(named(nameOrID))
+  const child = lifecycle.heldChildren(senderID).find(goesBy(nameOrID))
   if (child) return childTarget(child)
   const me = lifecycle.life(senderID)
   if (!me) return undefined
   if (nameOrID === CALLER || nameOrID === me.marker.fromSession) return callerTarget(me)
-  const sibling = lifecycle.heldChildren(me.marker.fromSession).find(named(nameOrID))
+  const sibling = lifecycle.heldChildren(me.marker.fromSession).find(goesBy(nameOrID))
   return sibling && sibling.sessionID !== senderID ? { ...childTarget(sibling), team: "sibling" } : undefined
 }
 
@@ -51,16 +49,16 @@ export async function messageTarget(services: TeamServices, senderID: string, na
   const child = childID && (lifecycle.life(childID) ?? mine.find((life) => life.sessionID === childID))
   if (child) return childTarget(child)
   const me = await lifecycle.find(senderID)
-  const siblings = me ? (await livesOf(services, me.marker.fromSession)).filter((life) => life.sessionID !== senderID) : []
   if (me && (nameOrID === CALLER || nameOrID === me.marker.fromSession)) return callerTarget(me)
-  const sibling = siblings.find(named(nameOrID))
+  const siblings = me ? (await livesOf(services, me.marker.fromSession)).filter((life) => life.sessionID !== senderID) : []
+  const sibling = siblings.find(goesBy(nameOrID))
   if (sibling) return { ...childTarget(sibling), team: "sibling" }
   throw new SessionToolError(words.refusal.messageNobody(nameOrID, mine.map(labelOf), me ? me.marker.fromSession : undefined, siblings.map(labelOf)))
 }
 
 /** The id of a session `callerID` started that `nameOrID` names (its name or id); as given when it names none (the mode refuses it then). */
 export async function childID(services: TeamServices, callerID: string, nameOrID: string): Promise<string> {
-  const held = services.lifecycle.heldChildren(callerID).find(named(nameOrID))
+  const held = services.lifecycle.heldChildren(callerID).find(goesBy(nameOrID))
   if (held) return held.sessionID
   if (nameOrID.startsWith("ses")) return nameOrID
   return (await services.names.idOf(callerID, nameOrID, await livesOf(services, callerID))) ?? nameOrID
